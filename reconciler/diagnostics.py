@@ -1,0 +1,168 @@
+"""Diagnostics: problems found in the input, collected (never raised one at a time).
+
+Each diagnostic has a severity, a stable code (documented in the README), a message, and where
+it is: file, line, column and the field path inside the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Severity(StrEnum):
+    """How bad a diagnostic is; errors fail validation, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Code(StrEnum):
+    """Stable identifiers of every problem the tool reports (`error[CODE]`)."""
+
+    # reading files
+    YAML_SYNTAX = "yaml-syntax"
+    DUPLICATE_KEY = "duplicate-key"
+    NOT_A_MAPPING = "not-a-mapping"
+    NO_MANIFESTS = "no-manifests"
+    PATH_NOT_FOUND = "path-not-found"
+    # envelope and structure
+    UNKNOWN_API_VERSION = "unknown-api-version"
+    UNKNOWN_KIND = "unknown-kind"
+    MISSING_FIELD = "missing-field"
+    UNKNOWN_FIELD = "unknown-field"
+    INVALID_TYPE = "invalid-type"
+    INVALID_VALUE = "invalid-value"
+    OUT_OF_RANGE = "out-of-range"
+    TOO_LONG = "too-long"
+    TOO_MANY = "too-many"
+    # across documents
+    DUPLICATE_NAME = "duplicate-name"
+    UNKNOWN_TEMPLATE = "unknown-template"
+    TEMPLATE_CYCLE = "template-cycle"
+    MISSING_VARIABLE = "missing-variable"
+    UNUSED_VARIABLE = "unused-variable"
+    UNKNOWN_TOOL = "unknown-tool"
+    DUPLICATE_TOOL = "duplicate-tool"
+    TOOL_NOT_SUPPORTED = "tool-not-supported"
+    TOOL_PERMISSION_DENIED = "tool-permission-denied"
+    INVALID_JSON_SCHEMA = "invalid-json-schema"
+    STRICT_MODE = "strict-mode"
+    UNKNOWN_MODEL = "unknown-model"
+    DEPRECATED_MODEL = "deprecated-model"
+    DUPLICATE_MODEL = "duplicate-model"
+    RESERVED_METADATA_KEY = "reserved-metadata-key"
+    UNKNOWN_IGNORE_FIELD = "unknown-ignore-field"
+    NO_ASSISTANTS = "no-assistants"
+
+
+class Location(BaseModel):
+    """A place in a file; line and column are 1-based."""
+
+    model_config = ConfigDict(frozen=True)
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class Diagnostic(BaseModel):
+    """One problem, with where it is and, when we can tell, how to fix it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    severity: Severity
+    code: Code
+    message: str
+    location: Location | None = None
+    path: str | None = None
+    hint: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        loc = self.location
+        if loc is None:
+            return ("", 0, 0, self.message)
+        return (loc.file, loc.line or 0, loc.column or 0, self.message)
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    """Render a field path the way users write it: `spec.tools[2].function.name`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class Diagnostics:
+    """An ordered, de-duplicated collection of diagnostics."""
+
+    def __init__(self, items: Iterable[Diagnostic] = ()) -> None:
+        self._items: list[Diagnostic] = []
+        self._seen: set[Diagnostic] = set()
+        for item in items:
+            self.add(item)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        if diagnostic not in self._seen:
+            self._seen.add(diagnostic)
+            self._items.append(diagnostic)
+
+    def extend(self, other: Iterable[Diagnostic]) -> None:
+        for item in other:
+            self.add(item)
+
+    def error(
+        self,
+        code: Code,
+        message: str,
+        location: Location | None = None,
+        *,
+        path: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.add(Diagnostic(severity=Severity.ERROR, code=code, message=message,
+                            location=location, path=path, hint=hint))
+
+    def warning(
+        self,
+        code: Code,
+        message: str,
+        location: Location | None = None,
+        *,
+        path: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.add(Diagnostic(severity=Severity.WARNING, code=code, message=message,
+                            location=location, path=path, hint=hint))
+
+    def count_errors(self) -> int:
+        return sum(1 for d in self._items if d.severity is Severity.ERROR)
+
+    def count_warnings(self) -> int:
+        return sum(1 for d in self._items if d.severity is Severity.WARNING)
+
+    @property
+    def has_errors(self) -> bool:
+        return self.count_errors() > 0
+
+    def sorted(self) -> list[Diagnostic]:
+        return sorted(self._items, key=Diagnostic.sort_key)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -1,0 +1,1 @@
+"""Reading manifests: files -> documents with positions -> validated, resolved desired state."""

@@ -1,0 +1,327 @@
+"""Load a manifest tree into validated, resolved desired state, collecting every problem.
+
+Order: read files -> check each document's envelope and structure -> index tools, templates
+and the model catalog -> resolve each assistant and agent (templates, variables, tools,
+permissions, model). A document with structural errors is reported and left out of the later
+stages, and references to it are not reported again as unknown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.diagnostics import Code, Diagnostics, format_path
+from reconciler.manifests import structure
+from reconciler.manifests.catalog import Catalog
+from reconciler.manifests.jsonschema_rules import parameters_problems, strict_problems
+from reconciler.manifests.loader import SourceDocument, discover, load_file
+from reconciler.manifests.references import ToolEntry, check_selector, resolve_tools
+from reconciler.manifests.structure import did_you_mean
+from reconciler.manifests.templates import (
+    Merged,
+    TemplateEntry,
+    chain_of,
+    check_templates,
+    merge_resource,
+    substitute,
+)
+from reconciler.model.agent import AgentSettings, AgentSpec
+from reconciler.model.assistant import AssistantSettings, AssistantSpec
+from reconciler.model.common import Lifecycle
+from reconciler.model.desired import DesiredResource
+from reconciler.model.kinds import API_VERSIONS, KINDS, RESOURCE_KINDS
+
+SPEC_MODELS: dict[str, type[BaseModel]] = {"Assistant": AssistantSpec, "Agent": AgentSpec}
+BODY_FIELDS: dict[str, tuple[str, ...]] = {
+    "Assistant": tuple(AssistantSettings.model_fields),
+    "Agent": tuple(AgentSettings.model_fields),
+}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A document that passed structural validation, with its typed manifest."""
+
+    doc: SourceDocument
+    kind: str
+    name: str
+    manifest: Any
+
+
+@dataclass
+class ManifestSet:
+    """Everything the manifests declare, resolved, with every problem found."""
+
+    files: list[str] = field(default_factory=list)
+    documents: int = 0
+    resources: list[DesiredResource] = field(default_factory=list)
+    tools: dict[str, ToolEntry] = field(default_factory=dict)
+    templates: dict[str, TemplateEntry] = field(default_factory=dict)
+    catalog: Catalog = field(default_factory=Catalog)
+    diagnostics: Diagnostics = field(default_factory=Diagnostics)
+
+
+def load_manifest_set(
+    paths: Iterable[str], *, exclude: Sequence[str] = (), today: dt.date | None = None
+) -> ManifestSet:
+    """Read, validate and resolve every manifest under `paths`."""
+    result = ManifestSet()
+    diagnostics = result.diagnostics
+    files = discover(paths, exclude=exclude, diagnostics=diagnostics)
+    result.files = [str(f) for f in files]
+    if not files and not diagnostics.has_errors:
+        diagnostics.error(Code.NO_MANIFESTS, "no YAML files found in " + ", ".join(paths))
+    loaded: list[Loaded] = []
+    invalid: dict[str, set[str]] = defaultdict(set)
+    for file in files:
+        for doc in load_file(file, diagnostics):
+            result.documents += 1
+            item = _check_document(doc, diagnostics)
+            if item is None:
+                _remember_invalid(doc, invalid)
+            else:
+                loaded.append(item)
+    unique = _without_duplicates(loaded, diagnostics)
+    _index(result, unique, diagnostics)
+    broken = check_templates(result.templates, diagnostics) | invalid["Template"]
+    resolver = _Resolver(result, broken, invalid, today or dt.date.today())
+    for item in unique:
+        if item.kind in RESOURCE_KINDS:
+            desired = resolver.resolve(item)
+            if desired is not None:
+                result.resources.append(desired)
+    return result
+
+
+def _check_document(doc: SourceDocument, diagnostics: Diagnostics) -> Loaded | None:
+    data = doc.data
+    if not _envelope_ok(doc, diagnostics):
+        return None
+    kind = data["kind"]
+    issues = [_cross_kind_hint(kind, i) for i in structure.check(KINDS[kind], data)]
+    for issue in issues:
+        diagnostics.error(issue.code, issue.message, doc.locate(issue.path),
+                          path=format_path(issue.path), hint=issue.hint)
+    if issues:
+        return None
+    try:
+        manifest = KINDS[kind].model_validate(data)
+    except ValidationError as exc:  # the schema and the model agree; this is a safety net
+        for error in exc.errors():
+            path = tuple(error["loc"])
+            diagnostics.error(Code.INVALID_VALUE, error["msg"], doc.locate(path),
+                              path=format_path(path))
+        return None
+    return Loaded(doc, kind, manifest.metadata.name, manifest)
+
+
+def _envelope_ok(doc: SourceDocument, diagnostics: Diagnostics) -> bool:
+    data = doc.data
+    ok = True
+    api = data.get("apiVersion")
+    if api is None:
+        diagnostics.error(Code.MISSING_FIELD, "missing required field 'apiVersion'",
+                          doc.locate(()), path="apiVersion",
+                          hint=f"add apiVersion: {API_VERSIONS[-1]}")
+        ok = False
+    elif api not in API_VERSIONS:
+        diagnostics.error(Code.UNKNOWN_API_VERSION, f"unknown apiVersion '{api}'",
+                          doc.locate(("apiVersion",)), path="apiVersion",
+                          hint="supported: " + ", ".join(API_VERSIONS))
+        ok = False
+    kind = data.get("kind")
+    if kind is None:
+        diagnostics.error(Code.MISSING_FIELD, "missing required field 'kind'", doc.locate(()),
+                          path="kind", hint="one of: " + ", ".join(KINDS))
+        ok = False
+    elif kind not in KINDS:
+        diagnostics.error(Code.UNKNOWN_KIND, f"unknown kind '{kind}'", doc.locate(("kind",)),
+                          path="kind", hint=did_you_mean(str(kind), KINDS)
+                          or "one of: " + ", ".join(KINDS))
+        ok = False
+    return ok
+
+
+def _cross_kind_hint(kind: str, issue: structure.Issue, prefix: tuple[str, ...] = ("spec",)
+                     ) -> structure.Issue:
+    """Explain an unknown field that belongs to the other resource kind."""
+    if issue.code is not Code.UNKNOWN_FIELD or kind not in RESOURCE_KINDS:
+        return issue
+    if issue.path[:-1] != prefix:
+        return issue
+    name = str(issue.path[-1])
+    other = "Agent" if kind == "Assistant" else "Assistant"
+    if name not in BODY_FIELDS[other]:
+        return issue
+    api = "Agents API" if kind == "Agent" else "Assistants API"
+    return structure.Issue(issue.code, issue.path, issue.message,
+                           f"'{name}' is a field of {other} manifests; the {api} has no such "
+                           "field")
+
+
+def _remember_invalid(doc: SourceDocument, invalid: dict[str, set[str]]) -> None:
+    metadata = doc.data.get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("name"), str):
+        invalid[str(doc.data.get("kind"))].add(metadata["name"])
+
+
+def _without_duplicates(loaded: list[Loaded], diagnostics: Diagnostics) -> list[Loaded]:
+    first: dict[tuple[str, str], Loaded] = {}
+    unique = []
+    for item in loaded:
+        key = (item.kind, item.name)
+        if key in first:
+            diagnostics.error(
+                Code.DUPLICATE_NAME, f"another {item.kind} is already named '{item.name}'",
+                item.doc.locate(("metadata", "name")), path="metadata.name",
+                hint=f"first defined at {first[key].doc.locate(('metadata', 'name'))}")
+            continue
+        first[key] = item
+        unique.append(item)
+    return unique
+
+
+def _index(result: ManifestSet, loaded: list[Loaded], diagnostics: Diagnostics) -> None:
+    for item in loaded:
+        if item.kind == "Tool":
+            entry = ToolEntry(item.name, item.manifest.spec, item.doc)
+            result.tools[item.name] = entry
+            _check_tool(entry, diagnostics)
+        elif item.kind == "Template":
+            result.templates[item.name] = TemplateEntry(item.name, item.doc.data["spec"], item.doc)
+        elif item.kind == "ModelCatalog":
+            result.catalog.add(item.doc, list(item.manifest.spec.models), diagnostics)
+
+
+def _check_tool(entry: ToolEntry, diagnostics: Diagnostics) -> None:
+    doc = entry.doc
+    check_selector(getattr(entry.spec, "permissions", None), doc, diagnostics)
+    if entry.type != "function":
+        return
+    function = entry.spec.function
+    if function.name is None and not structure.FUNCTION_NAME.match(entry.name):
+        diagnostics.error(
+            Code.INVALID_VALUE, f"the function name defaults to the manifest name "
+            f"'{entry.name}', which is not a valid function name",
+            doc.locate(("metadata", "name")), path="metadata.name",
+            hint="set spec.function.name (letters, digits, '_' and '-')")
+    base = ("spec", "function", "parameters")
+    for path, message in parameters_problems(function.parameters):
+        diagnostics.error(Code.INVALID_JSON_SCHEMA, message, doc.locate(base + path),
+                          path=format_path(base + path))
+    if function.strict and function.parameters is not None:
+        for path, message in strict_problems(function.parameters):
+            diagnostics.error(Code.STRICT_MODE, message, doc.locate(base + path),
+                              path=format_path(base + path))
+
+
+class _Resolver:
+    """Resolves assistants and agents against the indexed tools, templates and catalog."""
+
+    def __init__(self, result: ManifestSet, broken: set[str], invalid: Mapping[str, set[str]],
+                 today: dt.date) -> None:
+        self.result = result
+        self.diagnostics = result.diagnostics
+        self.broken = broken
+        self.invalid = invalid
+        self.today = today
+
+    def resolve(self, item: Loaded) -> DesiredResource | None:
+        """Return the desired state of one assistant or agent, or None if it has errors."""
+        chain = self._chain(item)
+        if chain is None:
+            return None
+        errors = self.diagnostics.count_errors()
+        merged = merge_resource(item.doc, chain, item.manifest.metadata.labels)
+        substitute(merged, item.doc.data["spec"].get("vars", {}), self.diagnostics, item.doc)
+        self._check_merged(item, merged, from_template=bool(chain))
+        if self.diagnostics.count_errors() > errors:
+            return None
+        spec = merged.spec
+        self.result.catalog.check(spec["model"], merged.provenance.locate(("model",)),
+                                  self.diagnostics, today=self.today)
+        tools = resolve_tools(
+            item.kind, f"{item.kind}/{item.name}", spec.get("tools") or [], merged.provenance,
+            merged.labels, self.result.tools, self.diagnostics,
+            invalid=self.invalid.get("Tool", set()))
+        self._check_response_format(merged)
+        self._check_ignore_changes(item.kind, merged)
+        if self.diagnostics.count_errors() > errors:
+            return None
+        values = {**spec, "name": spec.get("name", item.name)}
+        if "tools" in spec:
+            values["tools"] = tools.definitions
+        body = {k: values[k] for k in BODY_FIELDS[item.kind] if k in values}
+        return DesiredResource(
+            kind=item.kind, name=item.name, labels=merged.labels,
+            annotations=dict(item.manifest.metadata.annotations),
+            lifecycle=Lifecycle.model_validate(spec.get("lifecycle") or {}),
+            source=item.doc.locate(()), body=body, tool_names=tools.names,
+        )
+
+    def _chain(self, item: Loaded) -> list[TemplateEntry] | None:
+        name = item.doc.data["spec"].get("template")
+        if name is None:
+            return []
+        if name in self.broken:
+            return None
+        if name not in self.result.templates:
+            self.diagnostics.error(
+                Code.UNKNOWN_TEMPLATE, f"no Template manifest is named '{name}'",
+                item.doc.locate(("spec", "template")), path="spec.template",
+                hint=did_you_mean(name, self.result.templates))
+            return None
+        return chain_of(name, self.result.templates)
+
+    def _check_merged(self, item: Loaded, merged: Merged, *, from_template: bool) -> None:
+        for found in structure.check(SPEC_MODELS[item.kind], merged.spec):
+            issue = _cross_kind_hint(item.kind, found, prefix=())
+            origin = merged.provenance.origin(issue.path)
+            message = issue.message
+            if origin.doc is not item.doc and issue.code is Code.UNKNOWN_FIELD:
+                template = origin.doc.data["metadata"]["name"]
+                message = (f"template '{template}' sets '{issue.path[-1]}', which {item.kind} "
+                           "does not support")
+            self.diagnostics.error(issue.code, message, origin.doc.locate(origin.path),
+                                   path=format_path(origin.path), hint=issue.hint)
+        if merged.spec.get("model") is None:
+            where = "or in its template " if from_template else ""
+            self.diagnostics.error(
+                Code.MISSING_FIELD, f"{item.kind} '{item.name}' has no model",
+                item.doc.locate(("spec",)), path="spec.model",
+                hint=f"set spec.model {where}(e.g. model: gpt-4o)")
+
+    def _check_response_format(self, merged: Merged) -> None:
+        response_format = merged.spec.get("response_format")
+        if not isinstance(response_format, dict):
+            return
+        json_schema = response_format.get("json_schema") or {}
+        if not json_schema.get("strict") or "schema" not in json_schema:
+            return
+        base = ("response_format", "json_schema", "schema")
+        for path, message in strict_problems(json_schema["schema"]):
+            origin = merged.provenance.origin(base + path)
+            self.diagnostics.error(Code.STRICT_MODE, message, origin.doc.locate(origin.path),
+                                   path=format_path(origin.path))
+
+    def _check_ignore_changes(self, kind: str, merged: Merged) -> None:
+        lifecycle = merged.spec.get("lifecycle") or {}
+        fields = BODY_FIELDS[kind]
+        for index, name in enumerate(lifecycle.get("ignore_changes", [])):
+            if name == "all" or name in fields:
+                continue
+            if name.startswith("metadata.") and len(name) > len("metadata."):
+                continue
+            origin = merged.provenance.origin(("lifecycle", "ignore_changes", index))
+            self.diagnostics.error(
+                Code.UNKNOWN_IGNORE_FIELD, f"ignore_changes names '{name}', which is not a "
+                f"field of {kind}", origin.doc.locate(origin.path),
+                path=format_path(origin.path),
+                hint=did_you_mean(name, fields) or "fields: all, metadata.KEY, "
+                + ", ".join(fields))

@@ -1,0 +1,211 @@
+"""Templates: resolve `extends` chains, merge defaults into resources, fill in variables.
+
+Merge rule, from the root template to the resource: scalars override, maps merge deeply,
+lists replace. Every merged value remembers which document and field it came from
+(`Provenance`), so a problem in the result points at the line that supplied the value.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.diagnostics import Code, Diagnostics, Location
+from reconciler.manifests.loader import FieldPath, SourceDocument
+from reconciler.manifests.structure import did_you_mean
+
+TEMPLATE_ONLY = ("extends", "labels", "vars")
+RESOURCE_ONLY = ("template", "vars")
+SUBSTITUTED_FIELDS = ("name", "description", "instructions")
+PLACEHOLDER = re.compile(r"(\\?)\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a merged value came from: a document and the field path inside it."""
+
+    doc: SourceDocument
+    path: FieldPath
+
+
+@dataclass
+class Provenance:
+    """Maps each field path of a merged spec to the document field that supplied it."""
+
+    origins: dict[FieldPath, Origin] = field(default_factory=dict)
+
+    def record(self, path: FieldPath, origin: Origin) -> None:
+        for old in [p for p in self.origins if p[: len(path)] == path and p != path]:
+            del self.origins[old]
+        self.origins[path] = origin
+
+    def touch(self, path: FieldPath, origin: Origin) -> None:
+        """Record the latest contributor of a merged map, keeping its children's origins."""
+        self.origins[path] = origin
+
+    def origin(self, path: FieldPath) -> Origin:
+        """Return the origin of `path`: that of its longest recorded prefix, extended."""
+        for size in range(len(path), -1, -1):
+            found = self.origins.get(path[:size])
+            if found is not None:
+                return Origin(found.doc, found.path + path[size:])
+        raise KeyError(path)
+
+    def locate(self, path: FieldPath) -> Location:
+        origin = self.origin(path)
+        return origin.doc.locate(origin.path)
+
+
+@dataclass(frozen=True)
+class TemplateEntry:
+    """A Template manifest as loaded: its name, spec data and document."""
+
+    name: str
+    spec: Mapping[str, Any]
+    doc: SourceDocument
+
+
+def check_templates(templates: Mapping[str, TemplateEntry], diagnostics: Diagnostics) -> set[str]:
+    """Report unknown `extends` targets and cycles; return the names of broken templates."""
+    broken: set[str] = set()
+    reported_cycles: set[frozenset[str]] = set()
+    for name in sorted(templates):
+        chain = [name]
+        current = templates[name]
+        while (parent := current.spec.get("extends")) is not None:
+            if parent not in templates:
+                broken.add(name)
+                if len(chain) == 1:
+                    diagnostics.error(
+                        Code.UNKNOWN_TEMPLATE, f"template '{name}' extends unknown template "
+                        f"'{parent}'", current.doc.locate(("spec", "extends")),
+                        path="spec.extends", hint=did_you_mean(parent, templates))
+                break
+            if parent in chain:
+                cycle = chain[chain.index(parent):] + [parent]
+                broken.add(name)
+                members = frozenset(cycle)
+                if members not in reported_cycles:
+                    reported_cycles.add(members)
+                    diagnostics.error(
+                        Code.TEMPLATE_CYCLE, "templates extend each other in a cycle: "
+                        + " -> ".join(cycle), templates[cycle[0]].doc.locate(("spec", "extends")),
+                        path="spec.extends")
+                break
+            chain.append(parent)
+            current = templates[parent]
+    return broken
+
+
+def chain_of(name: str, templates: Mapping[str, TemplateEntry]) -> list[TemplateEntry]:
+    """Return the templates of a (valid) chain, root first."""
+    chain = [templates[name]]
+    while (parent := chain[-1].spec.get("extends")) is not None:
+        chain.append(templates[parent])
+    return list(reversed(chain))
+
+
+@dataclass
+class Merged:
+    """A resource spec with its templates applied, before variables are filled in."""
+
+    spec: dict[str, Any]
+    labels: dict[str, str]
+    vars: dict[str, Any]
+    provenance: Provenance
+
+
+def merge_resource(
+    doc: SourceDocument, chain: list[TemplateEntry], labels: Mapping[str, str]
+) -> Merged:
+    """Apply a template chain (root first) and then the resource's own spec."""
+    provenance = Provenance()
+    provenance.record((), Origin(doc, ("spec",)))
+    spec: dict[str, Any] = {}
+    merged_labels: dict[str, str] = {}
+    variables: dict[str, Any] = {}
+    for template in chain:
+        layer = {k: v for k, v in template.spec.items() if k not in TEMPLATE_ONLY}
+        _merge_into(spec, layer, (), template.doc, provenance)
+        merged_labels.update(template.spec.get("labels", {}))
+        variables.update(template.spec.get("vars", {}))
+    own = doc.data.get("spec", {})
+    _merge_into(spec, {k: v for k, v in own.items() if k not in RESOURCE_ONLY}, (), doc,
+                provenance)
+    merged_labels.update(labels)
+    variables.update(own.get("vars", {}))
+    return Merged(spec, merged_labels, variables, provenance)
+
+
+def _merge_into(
+    target: dict[str, Any], source: Mapping[str, Any], at: FieldPath, doc: SourceDocument,
+    provenance: Provenance,
+) -> None:
+    for key, value in source.items():
+        path = at + (key,)
+        current = target.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            provenance.touch(path, Origin(doc, ("spec",) + path))
+            _merge_into(current, value, path, doc, provenance)
+        else:
+            target[key] = copy.deepcopy(value)
+            provenance.record(path, Origin(doc, ("spec",) + path))
+
+
+def substitute(
+    merged: Merged, own_vars: Mapping[str, Any], diagnostics: Diagnostics, doc: SourceDocument
+) -> None:
+    """Fill `{{ name }}` placeholders in name, description and instructions, in place.
+
+    A placeholder without a value is an error at the field that holds it; a variable the
+    resource sets but nothing uses is a warning. Write `\\{{` for a literal `{{`.
+    """
+    used: set[str] = set()
+    for field_name in SUBSTITUTED_FIELDS:
+        text = merged.spec.get(field_name)
+        if not isinstance(text, str):
+            continue
+        result, missing, names = fill(text, merged.vars)
+        used |= names
+        merged.spec[field_name] = result
+        if missing:
+            listed = ", ".join(f"'{m}'" for m in missing)
+            diagnostics.error(
+                Code.MISSING_VARIABLE,
+                f"{field_name} uses variable{'s' if len(missing) > 1 else ''} {listed} "
+                "with no value", merged.provenance.locate((field_name,)),
+                path=f"spec.{field_name}",
+                hint="set it in spec.vars of the assistant or agent, or in the template's vars")
+    for name in own_vars:
+        if name not in used:
+            diagnostics.warning(
+                Code.UNUSED_VARIABLE, f"variable '{name}' is not used by any placeholder",
+                doc.locate(("spec", "vars", name)), path=f"spec.vars.{name}")
+
+
+def fill(text: str, variables: Mapping[str, Any]) -> tuple[str, list[str], set[str]]:
+    """Return the filled text, the missing variable names, and the names used."""
+    missing: list[str] = []
+    used: set[str] = set()
+
+    def replace(match: re.Match[str]) -> str:
+        escaped, name = match.group(1), match.group(2)
+        if escaped:
+            return match.group(0)[1:]
+        used.add(name)
+        if name not in variables:
+            if name not in missing:
+                missing.append(name)
+            return match.group(0)
+        return _as_text(variables[name])
+
+    return PLACEHOLDER.sub(replace, text), missing, used
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,1 @@
+"""Renderers: turn results into text, JSON, GitHub annotations. They only render."""

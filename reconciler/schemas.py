@@ -1,0 +1,101 @@
+"""Published JSON Schemas, generated from the pydantic models (the single source).
+
+`reconciler schema export --out schemas/` writes them; a test checks the committed files are
+exactly what this module generates, so the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from reconciler import API_VERSION
+from reconciler.model.config import ProjectConfig
+from reconciler.model.kinds import KINDS
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+VERSION_DIR = API_VERSION.split("/")[1]
+
+
+def file_name(kind: str) -> str:
+    """Return the published file name of a kind, e.g. `model-catalog.schema.json`."""
+    words = "".join(f"-{c.lower()}" if c.isupper() else c for c in kind).lstrip("-")
+    return f"{words}.schema.json"
+
+
+@cache
+def model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """Return the draft 2020-12 schema of a pydantic model, with descriptions."""
+    schema = model.model_json_schema(by_alias=True, mode="validation")
+    return {"$schema": DRAFT, **schema}
+
+
+def kind_schema(kind: str) -> dict[str, Any]:
+    """Return the published schema of one manifest kind."""
+    schema = dict(model_schema(KINDS[kind]))
+    schema["title"] = f"{API_VERSION} {kind}"
+    return schema
+
+
+def any_kind_schema() -> dict[str, Any]:
+    """Return one schema accepting a manifest of any kind (for mixed-kind files)."""
+    defs: dict[str, Any] = {}
+    branches = []
+    for kind, model in KINDS.items():
+        schema = dict(model_schema(model))
+        for name, definition in schema.pop("$defs", {}).items():
+            if defs.setdefault(name, definition) != definition:
+                raise AssertionError(f"two different schema definitions are named {name}")
+        schema.pop("$schema", None)
+        defs[model.__name__] = schema
+        branches.append({
+            "if": {"properties": {"kind": {"const": kind}}, "required": ["kind"]},
+            "then": {"$ref": f"#/$defs/{model.__name__}"},
+        })
+    return {
+        "$schema": DRAFT,
+        "title": f"{API_VERSION} manifest (any kind)",
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "properties": {
+            "apiVersion": {"const": API_VERSION},
+            "kind": {"enum": list(KINDS)},
+        },
+        "allOf": branches,
+        "$defs": defs,
+    }
+
+
+def config_schema() -> dict[str, Any]:
+    """Return the schema of `reconciler.yaml`."""
+    schema = dict(model_schema(ProjectConfig))
+    schema["title"] = "reconciler.yaml"
+    return schema
+
+
+def published() -> dict[str, dict[str, Any]]:
+    """Return every published schema by its path relative to `schemas/`."""
+    files = {f"{VERSION_DIR}/{file_name(kind)}": kind_schema(kind) for kind in KINDS}
+    files[f"{VERSION_DIR}/manifest.schema.json"] = any_kind_schema()
+    files["reconciler-config.schema.json"] = config_schema()
+    return files
+
+
+def dumps(schema: dict[str, Any]) -> str:
+    """Serialise a schema the way it is committed."""
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def export(out: Path) -> list[Path]:
+    """Write every published schema under `out`; return the files written."""
+    written = []
+    for relative, schema in published().items():
+        target = out / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(dumps(schema), encoding="utf-8")
+        written.append(target)
+    return written

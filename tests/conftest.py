@@ -1,0 +1,31 @@
+"""Shared fixtures: the repository's folders, and a helper to write manifest trees."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "manifests"
+SCHEMAS = REPO / "schemas"
+CASES = Path(__file__).resolve().parent / "cases"
+
+WriteTree = Callable[[dict[str, str]], Path]
+
+
+@pytest.fixture
+def write_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WriteTree:
+    """Write {relative path: YAML text} under a temporary folder, chdir there, return it."""
+    monkeypatch.chdir(tmp_path)
+
+    def write(files: dict[str, str]) -> Path:
+        for name, text in files.items():
+            target = tmp_path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return tmp_path
+
+    return write
