@@ -152,7 +152,16 @@ def _merge_into(
             _merge_into(current, value, path, doc, provenance)
         else:
             target[key] = copy.deepcopy(value)
-            provenance.record(path, Origin(doc, ("spec",) + path))
+            _record_tree(value, path, doc, provenance)
+
+
+def _record_tree(value: Any, path: FieldPath, doc: SourceDocument,
+                 provenance: Provenance) -> None:
+    """Record `path` and every map key below it, so a later deep merge shadows none of them."""
+    provenance.record(path, Origin(doc, ("spec",) + path))
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _record_tree(child, path + (key,), doc, provenance)
 
 
 def substitute(

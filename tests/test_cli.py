@@ -1,0 +1,183 @@
+"""The command line: exit codes, output formats, configuration discovery."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from ruamel.yaml import YAML
+
+from reconciler.cli import cli
+from reconciler.exitcodes import ExitCode
+from tests.conftest import EXAMPLES, REPO, WriteTree
+
+BROKEN = """
+apiVersion: reconciler/v1
+kind: Assistant
+metadata: {name: broken}
+spec:
+  model: gpt-4o
+  temprature: 0.2
+"""
+GOOD = """
+apiVersion: reconciler/v1
+kind: Assistant
+metadata: {name: good}
+spec: {model: gpt-4o, instructions: "Line one.\\nLine two."}
+"""
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_validate_examples_exits_0() -> None:
+    result = run("validate", str(EXAMPLES))
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout.strip().startswith("valid: 0 errors, 0 warnings")
+
+
+def test_validate_text_names_file_line_column_and_field(write_tree: WriteTree) -> None:
+    write_tree({"m/a.yaml": BROKEN})
+    result = run("validate", "m")
+    assert result.exit_code == ExitCode.ERROR
+    first = result.stdout.splitlines()[0]
+    assert first == (f"{os.path.join('m', 'a.yaml')}:6:3: error[unknown-field] "
+                     "spec.temprature: unknown field 'temprature'")
+    assert "hint: did you mean 'temperature'?" in result.stdout
+    assert "1 error, 0 warnings in 1 document (1 file)" in result.stdout
+
+
+def test_validate_json_is_versioned_and_complete(write_tree: WriteTree) -> None:
+    write_tree({"a.yaml": BROKEN, "b.yaml": GOOD})
+    result = run("validate", ".", "--format", "json")
+    assert result.exit_code == ExitCode.ERROR
+    payload = json.loads(result.stdout)
+    assert payload["format_version"] == "1.0" and payload["valid"] is False
+    assert payload["summary"] == {"errors": 1, "warnings": 0, "files": 2, "documents": 2}
+    (item,) = payload["diagnostics"]
+    assert item == {"severity": "error", "code": "unknown-field",
+                    "message": "unknown field 'temprature'", "file": "a.yaml", "line": 6,
+                    "column": 3, "path": "spec.temprature",
+                    "hint": "did you mean 'temperature'?"}
+
+
+def test_validate_github_annotations(write_tree: WriteTree) -> None:
+    write_tree({"a.yaml": BROKEN})
+    result = run("validate", ".", "--format", "github")
+    assert result.exit_code == ExitCode.ERROR
+    assert result.stdout.strip() == (
+        "::error file=a.yaml,line=6,col=3,title=reconciler unknown-field::spec.temprature: "
+        "unknown field 'temprature' (hint: did you mean 'temperature'?)")
+
+
+def test_warnings_do_not_fail(write_tree: WriteTree) -> None:
+    write_tree({"a.yaml": GOOD.replace("spec: {", "spec: {vars: {x: 1}, ")})
+    result = run("validate", ".")
+    assert result.exit_code == ExitCode.OK
+    assert "warning[unused-variable]" in result.stdout
+
+
+def test_validate_show_prints_resolved_documents(write_tree: WriteTree) -> None:
+    write_tree({"a.yaml": GOOD})
+    result = run("validate", ".", "--show")
+    assert result.exit_code == ExitCode.OK
+    assert "instructions: |-\n    Line one.\n    Line two." in result.stdout
+    payload = json.loads(run("validate", ".", "--show", "--format", "json").stdout)
+    assert payload["resources"][0]["body"]["name"] == "good"
+
+
+def test_render_filters_and_formats() -> None:
+    result = run("render", str(EXAMPLES), "--kind", "Agent")
+    docs = list(YAML(typ="safe").load_all(result.stdout))
+    assert result.exit_code == ExitCode.OK
+    assert {d["kind"] for d in docs} == {"Agent"} and len(docs) >= 2
+    named = json.loads(run("render", str(EXAMPLES), "--name", "support-bot", "--format",
+                           "json").stdout)
+    assert [d["name"] for d in named] == ["support-bot"]
+    assert named[0]["body"]["name"] == "Acme Store Support"
+
+
+def test_render_refuses_invalid_manifests(write_tree: WriteTree) -> None:
+    write_tree({"a.yaml": BROKEN, "b.yaml": GOOD})
+    result = run("render", ".")
+    assert result.exit_code == ExitCode.ERROR
+    assert result.stdout == ""
+    assert "a.yaml:6:3: error[unknown-field]" in result.stderr
+    assert "error: 1 error(s) in the manifests" in result.stderr
+
+
+def test_config_is_found_from_a_subfolder(write_tree: WriteTree,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_tree({
+        "reconciler.yaml": "manifests: [defs]\nexclude: ['*draft*']\n",
+        "defs/a.yaml": GOOD,
+        "defs/b-draft.yaml": BROKEN,
+        "docs/readme.md": "x",
+    })
+    monkeypatch.chdir(root / "docs")
+    result = run("validate")
+    assert result.exit_code == ExitCode.OK, result.output
+    assert "1 document (1 file)" in result.stdout
+
+
+def test_invalid_config_is_reported_with_its_location(write_tree: WriteTree) -> None:
+    write_tree({"reconciler.yaml": "manifests: [m]\nmanifest_dirs: [x]\n", "m/a.yaml": GOOD})
+    result = run("validate")
+    assert result.exit_code == ExitCode.ERROR
+    assert "reconciler.yaml:2:1: error[unknown-field] manifest_dirs" in result.stderr
+
+
+def test_explicit_config_flag(write_tree: WriteTree) -> None:
+    write_tree({"conf/project.yaml": "manifests: [../m]\n", "m/a.yaml": GOOD})
+    assert run("--config", "conf/project.yaml", "validate").exit_code == ExitCode.OK
+    missing = run("--config", "nope.yaml", "validate")
+    assert missing.exit_code == ExitCode.ERROR and "no such file" in missing.stderr
+
+
+def test_no_manifests_is_an_error(write_tree: WriteTree) -> None:
+    write_tree({"readme.md": "x"})
+    result = run("validate")
+    assert result.exit_code == ExitCode.ERROR
+    assert "no-such" not in result.stdout and "manifests" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["validate", "--bogus"], ["nope"],
+                                  ["validate", "--format", "xml"]])
+def test_usage_errors_exit_1_not_2(args: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == ExitCode.ERROR
+
+
+def test_help_teaches() -> None:
+    top = run("--help")
+    assert top.exit_code == 0
+    for word in ("validate", "render", "schema", "Exit codes", "Examples"):
+        assert word in top.stdout
+    assert "Examples:" in run("validate", "--help").stdout
+
+
+def test_schema_show_and_export(tmp_path: Path) -> None:
+    shown = json.loads(run("schema", "show", "Agent").stdout)
+    assert shown["title"] == "reconciler/v1 Agent"
+    result = run("schema", "export", "--out", str(tmp_path))
+    assert result.exit_code == 0
+    for path in (REPO / "schemas").rglob("*.json"):
+        relative = path.relative_to(REPO / "schemas")
+        assert (tmp_path / relative).read_text() == path.read_text()
+
+
+def test_python_dash_m_and_console_script_exit_codes(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BROKEN)
+    proc = subprocess.run([sys.executable, "-m", "reconciler", "validate", str(bad)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1 and "unknown-field" in proc.stdout
+    ok = subprocess.run([sys.executable, "-m", "reconciler", "validate", str(EXAMPLES)],
+                        capture_output=True, text=True, check=False)
+    assert ok.returncode == 0

@@ -1,0 +1,85 @@
+"""Reading files: discovery, multi-document files, positions, plain values."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from reconciler.diagnostics import Code, Diagnostics
+from reconciler.manifests.loader import discover, load_text, to_plain
+from reconciler.manifests.project import load_manifest_set
+from tests.conftest import WriteTree
+
+ASSISTANT = """
+apiVersion: reconciler/v1
+kind: Assistant
+metadata: {{name: {name}}}
+spec: {{model: gpt-4o}}
+"""
+
+
+def test_nested_folders_globs_and_exclude(write_tree: WriteTree) -> None:
+    write_tree({
+        "m/a.yaml": ASSISTANT.format(name="a"),
+        "m/deep/er/b.yml": ASSISTANT.format(name="b"),
+        "m/.hidden/c.yaml": ASSISTANT.format(name="c"),
+        "m/notes.txt": "not yaml",
+        "m/drafts/d.yaml": ASSISTANT.format(name="d"),
+    })
+    diagnostics = Diagnostics()
+    found = discover(["m"], exclude=["m/drafts/*"], diagnostics=diagnostics)
+    assert [p.name for p in found] == ["a.yaml", "b.yml"]
+    assert [p.name for p in discover(["m/**/*.yml"], diagnostics=diagnostics)] == ["b.yml"]
+    assert not diagnostics.has_errors
+
+
+def test_several_documents_per_file_and_empty_documents(write_tree: WriteTree) -> None:
+    text = ASSISTANT.format(name="a") + "---\n# only a comment\n---\n" + ASSISTANT.format(
+        name="b")
+    write_tree({"all.yaml": text})
+    result = load_manifest_set(["."])
+    assert [r.name for r in result.resources] == ["a", "b"]
+    assert result.documents == 2
+    assert result.resources[1].source.line == 9
+
+
+def test_positions_of_keys_and_items() -> None:
+    diagnostics = Diagnostics()
+    (doc,) = load_text("a: 1\nb:\n  c:\n    - x\n    - {y: 2}\n", "f.yaml", diagnostics)
+    assert doc.locate(("b", "c", 1, "y")).model_dump() == {"file": "f.yaml", "line": 5,
+                                                           "column": 8}
+    assert doc.locate(("b", "missing", 3)).line == 2     # deepest existing ancestor
+    assert doc.locate(()).line == 1
+
+
+def test_errors_in_one_file_do_not_hide_errors_in_another(write_tree: WriteTree) -> None:
+    write_tree({"a.yaml": "a: [1,\n", "b.yaml": ASSISTANT.format(name="B")})
+    codes = sorted(d.code for d in load_manifest_set(["."]).diagnostics)
+    assert codes == [Code.INVALID_VALUE, Code.YAML_SYNTAX]
+
+
+def test_every_error_of_a_document_is_reported(write_tree: WriteTree) -> None:
+    write_tree({"a.yaml": """
+        apiVersion: reconciler/v1
+        kind: Assistant
+        metadata: {name: a}
+        spec:
+          model: gpt-4o
+          temprature: 0.2
+          top_p: 7
+          tools: [{type: web_search}, 12]
+        """})
+    lines = [d.location.line for d in load_manifest_set(["."]).diagnostics.sorted()]
+    assert lines == [6, 7, 8, 8]
+
+
+def test_plain_values() -> None:
+    diagnostics = Diagnostics()
+    (doc,) = load_text("d: 2026-08-26\nf: 1.5\nb: yes\nn: ~\nk: {1: x}\n", "f", diagnostics)
+    assert doc.data == {"d": "2026-08-26", "f": 1.5, "b": "yes", "n": None, "k": {"1": "x"}}
+    assert to_plain(dt.date(2026, 1, 2)) == "2026-01-02"
+
+
+def test_missing_path_and_empty_folder(write_tree: WriteTree) -> None:
+    write_tree({"empty/readme.md": "# nothing"})
+    assert [d.code for d in load_manifest_set(["nope"]).diagnostics] == [Code.PATH_NOT_FOUND]
+    assert [d.code for d in load_manifest_set(["empty"]).diagnostics] == [Code.NO_MANIFESTS]
