@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from reconciler import __version__, schemas
+from reconciler.emulator.cli import emulator as emulator_commands
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.manifests.project import ManifestSet, load_manifest_set
@@ -215,6 +216,9 @@ def schema_show(kind: str) -> None:
     else:
         chosen = schemas.kind_schema(kind)
     click.echo(schemas.dumps(chosen), nl=False)
+
+
+cli.add_command(emulator_commands)
 
 
 def _report(error: ReconcilerError, *, color: bool) -> None:

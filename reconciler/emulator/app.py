@@ -1,0 +1,210 @@
+"""The ASGI application: routes, and one middleware for counting, faults, auth and the beta
+headers. Admin endpoints live outside `/v1` under `/admin`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import shutil
+from collections import Counter
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from reconciler.emulator import agents, assistants, files, vector_stores
+from reconciler.emulator.errors import ApiError, rate_limited, server_error
+from reconciler.emulator.faults import FaultInjector, FaultPlan, FaultRule
+from reconciler.emulator.state import State
+
+log = logging.getLogger("reconciler.emulator")
+BETA = {"/v1/assistants": ("assistants=v2", "Assistants"), "/v1/agents": ("agents=v1", "Agents")}
+
+
+class DroppedConnection(Exception):
+    """Raised after a partial response so that the server closes the connection."""
+
+
+class Stats:
+    """Requests by method and route template, and faults injected."""
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()
+        self.faults: Counter[str] = Counter()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"total": sum(self.requests.values()), "requests": dict(self.requests),
+                "faults": dict(self.faults)}
+
+
+class Gate:
+    """Counts every /v1 request, then applies faults, authentication and beta headers."""
+
+    def __init__(self, app: ASGIApp, state: State, injector: FaultInjector, stats: Stats,
+                 routes: list[Route]) -> None:
+        self.app = app
+        self.state = state
+        self.injector = injector
+        self.stats = stats
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1"):
+            await self.app(scope, receive, send)
+            return
+        method, path = scope["method"], scope["path"]
+        self.stats.requests[f"{method} {self._template(scope)}"] += 1
+        decision = self.injector.decide(method, path)
+        if decision.latency:
+            await asyncio.sleep(decision.latency)
+        rule = decision.rule
+        if rule is not None and rule.fault != "commit_then_fail":
+            self.stats.faults[rule.fault] += 1
+            await self._fail(rule, scope, receive, send)
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await refusal.response()(scope, receive, send)
+            return
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        self.stats.faults["commit_then_fail"] += 1
+        await self.app(scope, receive, _discard)
+        await self._fail(rule, scope, receive, send)
+
+    def _template(self, scope: Scope) -> str:
+        for route in self.routes:
+            match, _ = route.matches(scope)
+            if match is not Match.NONE:
+                return route.path
+        return scope["path"]
+
+    async def _fail(self, rule: FaultRule, scope: Scope, receive: Receive, send: Send) -> None:
+        if rule.fault == "rate_limit":
+            await rate_limited(rule.retry_after).response()(scope, receive, send)
+        elif rule.fault == "disconnect" or rule.then == "disconnect":
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"application/json"),
+                                    (b"content-length", b"1024")]})
+            await send({"type": "http.response.body", "body": b'{"id": "', "more_body": True})
+            raise DroppedConnection
+        else:
+            await server_error(rule.status).response()(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> ApiError | None:
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        auth = headers.get("authorization", "")
+        key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        if not key:
+            return ApiError(401, "You didn't provide an API key. You need to provide your API "
+                                 "key in an Authorization header using Bearer auth (i.e. "
+                                 "Authorization: Bearer YOUR_KEY).")
+        expected = self.state.settings.api_key
+        if expected is not None and key != expected:
+            return ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
+        for prefix, (value, name) in BETA.items():
+            if scope["path"].startswith(prefix) and value not in headers.get("openai-beta", ""):
+                return ApiError(400, f"You must provide the 'OpenAI-Beta' header to access the "
+                                     f"{name} API. Please try again by setting the header "
+                                     f"'OpenAI-Beta: {value}'.")
+        return None
+
+
+async def _discard(message: Message) -> None:
+    return None
+
+
+class _QuietDrops(logging.Filter):
+    """Keep the deliberate dropped connections out of the server's error log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DroppedConnection)
+
+
+def build_app(state: State, injector: FaultInjector | None = None) -> Starlette:
+    """Return the emulator application over `state`."""
+    injector = injector or FaultInjector()
+    stats = Stats()
+    api_routes = [*assistants.ROUTES, *agents.ROUTES, *files.ROUTES, *vector_stores.ROUTES]
+    admin = _admin_routes(state, injector, stats)
+    app = Starlette(routes=[*api_routes, *admin], exception_handlers={
+        ApiError: _api_error, HTTPException: _http_error, Exception: _crash})
+    app.state.emulator = state
+    app.state.stats = stats
+    app.state.injector = injector
+    app.add_middleware(Gate, state=state, injector=injector, stats=stats, routes=api_routes)
+    logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+    return app
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return ApiError(exc.status_code if exc.status_code in (404, 405) else 404,
+                    f"Invalid URL ({request.method} {request.url.path})").response()
+
+
+async def _crash(request: Request, exc: Exception) -> Response:
+    if not isinstance(exc, DroppedConnection):
+        log.exception("internal error")
+    return server_error().response()
+
+
+def _admin_routes(state: State, injector: FaultInjector, stats: Stats) -> list[Route]:
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def get_faults(request: Request) -> Response:
+        return JSONResponse({"plan": injector.plan.model_dump(), "rules": injector.report()})
+
+    async def put_faults(request: Request) -> Response:
+        try:
+            plan = FaultPlan.model_validate(json.loads(await request.body() or b"{}"))
+        except (ValueError, ValidationError) as exc:
+            return JSONResponse({"error": {"message": str(exc), "type": "invalid_request_error",
+                                           "param": None, "code": None}}, status_code=400)
+        injector.load(plan)
+        return JSONResponse({"plan": plan.model_dump()})
+
+    async def clear_faults(request: Request) -> Response:
+        injector.load(FaultPlan())
+        return JSONResponse({"plan": injector.plan.model_dump()})
+
+    async def get_stats(request: Request) -> Response:
+        return JSONResponse(stats.as_dict())
+
+    async def clear_stats(request: Request) -> Response:
+        stats.requests.clear()
+        stats.faults.clear()
+        return JSONResponse(stats.as_dict())
+
+    async def reset(request: Request) -> Response:
+        state.store.wipe()
+        shutil.rmtree(state.files_dir, ignore_errors=True)
+        state.files_dir.mkdir(parents=True, exist_ok=True)
+        injector.load(FaultPlan())
+        stats.requests.clear()
+        stats.faults.clear()
+        return JSONResponse({"status": "reset"})
+
+    return [
+        Route("/admin/health", health, methods=["GET"]),
+        Route("/admin/faults", get_faults, methods=["GET"]),
+        Route("/admin/faults", put_faults, methods=["PUT", "POST"]),
+        Route("/admin/faults", clear_faults, methods=["DELETE"]),
+        Route("/admin/stats", get_stats, methods=["GET"]),
+        Route("/admin/stats", clear_stats, methods=["DELETE"]),
+        Route("/admin/reset", reset, methods=["POST"]),
+    ]

@@ -1,0 +1,141 @@
+"""`/v1/models` and `/v1/assistants` (Assistants API v2)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from reconciler.emulator import listing
+from reconciler.emulator.errors import ApiError, invalid, not_found
+from reconciler.emulator.http import json_body, ok, state_of
+from reconciler.emulator.state import State, new_id
+from reconciler.emulator.validation import check_function_names, check_metadata, validate_body
+
+KIND = "assistant"
+DEFAULTS: dict[str, Any] = {
+    "name": None, "description": None, "instructions": None, "tools": [],
+    "tool_resources": {}, "metadata": {}, "temperature": 1.0, "top_p": 1.0,
+    "response_format": "auto", "reasoning_effort": None,
+}
+
+
+async def list_models(request: Request) -> JSONResponse:
+    return ok({"object": "list", "data": state_of(request).models})
+
+
+async def get_model(request: Request) -> JSONResponse:
+    model_id = request.path_params["model"]
+    for model in state_of(request).models:
+        if model["id"] == model_id:
+            return ok(model)
+    raise ApiError(404, f"The model '{model_id}' does not exist or you do not have access to "
+                        "it.", code="model_not_found")
+
+
+def check_model(state: State, model: str) -> None:
+    """Refuse a model the account does not have, as OpenAI does."""
+    if model not in state.model_ids():
+        raise ApiError(400, f"The requested model '{model}' does not exist.", param="model",
+                       code="model_not_found")
+
+
+async def create_assistant(request: Request) -> JSONResponse:
+    state = state_of(request)
+    body = await json_body(request)
+    validate_body("CreateAssistantRequest", body)
+    _check(state, body)
+    assistant = {"id": new_id("asst_"), "object": "assistant", "created_at": state.now(),
+                 **copy.deepcopy(DEFAULTS)}
+    _apply(state, assistant, body)
+    state.store.insert(KIND, assistant, created_at=assistant["created_at"])
+    return ok(assistant)
+
+
+async def list_assistants(request: Request) -> JSONResponse:
+    params = listing.parse(request)
+    return ok(listing.from_store(state_of(request).store, KIND, params))
+
+
+async def get_assistant(request: Request) -> JSONResponse:
+    return ok(_load(request))
+
+
+async def modify_assistant(request: Request) -> JSONResponse:
+    state = state_of(request)
+    body = await json_body(request)
+    validate_body("ModifyAssistantRequest", body)
+    assistant = _load(request)
+    _check(state, body)
+    _apply(state, assistant, body)
+    state.store.replace(KIND, assistant)
+    return ok(assistant)
+
+
+async def delete_assistant(request: Request) -> JSONResponse:
+    assistant_id = request.path_params["assistant_id"]
+    if not state_of(request).store.delete(KIND, assistant_id):
+        raise not_found("assistant", assistant_id)
+    return ok({"id": assistant_id, "object": "assistant.deleted", "deleted": True})
+
+
+def _load(request: Request) -> dict[str, Any]:
+    assistant_id = request.path_params["assistant_id"]
+    assistant = state_of(request).store.get(KIND, assistant_id)
+    if assistant is None:
+        raise not_found("assistant", assistant_id)
+    return assistant
+
+
+def _check(state: State, body: dict[str, Any]) -> None:
+    if "model" in body:
+        check_model(state, body["model"])
+    check_metadata(body.get("metadata"))
+    check_function_names(body.get("tools") or [], nested=True)
+    resources = body.get("tool_resources") or {}
+    for index, file_id in enumerate((resources.get("code_interpreter") or {}).get("file_ids", [])):
+        if state.store.get("file", file_id) is None:
+            raise invalid(f"No file found with id '{file_id}'.",
+                          f"tool_resources.code_interpreter.file_ids[{index}]")
+    search = resources.get("file_search") or {}
+    for index, store_id in enumerate(search.get("vector_store_ids", [])):
+        if state.store.get("vector_store", store_id) is None:
+            raise invalid(f"No vector store found with id '{store_id}'.",
+                          f"tool_resources.file_search.vector_store_ids[{index}]")
+
+
+def _apply(state: State, assistant: dict[str, Any], body: dict[str, Any]) -> None:
+    """Write the given fields; null resets a field to its default."""
+    for key, value in body.items():
+        if key == "tool_resources":
+            value = _tool_resources(state, value)
+        assistant[key] = copy.deepcopy(DEFAULTS[key]) if value is None else value
+
+
+def _tool_resources(state: State, resources: dict[str, Any] | None) -> dict[str, Any]:
+    """Resolve the `vector_stores` helper into a new vector store, as the API does."""
+    if not resources:
+        return {}
+    result = copy.deepcopy(resources)
+    search = result.get("file_search") or {}
+    helpers = search.pop("vector_stores", None)
+    if helpers:
+        from reconciler.emulator.vector_stores import create_store
+
+        store = create_store(state, helpers[0])
+        search["vector_store_ids"] = [store["id"]]
+    return result
+
+
+ROUTES = [
+    Route("/v1/models", list_models, methods=["GET"]),
+    Route("/v1/models/{model:path}", get_model, methods=["GET"]),
+    Route("/v1/assistants", create_assistant, methods=["POST"]),
+    Route("/v1/assistants", list_assistants, methods=["GET"]),
+    Route("/v1/assistants/{assistant_id}", get_assistant, methods=["GET"]),
+    Route("/v1/assistants/{assistant_id}", modify_assistant, methods=["POST"]),
+    Route("/v1/assistants/{assistant_id}", delete_assistant, methods=["DELETE"]),
+]

@@ -1,0 +1,94 @@
+"""`reconciler emulator ...`: run the local OpenAI API emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler.emulator import server
+from reconciler.errors import ReconcilerError
+
+DEFAULT_DB = server.DEFAULT_DIR / "emulator.sqlite"
+
+
+@click.group()
+def emulator() -> None:
+    """A local emulator of the OpenAI API (models, assistants, agents, files, vector stores).
+
+    The official `openai` SDK talks to it over HTTP exactly as it talks to OpenAI; state is
+    kept in SQLite, so it survives restarts and several runs can share it. Point the
+    reconciler (or any SDK) at it with OPENAI_BASE_URL and any non-empty OPENAI_API_KEY.
+
+    \b
+    Examples:
+      reconciler emulator serve --port 8765
+      reconciler emulator start && export OPENAI_BASE_URL=$(reconciler emulator url)
+      reconciler emulator stop
+    """
+
+
+def _db_option(default: Path = DEFAULT_DB) -> click.Option:
+    return click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+                        default=default, show_default=True, help="SQLite file holding the state.")
+
+
+@emulator.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port; 0 picks a free one (the URL printed says which).")
+@_db_option()
+@click.option("--models", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON list of model objects to serve instead of the built-in list.")
+@click.option("--faults", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON fault plan to start with (see README, 'Fault injection').")
+@click.option("--index-delay", type=click.FloatRange(0), default=0.5, show_default=True,
+              help="Seconds a vector store file stays in_progress before it is indexed.")
+@click.option("--api-key", envvar="RECONCILER_EMULATOR_API_KEY",
+              help="Accept only this bearer key (default: any non-empty key).")
+@click.option("--max-upload-bytes", type=click.IntRange(1), default=512 * 1024 * 1024,
+              show_default=True, help="Largest file upload accepted (413 above it).")
+def serve(host: str, port: int, db: Path, models: Path | None, faults: Path | None,
+          index_delay: float, api_key: str | None, max_upload_bytes: int) -> None:
+    """Serve in the foreground and print the base URL; Ctrl-C stops it."""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: the emulator has no real authentication",
+                   err=True)
+    server.serve(host=host, port=port, db=db, models=models, faults=faults,
+                 index_delay=index_delay, api_key=api_key, max_upload_bytes=max_upload_bytes)
+
+
+@emulator.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True)
+@_db_option()
+@click.option("--index-delay", type=click.FloatRange(0), default=0.5, show_default=True)
+def start(port: int, db: Path, index_delay: float) -> None:
+    """Start in the background (recorded in .reconciler/emulator.json) and print its URL."""
+    record = server.start(folder=server.DEFAULT_DIR, port=port, db=db, index_delay=index_delay)
+    click.echo(f"emulator running at {record.url} (pid {record.pid}, state {record.db})")
+    click.echo(f"  export OPENAI_BASE_URL={record.url} OPENAI_API_KEY=emulator")
+
+
+@emulator.command()
+def stop() -> None:
+    """Stop the background emulator."""
+    record = server.stop()
+    click.echo(f"stopped the emulator at {record.url}" if record else "no emulator running")
+
+
+@emulator.command()
+def status() -> None:
+    """Say whether a background emulator runs, and where."""
+    record = server.running()
+    if record is None:
+        raise ReconcilerError("no emulator running", hint="reconciler emulator start")
+    click.echo(f"running at {record.url} (pid {record.pid}, state {record.db})")
+
+
+@emulator.command()
+def url() -> None:
+    """Print the base URL of the background emulator (for scripts)."""
+    record = server.running()
+    if record is None:
+        raise ReconcilerError("no emulator running", hint="reconciler emulator start")
+    click.echo(record.url)

@@ -1,0 +1,136 @@
+"""`/v1/files`: multipart upload (streamed to disk), list, retrieve, delete, content."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse
+from starlette.routing import Route
+
+from reconciler.emulator import listing
+from reconciler.emulator.errors import ApiError, invalid, not_found
+from reconciler.emulator.http import ok, state_of
+from reconciler.emulator.state import State, new_id
+
+KIND = "file"
+PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
+COPY_CHUNK = 1024 * 1024
+
+
+async def upload_file(request: Request) -> JSONResponse:
+    state = state_of(request)
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > state.settings.max_upload_bytes + 64 * 1024:
+        raise _too_large(state)
+    async with request.form(max_files=1, max_fields=10) as form:
+        upload = form.get("file")
+        purpose = form.get("purpose")
+        if not isinstance(upload, UploadFile):
+            raise invalid("Missing required parameter: 'file'.", "file",
+                          "missing_required_parameter")
+        if purpose is None:
+            raise invalid("Missing required parameter: 'purpose'.", "purpose",
+                          "missing_required_parameter")
+        if purpose not in PURPOSES:
+            raise invalid(f"Invalid value for 'purpose': '{purpose}'. Supported values are: "
+                          + ", ".join(f"'{p}'" for p in PURPOSES) + ".", "purpose",
+                          "invalid_value")
+        expires_at = _expires_at(state, form.get("expires_after[anchor]"),
+                                 form.get("expires_after[seconds]"))
+        file_id = new_id("file-", 22)
+        size = _save(state, upload, file_id)
+    created = state.now()
+    record: dict[str, Any] = {"id": file_id, "object": "file", "bytes": size,
+                              "created_at": created, "filename": upload.filename or "upload",
+                              "purpose": purpose, "status": "processed"}
+    if expires_at is not None:
+        record["expires_at"] = expires_at
+    state.store.insert(KIND, record, created_at=created)
+    return ok(record)
+
+
+def _save(state: State, upload: UploadFile, file_id: str) -> int:
+    target = state.content_path(file_id)
+    upload.file.seek(0)
+    with target.open("wb") as out:
+        shutil.copyfileobj(upload.file, out, COPY_CHUNK)
+    size = target.stat().st_size
+    if size > state.settings.max_upload_bytes:
+        target.unlink()
+        raise _too_large(state)
+    return size
+
+
+def _too_large(state: State) -> ApiError:
+    limit = state.settings.max_upload_bytes
+    return ApiError(413, f"File is too large: the maximum size is {limit} bytes.", param="file",
+                    code="file_too_large")
+
+
+def _expires_at(state: State, anchor: Any, seconds: Any) -> int | None:
+    if anchor is None and seconds is None:
+        return None
+    if anchor != "created_at":
+        raise invalid("Invalid value for 'expires_after.anchor': expected 'created_at'.",
+                      "expires_after.anchor", "invalid_value")
+    try:
+        value = int(str(seconds))
+    except ValueError:
+        raise invalid("Invalid type for 'expires_after.seconds': expected an integer.",
+                      "expires_after.seconds", "invalid_type") from None
+    if not 3600 <= value <= 2_592_000:
+        raise invalid("Invalid value for 'expires_after.seconds': must be between 3600 and "
+                      "2592000.", "expires_after.seconds", "invalid_value")
+    return state.now() + value
+
+
+async def list_files(request: Request) -> JSONResponse:
+    state = state_of(request)
+    params = listing.parse(request, default_limit=10_000, max_limit=10_000, allow_before=False)
+    purpose = request.query_params.get("purpose")
+    if purpose is None:
+        return ok(listing.from_store(state.store, KIND, params))
+    chosen = [f for f in state.store.all(KIND) if f["purpose"] == purpose]
+    return ok(listing.from_items(chosen, params))
+
+
+def load_file(state: State, file_id: str) -> dict[str, Any]:
+    record = state.store.get(KIND, file_id)
+    if record is None:
+        raise not_found("file", file_id)
+    return record
+
+
+async def get_file(request: Request) -> JSONResponse:
+    return ok(load_file(state_of(request), request.path_params["file_id"]))
+
+
+async def delete_file(request: Request) -> JSONResponse:
+    state = state_of(request)
+    file_id = request.path_params["file_id"]
+    with state.store.transaction():
+        load_file(state, file_id)
+        for store_id in state.store.parents_of("vector_store_file", file_id):
+            state.store.delete("vector_store_file", file_id, parent=store_id)
+        state.store.delete(KIND, file_id)
+    state.content_path(file_id).unlink(missing_ok=True)
+    return ok({"id": file_id, "object": "file", "deleted": True})
+
+
+async def file_content(request: Request) -> FileResponse:
+    state = state_of(request)
+    record = load_file(state, request.path_params["file_id"])
+    return FileResponse(state.content_path(record["id"]), media_type="application/octet-stream",
+                        filename=record["filename"])
+
+
+ROUTES = [
+    Route("/v1/files", upload_file, methods=["POST"]),
+    Route("/v1/files", list_files, methods=["GET"]),
+    Route("/v1/files/{file_id}", get_file, methods=["GET"]),
+    Route("/v1/files/{file_id}", delete_file, methods=["DELETE"]),
+    Route("/v1/files/{file_id}/content", file_content, methods=["GET"]),
+]

@@ -1,0 +1,103 @@
+"""List endpoints: `limit`, `order`, `after`, `before`, and the list envelope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from reconciler.emulator.errors import invalid
+from reconciler.emulator.store import Store
+
+Transform = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """Parsed pagination parameters."""
+
+    limit: int
+    order: str
+    after: str | None
+    before: str | None
+
+
+def parse(request: Request, *, default_limit: int = 20, max_limit: int = 100,
+          allow_before: bool = True) -> ListParams:
+    """Read and check the pagination parameters of a list request."""
+    query = request.query_params
+    raw = query.get("limit")
+    limit = default_limit
+    if raw is not None:
+        try:
+            limit = int(raw)
+        except ValueError:
+            raise invalid(f"Invalid 'limit': expected an integer, but got '{raw}' instead.",
+                          "limit", "invalid_type") from None
+        if limit < 1:
+            raise invalid("Invalid 'limit': integer below minimum value. Expected a value >= "
+                          f"1, but got {limit} instead.", "limit", "integer_below_min_value")
+        if limit > max_limit:
+            raise invalid(f"Invalid 'limit': integer above maximum value. Expected a value <= "
+                          f"{max_limit}, but got {limit} instead.", "limit",
+                          "integer_above_max_value")
+    order = query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise invalid(f"Invalid value for 'order': expected 'asc' or 'desc', got '{order}'.",
+                      "order", "invalid_value")
+    before = query.get("before") if allow_before else None
+    return ListParams(limit, order, query.get("after"), before)
+
+
+def envelope(items: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    """Return the list object OpenAI answers with."""
+    return {"object": "list", "data": items,
+            "first_id": items[0]["id"] if items else None,
+            "last_id": items[-1]["id"] if items else None,
+            "has_more": has_more}
+
+
+def from_store(store: Store, kind: str, params: ListParams, *, parent: str = "",
+               transform: Transform = lambda o: o) -> dict[str, Any]:
+    """Page through one kind of object in the store (SQL does the work)."""
+    after = _cursor(store, kind, params.after, parent, "after")
+    before = _cursor(store, kind, params.before, parent, "before")
+    page = store.page(kind, parent=parent, limit=params.limit, order=params.order,
+                      after=after, before=before)
+    return envelope([transform(o) for o in page.items], page.has_more)
+
+
+def from_items(items: list[dict[str, Any]], params: ListParams) -> dict[str, Any]:
+    """Page through an already filtered list (oldest first) in Python."""
+    ordered = items if params.order == "asc" else list(reversed(items))
+    ids = [o["id"] for o in ordered]
+    start, stop = 0, len(ordered)
+    if params.after is not None:
+        start = _index(ids, params.after, "after") + 1
+    elif params.before is not None:
+        stop = _index(ids, params.before, "before")
+        start = max(0, stop - params.limit)
+        return envelope(ordered[start:stop], start > 0)
+    chosen = ordered[start:start + params.limit]
+    return envelope(chosen, start + params.limit < len(ordered))
+
+
+def _cursor(store: Store, kind: str, object_id: str | None, parent: str,
+            param: str) -> tuple[int, int] | None:
+    if object_id is None:
+        return None
+    key = store.cursor(kind, object_id, parent=parent)
+    if key is None:
+        raise invalid(f"Invalid '{param}': no object with id '{object_id}' in this list.",
+                      param, "invalid_value")
+    return key
+
+
+def _index(ids: list[str], object_id: str, param: str) -> int:
+    try:
+        return ids.index(object_id)
+    except ValueError:
+        raise invalid(f"Invalid '{param}': no object with id '{object_id}' in this list.",
+                      param, "invalid_value") from None

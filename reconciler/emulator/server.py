@@ -1,0 +1,149 @@
+"""Run the emulator: `serve` in the foreground, or `start`/`stop` it in the background.
+
+`serve` binds the socket itself so that `--port 0` can print the port it got, then hands the
+socket to uvicorn. `start` runs `serve` as a detached process, waits until it answers, and
+records its pid and URL in `.reconciler/emulator.json` for `stop`, `status` and `url`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import ReconcilerError
+
+DEFAULT_DIR = Path(".reconciler")
+READY_PREFIX = "reconciler emulator: serving the OpenAI API at "
+
+
+@dataclass
+class Running:
+    """What `start` records about a background emulator."""
+
+    pid: int
+    url: str
+    db: str
+    log: str
+
+
+def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path | None,
+          index_delay: float, api_key: str | None,
+          max_upload_bytes: int = 512 * 1024 * 1024) -> None:
+    """Serve in the foreground until interrupted."""
+    import uvicorn
+
+    from reconciler.emulator.app import build_app
+    from reconciler.emulator.faults import FaultInjector, FaultPlan
+    from reconciler.emulator.state import Settings, State
+
+    plan = FaultPlan.model_validate(_read_json(faults)) if faults else FaultPlan()
+    seed_models = _read_json(models) if models else None
+    state = State.open(db, models=seed_models,
+                       settings=Settings(index_delay=index_delay, api_key=api_key,
+                                         max_upload_bytes=max_upload_bytes))
+    app = build_app(state, FaultInjector(plan))
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise ReconcilerError(f"cannot listen on {host}:{port}: {exc.strerror}",
+                              hint="choose another --port, or --port 0 for a free one") from exc
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"{READY_PREFIX}http://{shown}:{bound}/v1 (state: {db})", flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            timeout_keep_alive=30, backlog=2048)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReconcilerError(f"cannot read {path}: {exc}") from exc
+
+
+def record_path(folder: Path = DEFAULT_DIR) -> Path:
+    return folder / "emulator.json"
+
+
+def running(folder: Path = DEFAULT_DIR) -> Running | None:
+    """Return the background emulator if its process is alive."""
+    path = record_path(folder)
+    if not path.is_file():
+        return None
+    record = Running(**json.loads(path.read_text()))
+    try:
+        os.kill(record.pid, 0)
+    except OSError:
+        return None
+    return record
+
+
+def start(*, folder: Path, port: int, db: Path, index_delay: float,
+          timeout: float = 30.0) -> Running:
+    """Start `serve` detached, wait for it to answer, record it."""
+    existing = running(folder)
+    if existing is not None:
+        return existing
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "emulator.log"
+    command = [sys.executable, "-m", "reconciler", "emulator", "serve", "--port", str(port),
+               "--db", str(db), "--index-delay", str(index_delay)]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    url = _wait_for_url(log, process, timeout)
+    record = Running(pid=process.pid, url=url, db=str(db), log=str(log))
+    record_path(folder).write_text(json.dumps(asdict(record), indent=2) + "\n")
+    return record
+
+
+def _wait_for_url(log: Path, process: subprocess.Popen[bytes], timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in log.read_text().splitlines():
+            if line.startswith(READY_PREFIX):
+                url = line[len(READY_PREFIX):].split(" ")[0]
+                if _healthy(url):
+                    return url
+        if process.poll() is not None:
+            raise ReconcilerError(f"the emulator exited at start:\n{log.read_text().strip()}")
+        time.sleep(0.05)
+    process.kill()
+    raise ReconcilerError(f"the emulator did not answer within {timeout:g}s (log: {log})")
+
+
+def _healthy(url: str) -> bool:
+    health = url.removesuffix("/v1") + "/admin/health"
+    try:
+        with urllib.request.urlopen(health, timeout=1) as response:  # noqa: S310 - loopback
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def stop(folder: Path = DEFAULT_DIR) -> Running | None:
+    """Stop the background emulator; return what was stopped, if anything."""
+    record = running(folder)
+    record_path(folder).unlink(missing_ok=True)
+    if record is None:
+        return None
+    os.kill(record.pid, signal.SIGTERM)
+    for _ in range(100):
+        try:
+            os.kill(record.pid, 0)
+        except OSError:
+            break
+        time.sleep(0.05)
+    return record

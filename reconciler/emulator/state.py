@@ -1,0 +1,68 @@
+"""What every handler needs: the store, uploaded file contents, models, settings."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import string
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from reconciler.emulator.store import Store
+
+ALPHABET = string.ascii_letters + string.digits
+
+
+def new_id(prefix: str, length: int = 24) -> str:
+    """Return an id like OpenAI's: a prefix and random letters and digits."""
+    return prefix + "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def default_models() -> list[dict[str, Any]]:
+    """Return the packaged seed list of models."""
+    text = resources.files("reconciler.emulator.data").joinpath("models.json").read_text("utf-8")
+    models: list[dict[str, Any]] = json.loads(text)
+    return models
+
+
+@dataclass
+class Settings:
+    """How the emulator behaves."""
+
+    index_delay: float = 0.5
+    """Seconds a vector store file stays `in_progress` before it is indexed."""
+    api_key: str | None = None
+    """When set, only this bearer key is accepted (else any non-empty key)."""
+    max_upload_bytes: int = 512 * 1024 * 1024
+    max_json_bytes: int = 10 * 1024 * 1024
+
+
+@dataclass
+class State:
+    """The emulator's state: SQLite store, file contents on disk, models, settings."""
+
+    store: Store
+    files_dir: Path
+    models: list[dict[str, Any]] = field(default_factory=default_models)
+    settings: Settings = field(default_factory=Settings)
+
+    @classmethod
+    def open(cls, db: Path, *, models: list[dict[str, Any]] | None = None,
+             settings: Settings | None = None) -> State:
+        files_dir = db.with_name(db.name + ".files")
+        files_dir.mkdir(parents=True, exist_ok=True)
+        return cls(Store(db), files_dir, models if models is not None else default_models(),
+                   settings or Settings())
+
+    def model_ids(self) -> set[str]:
+        return {m["id"] for m in self.models}
+
+    def content_path(self, file_id: str) -> Path:
+        return self.files_dir / file_id
+
+    @staticmethod
+    def now() -> int:
+        return int(time.time())

@@ -1,0 +1,386 @@
+"""`/v1/vector_stores`: stores, their files (attach, list, detach) and file batches.
+
+Indexing is simulated: a file attached at time t is `in_progress` until t + index_delay,
+then `completed`, or `failed` with `last_error` when the emulator cannot index it (an
+unsupported extension, an empty file, text that is not UTF-8, a PDF without its header).
+Statuses and counts are computed when read, so nothing runs in the background.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import PurePosixPath
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from reconciler.emulator import listing
+from reconciler.emulator.errors import invalid, not_found
+from reconciler.emulator.http import json_body, ok, state_of
+from reconciler.emulator.state import State, new_id
+from reconciler.emulator.validation import check_metadata, validate_body
+
+STORE, FILE, BATCH = "vector_store", "vector_store_file", "vector_store_file_batch"
+SEARCHABLE = {".c", ".cpp", ".cs", ".css", ".doc", ".docx", ".go", ".html", ".java", ".js",
+              ".json", ".md", ".pdf", ".php", ".pptx", ".py", ".rb", ".sh", ".tex", ".ts",
+              ".txt"}
+TEXT = {".c", ".cpp", ".cs", ".css", ".go", ".html", ".java", ".js", ".json", ".md", ".php",
+        ".py", ".rb", ".sh", ".tex", ".ts", ".txt"}
+AUTO_CHUNKING = {"type": "static",
+                 "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
+PRIVATE = ("_ready_at", "_outcome", "_error", "_cancelled", "_bytes")
+STATUSES = ("in_progress", "completed", "failed", "cancelled")
+
+
+# --- indexing ---------------------------------------------------------------------------
+
+
+def _index_outcome(state: State, record: dict[str, Any]) -> tuple[str, dict[str, str] | None]:
+    suffix = PurePosixPath(record["filename"]).suffix.lower()
+    if suffix not in SEARCHABLE:
+        return "failed", {"code": "unsupported_file",
+                          "message": f"Files with extension [{suffix or 'none'}] are not "
+                                     "supported for file search."}
+    if record["bytes"] == 0:
+        return "failed", {"code": "invalid_file", "message": "The file is empty."}
+    with state.content_path(record["id"]).open("rb") as handle:
+        head = handle.read(1024 * 1024)
+    if suffix == ".pdf" and not head.startswith(b"%PDF"):
+        return "failed", {"code": "invalid_file", "message": "The file is not a valid PDF."}
+    if suffix in TEXT:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:
+                return "failed", {"code": "invalid_file",
+                                  "message": "The file could not be decoded as UTF-8 text."}
+    return "completed", None
+
+
+def _chunking(value: dict[str, Any] | None) -> dict[str, Any]:
+    if value is None or value.get("type") == "auto":
+        return copy.deepcopy(AUTO_CHUNKING)
+    static = value["static"]
+    if static["chunk_overlap_tokens"] > static["max_chunk_size_tokens"] / 2:
+        raise invalid("Invalid 'chunking_strategy.static.chunk_overlap_tokens': the overlap "
+                      "must not exceed half of max_chunk_size_tokens.",
+                      "chunking_strategy.static.chunk_overlap_tokens", "invalid_value")
+    return {"type": "static", "static": dict(static)}
+
+
+def attach(state: State, store_id: str, file_id: str, *, attributes: Any = None,
+           chunking: dict[str, Any] | None = None, param: str = "file_id") -> dict[str, Any]:
+    """Attach an uploaded file to a store (replacing attributes if already attached)."""
+    record = state.store.get("file", file_id)
+    if record is None:
+        raise invalid(f"No file found with id '{file_id}'.", param)
+    existing = state.store.get(FILE, file_id, parent=store_id)
+    if existing is not None:
+        if attributes is not None:
+            existing["attributes"] = attributes
+            state.store.replace(FILE, existing, parent=store_id)
+        return existing
+    outcome, error = _index_outcome(state, record)
+    created = state.now()
+    entry = {"id": file_id, "object": "vector_store.file", "created_at": created,
+             "vector_store_id": store_id, "chunking_strategy": _chunking(chunking),
+             "attributes": attributes if attributes is not None else {},
+             "_ready_at": time.time() + state.settings.index_delay, "_outcome": outcome,
+             "_error": error, "_cancelled": False, "_bytes": record["bytes"]}
+    state.store.insert(FILE, entry, parent=store_id, created_at=created)
+    return entry
+
+
+def file_status(entry: dict[str, Any]) -> str:
+    if entry["_cancelled"]:
+        return "cancelled"
+    if time.time() < entry["_ready_at"]:
+        return "in_progress"
+    return str(entry["_outcome"])
+
+
+def present_file(entry: dict[str, Any]) -> dict[str, Any]:
+    """Return a vector store file as the API shows it (status as of now)."""
+    status = file_status(entry)
+    shown = {k: v for k, v in entry.items() if k not in PRIVATE}
+    shown["status"] = status
+    shown["usage_bytes"] = entry["_bytes"] if status == "completed" else 0
+    shown["last_error"] = entry["_error"] if status == "failed" else None
+    return shown
+
+
+def _counts(entries: list[dict[str, Any]]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES, 0)
+    for entry in entries:
+        counts[file_status(entry)] += 1
+    counts["total"] = len(entries)
+    return counts
+
+
+# --- stores -------------------------------------------------------------------------------
+
+
+def create_store(state: State, body: dict[str, Any]) -> dict[str, Any]:
+    """Create a vector store (and attach `file_ids`) in one transaction."""
+    check_metadata(body.get("metadata"))
+    now = state.now()
+    store = {"id": new_id("vs_"), "object": "vector_store", "created_at": now,
+             "name": body.get("name") or "", "metadata": body.get("metadata") or {},
+             "last_active_at": now}
+    if body.get("expires_after") is not None:
+        store["expires_after"] = body["expires_after"]
+    if body.get("description") is not None:
+        store["description"] = body["description"]
+    with state.store.transaction():
+        state.store.insert(STORE, store, created_at=now)
+        for index, file_id in enumerate(body.get("file_ids") or []):
+            attach(state, store["id"], file_id, chunking=body.get("chunking_strategy"),
+                   param=f"file_ids[{index}]")
+    return present_store(state, store)
+
+
+def present_store(state: State, store: dict[str, Any]) -> dict[str, Any]:
+    """Return a store with its counts, usage, status and expiry as of now."""
+    entries = state.store.all(FILE, parent=store["id"])
+    shown = dict(store)
+    shown["file_counts"] = _counts(entries)
+    shown["usage_bytes"] = sum(present_file(e)["usage_bytes"] for e in entries)
+    expires_after = store.get("expires_after")
+    shown["expires_at"] = (store["last_active_at"] + expires_after["days"] * 86400
+                           if expires_after else None)
+    if shown["expires_at"] is not None and shown["expires_at"] < state.now():
+        shown["status"] = "expired"
+    else:
+        shown["status"] = "in_progress" if shown["file_counts"]["in_progress"] else "completed"
+    return shown
+
+
+def _load_store(state: State, store_id: str) -> dict[str, Any]:
+    store = state.store.get(STORE, store_id)
+    if store is None:
+        raise not_found("vector store", store_id)
+    return store
+
+
+async def create_vector_store(request: Request) -> JSONResponse:
+    body = await json_body(request)
+    validate_body("CreateVectorStoreRequest", body)
+    return ok(create_store(state_of(request), body))
+
+
+async def list_vector_stores(request: Request) -> JSONResponse:
+    state = state_of(request)
+    params = listing.parse(request)
+    return ok(listing.from_store(state.store, STORE, params,
+                                 transform=lambda s: present_store(state, s)))
+
+
+async def get_vector_store(request: Request) -> JSONResponse:
+    state = state_of(request)
+    return ok(present_store(state, _load_store(state, request.path_params["store_id"])))
+
+
+async def modify_vector_store(request: Request) -> JSONResponse:
+    state = state_of(request)
+    body = await json_body(request)
+    validate_body("UpdateVectorStoreRequest", body)
+    store = _load_store(state, request.path_params["store_id"])
+    check_metadata(body.get("metadata"))
+    if "name" in body:
+        store["name"] = body["name"] or ""
+    if "metadata" in body:
+        store["metadata"] = body["metadata"] or {}
+    if "expires_after" in body:
+        store.pop("expires_after", None)
+        if body["expires_after"] is not None:
+            store["expires_after"] = body["expires_after"]
+    store["last_active_at"] = state.now()
+    state.store.replace(STORE, store)
+    return ok(present_store(state, store))
+
+
+async def delete_vector_store(request: Request) -> JSONResponse:
+    state = state_of(request)
+    store_id = request.path_params["store_id"]
+    with state.store.transaction():
+        _load_store(state, store_id)
+        state.store.delete_children(FILE, store_id)
+        state.store.delete_children(BATCH, store_id)
+        state.store.delete(STORE, store_id)
+    return ok({"id": store_id, "object": "vector_store.deleted", "deleted": True})
+
+
+# --- store files ----------------------------------------------------------------------
+
+
+def _filtered(request: Request, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    wanted = request.query_params.get("filter")
+    if wanted is None:
+        return entries
+    if wanted not in STATUSES:
+        raise invalid(f"Invalid value for 'filter': '{wanted}'. Supported values are: "
+                      + ", ".join(f"'{s}'" for s in STATUSES) + ".", "filter", "invalid_value")
+    return [e for e in entries if file_status(e) == wanted]
+
+
+async def attach_file(request: Request) -> JSONResponse:
+    state = state_of(request)
+    body = await json_body(request)
+    validate_body("CreateVectorStoreFileRequest", body)
+    store_id = request.path_params["store_id"]
+    with state.store.transaction():
+        _load_store(state, store_id)
+        entry = attach(state, store_id, body["file_id"], attributes=body.get("attributes"),
+                       chunking=body.get("chunking_strategy"))
+    return ok(present_file(entry))
+
+
+async def list_store_files(request: Request) -> JSONResponse:
+    state = state_of(request)
+    store_id = request.path_params["store_id"]
+    _load_store(state, store_id)
+    params = listing.parse(request)
+    entries = _filtered(request, state.store.all(FILE, parent=store_id))
+    page = listing.from_items(entries, params)
+    page["data"] = [present_file(e) for e in page["data"]]
+    return ok(page)
+
+
+def _load_entry(state: State, store_id: str, file_id: str) -> dict[str, Any]:
+    _load_store(state, store_id)
+    entry = state.store.get(FILE, file_id, parent=store_id)
+    if entry is None:
+        raise not_found("file", file_id)
+    return entry
+
+
+async def get_store_file(request: Request) -> JSONResponse:
+    state = state_of(request)
+    params = request.path_params
+    return ok(present_file(_load_entry(state, params["store_id"], params["file_id"])))
+
+
+async def update_store_file(request: Request) -> JSONResponse:
+    state = state_of(request)
+    body = await json_body(request)
+    validate_body("UpdateVectorStoreFileAttributesRequest", body)
+    params = request.path_params
+    entry = _load_entry(state, params["store_id"], params["file_id"])
+    entry["attributes"] = body["attributes"] or {}
+    state.store.replace(FILE, entry, parent=params["store_id"])
+    return ok(present_file(entry))
+
+
+async def detach_file(request: Request) -> JSONResponse:
+    state = state_of(request)
+    params = request.path_params
+    with state.store.transaction():
+        _load_entry(state, params["store_id"], params["file_id"])
+        state.store.delete(FILE, params["file_id"], parent=params["store_id"])
+    return ok({"id": params["file_id"], "object": "vector_store.file.deleted", "deleted": True})
+
+
+# --- file batches -----------------------------------------------------------------------
+
+
+def present_batch(state: State, batch: dict[str, Any]) -> dict[str, Any]:
+    entries = _batch_entries(state, batch)
+    counts = _counts(entries)
+    if batch["_cancelled"]:
+        status = "cancelled"
+    elif counts["in_progress"]:
+        status = "in_progress"
+    elif entries and counts["failed"] == len(entries):
+        status = "failed"
+    else:
+        status = "completed"
+    return {"id": batch["id"], "object": "vector_store.files_batch",
+            "created_at": batch["created_at"], "vector_store_id": batch["vector_store_id"],
+            "status": status, "file_counts": counts}
+
+
+def _batch_entries(state: State, batch: dict[str, Any]) -> list[dict[str, Any]]:
+    wanted = set(batch["file_ids"])
+    return [e for e in state.store.all(FILE, parent=batch["vector_store_id"])
+            if e["id"] in wanted]
+
+
+async def create_batch(request: Request) -> JSONResponse:
+    state = state_of(request)
+    body = await json_body(request)
+    validate_body("CreateVectorStoreFileBatchRequest", body)
+    store_id = request.path_params["store_id"]
+    items = body.get("files") or [{"file_id": f} for f in body.get("file_ids") or []]
+    now = state.now()
+    batch = {"id": new_id("vsfb_"), "created_at": now, "vector_store_id": store_id,
+             "file_ids": [i["file_id"] for i in items], "_cancelled": False}
+    with state.store.transaction():
+        _load_store(state, store_id)
+        for index, item in enumerate(items):
+            attach(state, store_id, item["file_id"],
+                   attributes=item.get("attributes", body.get("attributes")),
+                   chunking=item.get("chunking_strategy", body.get("chunking_strategy")),
+                   param=f"files[{index}].file_id" if "files" in body else f"file_ids[{index}]")
+        state.store.insert(BATCH, batch, parent=store_id, created_at=now)
+    return ok(present_batch(state, batch))
+
+
+def _load_batch(state: State, store_id: str, batch_id: str) -> dict[str, Any]:
+    _load_store(state, store_id)
+    batch = state.store.get(BATCH, batch_id, parent=store_id)
+    if batch is None:
+        raise not_found("file batch", batch_id)
+    return batch
+
+
+async def get_batch(request: Request) -> JSONResponse:
+    state = state_of(request)
+    params = request.path_params
+    return ok(present_batch(state, _load_batch(state, params["store_id"], params["batch_id"])))
+
+
+async def cancel_batch(request: Request) -> JSONResponse:
+    state = state_of(request)
+    params = request.path_params
+    with state.store.transaction():
+        batch = _load_batch(state, params["store_id"], params["batch_id"])
+        for entry in _batch_entries(state, batch):
+            if file_status(entry) == "in_progress":
+                entry["_cancelled"] = True
+                state.store.replace(FILE, entry, parent=params["store_id"])
+        batch["_cancelled"] = True
+        state.store.replace(BATCH, batch, parent=params["store_id"])
+    return ok(present_batch(state, batch))
+
+
+async def list_batch_files(request: Request) -> JSONResponse:
+    state = state_of(request)
+    params = request.path_params
+    batch = _load_batch(state, params["store_id"], params["batch_id"])
+    page = listing.from_items(_filtered(request, _batch_entries(state, batch)),
+                              listing.parse(request))
+    page["data"] = [present_file(e) for e in page["data"]]
+    return ok(page)
+
+
+BASE = "/v1/vector_stores"
+ROUTES = [
+    Route(BASE, create_vector_store, methods=["POST"]),
+    Route(BASE, list_vector_stores, methods=["GET"]),
+    Route(BASE + "/{store_id}", get_vector_store, methods=["GET"]),
+    Route(BASE + "/{store_id}", modify_vector_store, methods=["POST"]),
+    Route(BASE + "/{store_id}", delete_vector_store, methods=["DELETE"]),
+    Route(BASE + "/{store_id}/files", attach_file, methods=["POST"]),
+    Route(BASE + "/{store_id}/files", list_store_files, methods=["GET"]),
+    Route(BASE + "/{store_id}/files/{file_id}", get_store_file, methods=["GET"]),
+    Route(BASE + "/{store_id}/files/{file_id}", update_store_file, methods=["POST"]),
+    Route(BASE + "/{store_id}/files/{file_id}", detach_file, methods=["DELETE"]),
+    Route(BASE + "/{store_id}/file_batches", create_batch, methods=["POST"]),
+    Route(BASE + "/{store_id}/file_batches/{batch_id}", get_batch, methods=["GET"]),
+    Route(BASE + "/{store_id}/file_batches/{batch_id}/cancel", cancel_batch, methods=["POST"]),
+    Route(BASE + "/{store_id}/file_batches/{batch_id}/files", list_batch_files,
+          methods=["GET"]),
+]
