@@ -52,10 +52,14 @@ def parse(request: Request, *, default_limit: int = 20, max_limit: int = 100,
 
 
 def envelope(items: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
-    """Return the list object OpenAI answers with."""
+    """Return the list object OpenAI answers with.
+
+    The spec types `first_id` and `last_id` as strings, so an empty list has empty strings
+    (clients page by the items' own ids).
+    """
     return {"object": "list", "data": items,
-            "first_id": items[0]["id"] if items else None,
-            "last_id": items[-1]["id"] if items else None,
+            "first_id": items[0]["id"] if items else "",
+            "last_id": items[-1]["id"] if items else "",
             "has_more": has_more}
 
 

@@ -70,6 +70,27 @@ def _refs(node: Any) -> list[str]:
     return []
 
 
+def json_schema_compatible(node: Any) -> Any:
+    """Translate OpenAPI 3.0's `nullable: true`, still used in places of the 3.1 spec, into
+    JSON Schema (`anyOf: [..., {type: null}]`), so that null is accepted where it is meant."""
+    if isinstance(node, list):
+        return [json_schema_compatible(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {k: json_schema_compatible(v) for k, v in node.items()}
+    members = node.get("allOf")
+    marker = {"nullable": True}
+    if isinstance(members, list) and marker in members:
+        rest = [m for m in members if m != marker]
+        outer = {k: v for k, v in node.items() if k != "allOf"}
+        inner = rest[0] if len(rest) == 1 else {"allOf": rest}
+        return {"anyOf": [{**outer, **inner}, {"type": "null"}]}
+    if node.get("nullable") is True and len(node) > 1:
+        return {"anyOf": [{k: v for k, v in node.items() if k != "nullable"},
+                          {"type": "null"}]}
+    return node
+
+
 @cache
 def subset() -> dict[str, Any]:
     """Return the packaged subset."""

@@ -15,7 +15,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from reconciler.emulator.errors import ApiError, invalid
-from reconciler.emulator.openapi import subset
+from reconciler.emulator.openapi import json_schema_compatible, subset
 
 SUBSET_URI = "urn:openai:openapi-subset"
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -26,7 +26,8 @@ JSON_TYPES = {"object": "an object", "array": "an array", "string": "a string",
 
 @cache
 def _validator(schema_name: str) -> Draft202012Validator:
-    resource = Resource.from_contents(subset(), default_specification=DRAFT202012)
+    resource = Resource.from_contents(json_schema_compatible(subset()),
+                                      default_specification=DRAFT202012)
     registry: Registry = Registry().with_resource(SUBSET_URI, resource)
     schema = {"$ref": f"{SUBSET_URI}#/components/schemas/{schema_name}"}
     return Draft202012Validator(schema, registry=registry)
@@ -51,6 +52,19 @@ def validate_body(schema_name: str, body: Any) -> None:
 
 def _api_error(error: ValidationError) -> ApiError:
     path = list(error.absolute_path)
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        here = [e for e in error.context if list(e.absolute_path) == path]
+        if here and len(here) == len(error.context) and all(e.validator == "type"
+                                                              for e in here):
+            expected = [t for e in here for t in (
+                e.validator_value if isinstance(e.validator_value, list) else [e.validator_value])]
+            name = param_name(path) or None
+            words = " or ".join(JSON_TYPES.get(t, t) for t in dict.fromkeys(expected))
+            return invalid(f"Invalid type for '{name}': expected {words}, but got "
+                           f"{_json_type(error.instance)} instead.", name, "invalid_type")
+        deeper = best_match(e for e in error.context if e.validator != "type")
+        if deeper is not None:
+            return _api_error(deeper)
     if error.validator == "additionalProperties":
         allowed = error.schema.get("properties", {})
         extra = next((k for k in error.instance if k not in allowed), "?")

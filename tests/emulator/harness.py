@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from reconciler.emulator.openapi import load_spec
+from reconciler.emulator.openapi import json_schema_compatible, load_spec
 from reconciler.emulator.server import READY_PREFIX
 
 REPO = Path(__file__).resolve().parents[2]
@@ -114,7 +114,7 @@ def spec() -> dict[str, Any]:
 @cache
 def _registry() -> Registry:
     return Registry().with_resource(SPEC_URI, Resource.from_contents(
-        spec(), default_specification=DRAFT202012))
+        json_schema_compatible(spec()), default_specification=DRAFT202012))
 
 
 @cache

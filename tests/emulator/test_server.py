@@ -1,0 +1,78 @@
+"""Running the emulator: persistence, background start/stop, the packaged spec subset."""
+
+from __future__ import annotations
+
+import io
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import cli
+from reconciler.emulator.openapi import extract, subset
+from tests.emulator.harness import sdk_client, spec, start_emulator
+
+
+def test_state_survives_a_restart(tmp_path: Path) -> None:
+    first = start_emulator(tmp_path)
+    client = sdk_client(first.url)
+    assistant = client.beta.assistants.create(model="gpt-4o", name="kept")
+    agent = client.beta.agents.create(model="gpt-5", name="kept")
+    upload = client.files.create(file=("a.md", io.BytesIO(b"# kept")), purpose="assistants")
+    first.stop()
+    second = start_emulator(tmp_path)
+    try:
+        client = sdk_client(second.url)
+        assert client.beta.assistants.retrieve(assistant.id).name == "kept"
+        assert client.beta.agents.retrieve(agent.id).name == "kept"
+        assert client.files.content(upload.id).read() == b"# kept"
+    finally:
+        second.stop()
+
+
+def test_two_clients_share_one_state(tmp_path: Path) -> None:
+    running = start_emulator(tmp_path)
+    try:
+        one, two = sdk_client(running.url), sdk_client(running.url)
+        made = one.beta.assistants.create(model="gpt-4o")
+        assert two.beta.assistants.retrieve(made.id).id == made.id
+    finally:
+        running.stop()
+
+
+def test_background_start_status_url_stop(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    started = runner.invoke(cli, ["emulator", "start", "--index-delay", "0"])
+    assert started.exit_code == 0, started.output
+    try:
+        url = runner.invoke(cli, ["emulator", "url"]).stdout.strip()
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v1")
+        assert sdk_client(url).models.list().data
+        again = runner.invoke(cli, ["emulator", "start"])
+        assert url in again.stdout, "start is idempotent"
+        assert "running at" in runner.invoke(cli, ["emulator", "status"]).stdout
+    finally:
+        stopped = runner.invoke(cli, ["emulator", "stop"])
+    assert "stopped" in stopped.stdout
+    status = runner.invoke(cli, ["emulator", "status"])
+    assert status.exit_code == 1 and "no emulator running" in status.stderr
+    assert (tmp_path / ".reconciler" / "emulator.sqlite").is_file()
+
+
+def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(cli, ["emulator", "serve", "--port", str(port), "--db",
+                                          str(tmp_path / "db.sqlite")])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_packaged_subset_matches_the_spec() -> None:
+    assert subset() == extract(spec()), (
+        "run `python -m reconciler.emulator.openapi ../shared/openai-openapi/openapi.yaml`")
