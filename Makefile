@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RECON  := $(VENV)/bin/reconciler
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck schemas clean
+.PHONY: install demo test lint typecheck schemas bench-emulator clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ typecheck: install
 ## schemas: regenerate the published JSON Schemas from the pydantic models.
 schemas: install
 	$(RECON) schema export --out schemas
+
+## bench-emulator: 500 req/s of mixed reads and writes against the emulator; prints latencies.
+bench-emulator: install
+	$(PY) bench/emulator.py --rate 500 --seconds 20
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache

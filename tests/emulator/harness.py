@@ -3,13 +3,8 @@ against the official OpenAPI spec (agents: against the `openai` package's own ty
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -22,7 +17,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from reconciler.emulator.openapi import json_schema_compatible, load_spec
-from reconciler.emulator.server import READY_PREFIX
+from reconciler.emulator.process import EmulatorProcess, spawn
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC_PATH = Path(os.environ.get("RECONCILER_OPENAPI_SPEC",
@@ -30,74 +25,8 @@ SPEC_PATH = Path(os.environ.get("RECONCILER_OPENAPI_SPEC",
 SPEC_URI = "urn:openai:openapi"
 
 
-@dataclass
-class Emulator:
-    """A running emulator process."""
-
-    url: str
-    process: subprocess.Popen[str]
-    db: Path
-
-    @property
-    def admin(self) -> str:
-        return self.url.removesuffix("/v1") + "/admin"
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.admin + path, data=data, method=method,
-                                         headers={"content-type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return json.loads(response.read())
-
-    def faults(self, *rules: dict[str, Any], seed: int = 0, latency_ms: int = 0) -> None:
-        self.call("PUT", "/faults", {"seed": seed, "latency_ms": latency_ms,
-                                     "rules": list(rules)})
-
-    def stats(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.call("GET", "/stats")
-        return result
-
-    def reset(self) -> None:
-        self.call("POST", "/reset")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-
-def start_emulator(folder: Path, *args: str, timeout: float = 30.0) -> Emulator:
-    """Start `reconciler emulator serve --port 0` and wait until it answers."""
-    db = folder / "emulator.sqlite"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "emulator", "serve", "--port", "0", "--db",
-         str(db), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert process.stdout is not None
-    deadline = time.monotonic() + timeout
-    line = ""
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if line.startswith(READY_PREFIX):
-            url = line[len(READY_PREFIX):].split(" ")[0]
-            emulator = Emulator(url, process, db)
-            _wait_healthy(emulator, deadline)
-            return emulator
-        if not line and process.poll() is not None:
-            break
-    process.kill()
-    raise RuntimeError(f"the emulator did not start: {line}")
-
-
-def _wait_healthy(emulator: Emulator, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        try:
-            emulator.call("GET", "/health")
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError("the emulator does not answer")
+Emulator = EmulatorProcess
+start_emulator = spawn
 
 
 # --- conformance to the spec -------------------------------------------------------------
