@@ -7,16 +7,17 @@ message and exit code; anything else is a bug and shows a traceback.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from reconciler import __version__, schemas
+from reconciler.commands.context import AppContext, default_color
+from reconciler.commands.engine import apply as apply_command
+from reconciler.commands.engine import plan as plan_command
 from reconciler.emulator.cli import emulator as emulator_commands
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
@@ -24,23 +25,6 @@ from reconciler.manifests.project import ManifestSet, load_manifest_set
 from reconciler.model.kinds import KINDS, RESOURCE_KINDS
 from reconciler.render import diagnostics as render_diagnostics
 from reconciler.render import resolved as render_resolved
-from reconciler.settings import Settings, load_settings
-
-
-@dataclass
-class AppContext:
-    """Options shared by every command."""
-
-    config: Path | None
-    color: bool
-    debug: bool
-
-    def settings(self) -> Settings:
-        return load_settings(self.config)
-
-
-def _default_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 class ReconcilerCLI(click.Group):
@@ -71,7 +55,7 @@ class ReconcilerCLI(click.Group):
 def _color_from(argv: Sequence[str]) -> bool:
     if "--no-color" in argv:
         return False
-    return "--color" in argv or _default_color()
+    return "--color" in argv or default_color()
 
 
 @click.group(cls=ReconcilerCLI,
@@ -100,7 +84,7 @@ def cli(ctx: click.Context, config: Path | None, color: bool | None, debug: bool
       reconciler validate --format github        # annotations on a pull request
       reconciler render manifests/ --kind Agent  # resolved request bodies
     """
-    ctx.obj = AppContext(config=config, color=_default_color() if color is None else color,
+    ctx.obj = AppContext(config=config, color=default_color() if color is None else color,
                          debug=debug)
 
 
@@ -218,6 +202,8 @@ def schema_show(kind: str) -> None:
     click.echo(schemas.dumps(chosen), nl=False)
 
 
+cli.add_command(plan_command)
+cli.add_command(apply_command)
 cli.add_command(emulator_commands)
 
 

@@ -31,17 +31,13 @@ from reconciler.manifests.templates import (
     merge_resource,
     substitute,
 )
-from reconciler.model.agent import AgentSettings, AgentSpec
-from reconciler.model.assistant import AssistantSettings, AssistantSpec
+from reconciler.model.agent import AgentSpec
+from reconciler.model.assistant import AssistantSpec
 from reconciler.model.common import Lifecycle
-from reconciler.model.desired import DesiredResource
+from reconciler.model.desired import BODY_FIELDS, DesiredResource
 from reconciler.model.kinds import API_VERSIONS, KINDS, RESOURCE_KINDS
 
 SPEC_MODELS: dict[str, type[BaseModel]] = {"Assistant": AssistantSpec, "Agent": AgentSpec}
-BODY_FIELDS: dict[str, tuple[str, ...]] = {
-    "Assistant": tuple(AssistantSettings.model_fields),
-    "Agent": tuple(AgentSettings.model_fields),
-}
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,17 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from reconciler.diagnostics import Location
+from reconciler.model.agent import AgentSettings
+from reconciler.model.assistant import AssistantSettings
 from reconciler.model.common import Lifecycle
 
 ResourceKind = Literal["Assistant", "Agent"]
+BODY_FIELDS: dict[str, tuple[str, ...]] = {
+    "Assistant": tuple(AssistantSettings.model_fields),
+    "Agent": tuple(AgentSettings.model_fields),
+}
+"""The API fields of each kind, in the API's order."""
+RESOURCE_KINDS_ORDER: tuple[ResourceKind, ...] = ("Assistant", "Agent")
 
 
 class DesiredResource(BaseModel):

@@ -1,0 +1,1 @@
+"""Applying a plan: exactly its changes, ordered, in parallel, retried safely."""

@@ -1,0 +1,1 @@
+"""Command implementations that do not fit the thin `cli.py`."""

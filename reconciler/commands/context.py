@@ -1,0 +1,26 @@
+"""Options every command shares, set by the top-level `reconciler` group."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.settings import Settings, load_settings
+
+
+def default_color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@dataclass
+class AppContext:
+    """Global options: where reconciler.yaml is, colour, debug."""
+
+    config: Path | None
+    color: bool
+    debug: bool
+
+    def settings(self) -> Settings:
+        return load_settings(self.config)

@@ -1,0 +1,215 @@
+"""`reconciler plan` and `reconciler apply`."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from reconciler.apply.executor import Executor, Outcome
+from reconciler.apply.retry import RetryPolicy
+from reconciler.commands.context import AppContext
+from reconciler.connection import Connection, resolve
+from reconciler.engine import Planned, load_desired, make_plan, providers_for, read_live
+from reconciler.errors import ReconcilerError
+from reconciler.exitcodes import ExitCode
+from reconciler.plan import saved
+from reconciler.plan.model import Action, Plan
+from reconciler.render import plan as render_plan
+
+DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.REPLACE: "replaced",
+        Action.DELETE: "deleted"}
+
+
+def connection_options(function):  # type: ignore[no-untyped-def]
+    """--base-url, --organization, --project: override reconciler.yaml and the environment."""
+    for option in reversed([
+        click.option("--base-url", help="API base URL (default: OPENAI_BASE_URL, "
+                                        "reconciler.yaml, the running emulator, or OpenAI)."),
+        click.option("--organization", help="OpenAI organization (default: OPENAI_ORG_ID)."),
+        click.option("--project", help="OpenAI project (default: OPENAI_PROJECT_ID)."),
+    ]):
+        function = option(function)
+    return function
+
+
+def selection_options(function):  # type: ignore[no-untyped-def]
+    """--target, --replace, --no-delete."""
+    for option in reversed([
+        click.option("--target", "targets", multiple=True, metavar="KIND/NAME",
+                     help="Only this resource (repeatable), e.g. Assistant/support-bot."),
+        click.option("--replace", "replace", multiple=True, metavar="KIND/NAME",
+                     help="Delete and re-create this resource even if it is in sync."),
+        click.option("--no-delete", is_flag=True,
+                     help="Keep live objects whose manifest was removed."),
+    ]):
+        function = option(function)
+    return function
+
+
+def _connect(app: AppContext, base_url: str | None, organization: str | None,
+             project: str | None) -> Connection:
+    settings = app.settings()
+    return resolve(settings.config.connection, base_url=base_url, organization=organization,
+                   project=project)
+
+
+def _progress(connection: Connection, fmt: str = "text") -> None:
+    if fmt == "text":
+        click.echo(f"Reading live state from {connection.describe()} ...", err=True)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@selection_options
+@click.option("--format", "fmt", type=click.Choice(render_plan.FORMATS), default="text",
+              show_default=True, help="text for people, json for tools, markdown for a PR.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the plan (JSON) for `reconciler apply FILE`.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
+@connection_options
+@click.pass_obj
+def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
+         replace: tuple[str, ...], no_delete: bool, fmt: str, out: Path | None,
+         detailed_exitcode: bool, base_url: str | None, organization: str | None,
+         project: str | None) -> None:
+    """Show what apply would change: compare the manifests with the live account.
+
+    Reads every live assistant and agent (100 per request) and sends no write. Objects the
+    reconciler did not create are never changed; they are counted and can be imported.
+
+    \b
+    Examples:
+      reconciler plan
+      reconciler plan --target Agent/support-agent --detailed-exitcode
+      reconciler plan --format markdown > plan.md     # a pull-request comment
+      reconciler plan --out plan.json && reconciler apply plan.json
+    """
+    connection = _connect(app, base_url, organization, project)
+    _progress(connection, fmt)
+    planned = make_plan(app.settings(), connection, connection.client(), paths,
+                        targets=targets, replace=replace, no_delete=no_delete)
+    click.echo(render_plan.render(planned.plan, fmt, color=app.color))
+    if out is not None:
+        saved.save(planned.plan, out)
+        click.echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
+    if detailed_exitcode and planned.plan.has_changes:
+        click.get_current_context().exit(ExitCode.CHANGES)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@selection_options
+@click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Changes applied at once.")
+@click.option("--retry-timeout", type=click.FloatRange(0), default=120.0, show_default=True,
+              help="Seconds during which failed calls (429, 5xx, dropped) are retried.")
+@connection_options
+@click.pass_obj
+def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
+          replace: tuple[str, ...], no_delete: bool, auto_approve: bool, parallelism: int,
+          retry_timeout: float, base_url: str | None, organization: str | None,
+          project: str | None) -> None:
+    """Make the live account match the manifests.
+
+    Computes the plan, shows it and asks for confirmation (type `yes`); with --auto-approve
+    it does not ask, and without a terminal it refuses unless --auto-approve is given.
+    Given one FILE ending in .json (saved by `plan --out`), applies exactly that plan
+    without asking, after checking that neither the manifests nor the live objects it
+    touches changed since.
+
+    \b
+    Examples:
+      reconciler apply
+      reconciler apply --auto-approve --parallelism 8
+      reconciler apply plan.json
+    """
+    connection = _connect(app, base_url, organization, project)
+    client = connection.client(parallelism=parallelism)
+    if len(paths) == 1 and paths[0].endswith(".json"):
+        chosen = _saved_plan(app, connection, client, Path(paths[0]))
+    else:
+        _progress(connection)
+        planned = make_plan(app.settings(), connection, client, paths, targets=targets,
+                            replace=replace, no_delete=no_delete)
+        chosen = planned.plan
+        click.echo(render_plan.render_text(chosen, color=app.color))
+        if not chosen.has_changes:
+            return
+        _confirm(connection, auto_approve)
+    outcomes = Executor(providers_for(client), parallelism=parallelism,
+                        retry=RetryPolicy(total=retry_timeout),
+                        listener=_Printer(len(chosen.changes), app.color)).run(chosen)
+    _finish(outcomes)
+
+
+def _saved_plan(app: AppContext, connection: Connection, client, path: Path) -> Plan:  # type: ignore[no-untyped-def]
+    chosen = saved.load(path)
+    manifests = load_desired(app.settings(), ())
+    live = read_live(client, providers_for(client))
+    reasons = saved.stale_reasons(chosen, manifests.resources, live.objects,
+                                  endpoint=connection.base_url)
+    if reasons:
+        raise saved.StalePlanError(reasons)
+    click.echo(render_plan.render_text(chosen, color=app.color))
+    return chosen
+
+
+def _confirm(connection: Connection, auto_approve: bool) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise ReconcilerError("apply asks for confirmation, but there is no terminal; "
+                              "nothing was changed",
+                              hint="review with `reconciler plan`, then `apply --auto-approve`")
+    answer = click.prompt(f"\nApply these changes to {connection.describe()}? Only 'yes' is "
+                          "accepted", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise ReconcilerError("apply cancelled; nothing was changed")
+
+
+class _Printer:
+    """One line per finished change, numbered on a terminal."""
+
+    def __init__(self, total: int, color: bool) -> None:
+        self.total = total
+        self.color = color
+        self.done = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, outcome: Outcome) -> None:
+        with self.lock:
+            self.done += 1
+            change = outcome.change
+            counter = f"[{self.done}/{self.total}] " if sys.stdout.isatty() else ""
+            if outcome.ok:
+                note = " (found stored after a failed call; not sent again)" if (
+                    outcome.recovered) else ""
+                retries = f", {outcome.attempts} attempts" if outcome.attempts > 1 else ""
+                text = (f"{counter}{change.address}: {DONE[change.action]}"
+                        f"{' ' + outcome.live_id if outcome.live_id else ''}"
+                        f" ({outcome.seconds:.2f}s{retries}){note}")
+                click.echo(click.style(text, fg="green") if self.color else text)
+            else:
+                text = f"{counter}{change.address}: FAILED: {outcome.error}"
+                click.echo(click.style(text, fg="red") if self.color else text, err=True)
+
+
+def _finish(outcomes: Sequence[Outcome]) -> None:
+    failed = [o for o in outcomes if not o.ok]
+    counts = {verb: sum(1 for o in outcomes if o.ok and DONE[o.change.action] == verb)
+              for verb in ("created", "updated", "replaced", "deleted")}
+    done = ", ".join(f"{n} {verb}" for verb, n in counts.items())
+    if failed:
+        click.echo(f"\nApply incomplete: {len(failed)} of {len(outcomes)} changes failed "
+                   f"({done}). Run apply again to converge.", err=True)
+        click.get_current_context().exit(ExitCode.ERROR)
+    click.echo(f"\nApply complete: {done}.")
+
+
+__all__ = ["apply", "plan", "Planned"]

@@ -1,0 +1,92 @@
+"""Where the API is and how to authenticate, from flags, `reconciler.yaml` and the
+environment (the variables the `openai` SDK reads). The key is never printed or stored.
+
+Order: a flag beats `reconciler.yaml`, which beats the environment. With no base URL and no
+API key at all, the local emulator started by `reconciler emulator start` is used, if it runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import httpx2
+import openai
+
+from reconciler.emulator import server
+from reconciler.errors import ConfigError
+from reconciler.model.config import ConnectionConfig
+
+OPENAI_URL = "https://api.openai.com/v1"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A resolved connection. `api_key` is excluded from repr and never rendered."""
+
+    base_url: str
+    api_key: str = field(repr=False)
+    organization: str | None = None
+    project: str | None = None
+    source: str = "environment"
+    """Where the base URL came from, for display: flag, reconciler.yaml, environment,
+    emulator, default."""
+
+    @property
+    def is_emulator(self) -> bool:
+        return self.source == "emulator"
+
+    def describe(self) -> str:
+        """Say where requests go, without the key."""
+        where = "the local emulator at " if self.is_emulator else ""
+        parts = [f"{where}{self.base_url}"]
+        if self.project:
+            parts.append(f"project {self.project}")
+        if self.organization:
+            parts.append(f"organization {self.organization}")
+        return ", ".join(parts)
+
+    def client(self, *, parallelism: int = 4, timeout: float = 60.0) -> openai.OpenAI:
+        """An SDK client with retries off (the engine retries) and a pool for parallelism."""
+        limits = httpx2.Limits(max_connections=max(parallelism * 2, 10),
+                               max_keepalive_connections=max(parallelism * 2, 10))
+        return openai.OpenAI(
+            base_url=self.base_url, api_key=self.api_key, organization=self.organization,
+            project=self.project, max_retries=0, timeout=timeout,
+            http_client=openai.DefaultHttpxClient(limits=limits))
+
+
+def resolve(config: ConnectionConfig, *, base_url: str | None = None,
+            organization: str | None = None, project: str | None = None,
+            environ: dict[str, str] | None = None) -> Connection:
+    """Decide where to connect; raise a ConfigError that says how to fix it when we can't."""
+    env = dict(os.environ if environ is None else environ)
+    key_name = config.api_key_env
+    api_key = env.get(key_name) or None
+    org = organization or config.organization or env.get("OPENAI_ORG_ID") or None
+    proj = project or config.project or env.get("OPENAI_PROJECT_ID") or None
+    for url, source in ((base_url, "flag"), (config.base_url, "reconciler.yaml"),
+                        (env.get("OPENAI_BASE_URL"), "environment")):
+        if url:
+            emulated = _emulator_url() == url.rstrip("/")
+            return Connection(url.rstrip("/"), api_key or ("emulator" if emulated else _need(
+                key_name)), org, proj, "emulator" if emulated else source)
+    if api_key:
+        return Connection(OPENAI_URL, api_key, org, proj, "default")
+    emulator = _emulator_url()
+    if emulator:
+        return Connection(emulator, "emulator", org, proj, "emulator")
+    raise ConfigError(
+        f"no API to talk to: {key_name} is not set and no local emulator is running",
+        hint=f"set {key_name} (and OPENAI_BASE_URL for another server), or start the "
+             "local emulator: reconciler emulator start")
+
+
+def _emulator_url() -> str | None:
+    record = server.running()
+    return record.url if record else None
+
+
+def _need(key_name: str) -> str:
+    raise ConfigError(f"{key_name} is not set", hint=f"export {key_name}=... (the key is read "
+                      "from the environment only; it is never stored or printed)")

@@ -1,0 +1,119 @@
+"""The one pipeline behind `plan` and `apply`: manifests -> live state -> diff -> plan.
+
+`plan` renders the result; `apply` renders it, asks, and executes it. Only the last step
+differs. Reading live state sends ceil(N/100) list requests per kind plus one for models, the
+kinds in parallel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import openai
+
+from reconciler.connection import Connection
+from reconciler.diagnostics import Code, Diagnostics
+from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.manifests.project import ManifestSet, load_manifest_set
+from reconciler.model.desired import RESOURCE_KINDS_ORDER, DesiredResource
+from reconciler.plan.diff import diff
+from reconciler.plan.model import Plan
+from reconciler.provider import LiveObject, Provider, UnsupportedError
+from reconciler.provider.openai_api import AgentProvider, AssistantProvider, call
+from reconciler.settings import Settings
+
+
+@dataclass
+class LiveState:
+    """Everything read from the API for one plan."""
+
+    objects: list[LiveObject] = field(default_factory=list)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unsupported: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Planned:
+    """A plan and what it was made from."""
+
+    plan: Plan
+    manifests: ManifestSet
+    live: LiveState
+
+
+def providers_for(client: openai.OpenAI) -> dict[str, Provider]:
+    """One provider per kind, over one SDK client."""
+    return {"Assistant": AssistantProvider(client), "Agent": AgentProvider(client)}
+
+
+def load_desired(settings: Settings, paths: Sequence[str]) -> ManifestSet:
+    """Load and validate the manifests; raise with every problem when they are invalid."""
+    chosen = list(paths) or settings.manifest_paths()
+    manifests = load_manifest_set(chosen, exclude=settings.config.exclude)
+    if manifests.diagnostics.has_errors:
+        raise ManifestError(manifests.diagnostics)
+    return manifests
+
+
+def read_live(client: openai.OpenAI, providers: dict[str, Provider]) -> LiveState:
+    """List every object of every kind, and the models, in parallel."""
+    state = LiveState()
+    with ThreadPoolExecutor(max_workers=len(providers) + 1) as pool:
+        models = pool.submit(lambda: call(lambda: client.models.list()))
+        lists = {kind: pool.submit(p.read_all) for kind, p in providers.items()}
+        for kind in RESOURCE_KINDS_ORDER:
+            try:
+                state.objects.extend(lists[kind].result())
+            except UnsupportedError as exc:
+                state.unsupported[kind] = exc.message
+        state.models = {m.id: m.model_dump(mode="json", exclude_unset=True)
+                        for m in models.result().data}
+    return state
+
+
+def check_models(desired: Sequence[DesiredResource], live: LiveState,
+                 today: dt.date) -> tuple[Diagnostics, list[str]]:
+    """Models the account does not have are errors; shut-down dates give warnings."""
+    diagnostics = Diagnostics()
+    warnings: list[str] = []
+    for resource in desired:
+        model_id = resource.body.get("model")
+        model = live.models.get(str(model_id))
+        if model is None:
+            diagnostics.error(Code.UNKNOWN_MODEL, f"model '{model_id}' is not available on this "
+                              "account (not in GET /v1/models)", resource.source,
+                              path="spec.model")
+            continue
+        shutdown = model.get("shutdown_date")
+        if shutdown:
+            verb = "was shut down" if dt.date.fromisoformat(shutdown) <= today else "shuts down"
+            warnings.append(f"{resource.kind}/{resource.name}: model '{model_id}' {verb} on "
+                            f"{shutdown} (the API says)")
+    return diagnostics, warnings
+
+
+def make_plan(settings: Settings, connection: Connection, client: openai.OpenAI,
+              paths: Sequence[str], *, targets: Sequence[str] = (),
+              replace: Sequence[str] = (), no_delete: bool = False,
+              today: dt.date | None = None) -> Planned:
+    """Load, read, compare: the shared pipeline. Sends only list requests."""
+    manifests = load_desired(settings, paths)
+    live = read_live(client, providers_for(client))
+    for kind, reason in live.unsupported.items():
+        if any(r.kind == kind for r in manifests.resources):
+            raise ReconcilerError(f"cannot manage {kind} manifests here: {reason}",
+                                  hint="remove them, or point the reconciler at a server "
+                                       "that serves this API")
+    errors, warnings = check_models(manifests.resources, live, today or dt.date.today())
+    if errors.has_errors:
+        raise ManifestError(errors)
+    manifest_warnings = [f"{d.location}: {d.message}" for d in manifests.diagnostics]
+    plan = diff(manifests.resources, live.objects, endpoint=connection.base_url,
+                targets=targets, replace=replace, no_delete=no_delete,
+                warnings=[*manifest_warnings, *warnings,
+                          *(f"{k}: {v}" for k, v in live.unsupported.items())])
+    return Planned(plan, manifests, live)

@@ -1,0 +1,1 @@
+"""Planning: normalise desired and live state, compute the typed changes between them."""

@@ -1,0 +1,224 @@
+"""Compare desired with live state: `diff(desired, live) -> Plan`.
+
+Pure: no network, no writes, no clock. Every problem that makes a plan unsafe (two managed
+objects claiming one name, a destroy that `prevent_destroy` forbids, an unknown target) is
+collected and raised together as one `PlanError`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from reconciler import ownership
+from reconciler.errors import ReconcilerError
+from reconciler.model.desired import DesiredResource, ResourceKind
+from reconciler.plan.model import Action, FieldChange, Plan, ResourceChange, UnmanagedObject
+from reconciler.plan.normalize import (
+    content_hash,
+    desired_comparable,
+    fingerprint,
+    live_comparable,
+    to_request,
+)
+from reconciler.provider import LiveObject
+
+FORCE_NEW: dict[str, tuple[str, ...]] = {"Assistant": (), "Agent": ()}
+"""Fields the API cannot change in place, per kind (a change means replace)."""
+
+
+class PlanError(ReconcilerError):
+    """The plan cannot be made safely; `problems` lists every reason."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("cannot plan: " + "; ".join(problems) if len(problems) == 1 else
+                         f"cannot plan ({len(problems)} problems):\n  - "
+                         + "\n  - ".join(problems))
+        self.problems = list(problems)
+
+
+def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endpoint: str,
+         targets: Sequence[str] = (), replace: Sequence[str] = (), no_delete: bool = False,
+         warnings: Sequence[str] = ()) -> Plan:
+    """Return the plan that makes `live` match `desired`. Pure: no I/O."""
+    problems: list[str] = []
+    managed, unmanaged = _index_live(live, problems)
+    wanted = {f"{r.kind}/{r.name}": r for r in desired}
+    _check_addresses(list(targets) + list(replace), wanted, managed, problems)
+    chosen = set(targets) if targets else None
+    changes: list[ResourceChange] = []
+    unchanged: list[str] = []
+    for address, resource in wanted.items():
+        if chosen is not None and address not in chosen:
+            continue
+        change = _compare(resource, managed.get(address), forced=address in replace,
+                          problems=problems)
+        if change is None:
+            unchanged.append(address)
+        else:
+            changes.append(change)
+    if not no_delete:
+        for address, obj in managed.items():
+            if address not in wanted and (chosen is None or address in chosen):
+                changes.append(_delete(address, obj, problems))
+    if problems:
+        raise PlanError(problems)
+    return Plan(endpoint=endpoint, changes=tuple(changes), unchanged=tuple(unchanged),
+                unmanaged=tuple(unmanaged), warnings=tuple(warnings), targets=tuple(targets),
+                no_delete=no_delete,
+                desired_digests={a: content_hash(desired_comparable(r))
+                                 for a, r in wanted.items()})
+
+
+def _index_live(live: Iterable[LiveObject], problems: list[str]) -> tuple[
+        dict[str, LiveObject], list[UnmanagedObject]]:
+    claims: dict[str, list[LiveObject]] = defaultdict(list)
+    unmanaged: list[UnmanagedObject] = []
+    for obj in live:
+        name = ownership.owner(obj.raw.get("metadata"))
+        if name is None:
+            unmanaged.append(UnmanagedObject(kind=obj.kind, id=obj.id, name=obj.raw.get("name"),
+                                             model=obj.raw.get("model")))
+        else:
+            claims[f"{obj.kind}/{name}"].append(obj)
+    for address, objects in claims.items():
+        if len(objects) > 1:
+            ids = ", ".join(o.id for o in objects)
+            problems.append(f"{address} is claimed by {len(objects)} live objects ({ids}); "
+                            "delete all but one, or remove the reconciler's metadata from the "
+                            "others")
+    return {a: objs[0] for a, objs in claims.items() if len(objs) == 1}, unmanaged
+
+
+def _check_addresses(addresses: Iterable[str], wanted: dict[str, DesiredResource],
+                     managed: dict[str, LiveObject], problems: list[str]) -> None:
+    for address in addresses:
+        if address not in wanted and address not in managed:
+            problems.append(f"no resource {address} in the manifests or the live state "
+                            "(addresses are KIND/NAME, e.g. Assistant/support-bot)")
+
+
+def _compare(resource: DesiredResource, obj: LiveObject | None, *, forced: bool,
+             problems: list[str]) -> ResourceChange | None:
+    address = f"{resource.kind}/{resource.name}"
+    after = desired_comparable(resource)
+    marks = ownership.marks(resource.name, ownership.digest_value(
+        content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy))
+    common = {"address": address, "kind": resource.kind, "name": resource.name,
+              "source": str(resource.source), "depends_on": ()}
+    if obj is None:
+        return ResourceChange(action=Action.CREATE, after=after,
+                              body=to_request(resource.kind, after, marks), **common)
+    before, unknown = live_comparable(obj)
+    recorded_hash, recorded_guard = ownership.split_digest(
+        (obj.raw.get("metadata") or {}).get(ownership.DIGEST_KEY))
+    effective = _ignoring(resource, after, before)
+    if recorded_hash == content_hash(after):
+        for field in unknown:  # not returned by the server, but applied as declared
+            before[field] = copy.deepcopy(effective[field])
+    fields = _field_changes(before, effective, unknown)
+    if recorded_guard != resource.lifecycle.prevent_destroy:
+        fields.append(FieldChange(path="lifecycle.prevent_destroy", before=recorded_guard,
+                                  after=resource.lifecycle.prevent_destroy))
+    forced_by = [f.path for f in fields if f.path.split(".")[0].split("[")[0]
+                 in FORCE_NEW[resource.kind]]
+    if not fields and not forced:
+        return None
+    live = {"live_id": obj.id, "before": before, "fingerprint": fingerprint(obj)}
+    if forced or forced_by:
+        if resource.lifecycle.prevent_destroy:
+            problems.append(f"{address} has lifecycle.prevent_destroy, but the plan would "
+                            f"replace it ({obj.id}); remove prevent_destroy to allow it")
+        reason = "replacement requested" if forced else (
+            "the API cannot change " + ", ".join(forced_by) + " in place")
+        return ResourceChange(action=Action.REPLACE, after=after, fields=tuple(fields),
+                              reason=reason, body=to_request(resource.kind, after, marks),
+                              **live, **common)
+    omit = tuple(f for f in resource.lifecycle.ignore_changes if "." not in f)
+    return ResourceChange(action=Action.UPDATE, after=effective, fields=tuple(fields),
+                          body=to_request(resource.kind, effective, marks, omit=omit),
+                          **live, **common)
+
+
+def _ignoring(resource: DesiredResource, after: dict[str, Any],
+              before: dict[str, Any]) -> dict[str, Any]:
+    """Desired state with `ignore_changes` fields taken from the live object."""
+    effective = copy.deepcopy(after)
+    ignored = resource.lifecycle.ignore_changes
+    for field in ignored:
+        if field == "all":
+            return {**copy.deepcopy(before), "metadata": copy.deepcopy(before["metadata"])}
+        if field.startswith("metadata."):
+            key = field.split(".", 1)[1]
+            effective["metadata"].pop(key, None)
+            if key in before["metadata"]:
+                effective["metadata"][key] = before["metadata"][key]
+        elif field in effective:
+            effective[field] = copy.deepcopy(before[field])
+    return effective
+
+
+def _field_changes(before: dict[str, Any], after: dict[str, Any],
+                   unknown: Iterable[str]) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    unknown = set(unknown)
+    for field in after:
+        if field in unknown and before.get(field) != after[field]:
+            changes.append(FieldChange(path=field, after=after[field], before_unknown=True))
+            continue
+        if before.get(field) == after[field]:
+            continue
+        changes.extend(_leaf_changes(field, before.get(field), after[field]))
+    return changes
+
+
+def _leaf_changes(field: str, before: Any, after: Any) -> list[FieldChange]:
+    """Changes inside one field: maps by key; lists by item when their lengths agree."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        delta = DeepDiff(before, after, verbose_level=2, view="tree", threshold_to_diff_deeper=0)
+        found = []
+        for level in sorted((lv for group in delta.values() for lv in group),
+                            key=lambda lv: lv.path()):
+            path = field + _dotted(level.path(output_format="list"))
+            old = None if _missing(level.t1) else level.t1
+            new = None if _missing(level.t2) else level.t2
+            found.append(FieldChange(path=path, before=old, after=new))
+        return found
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        return [c for i, (b, a) in enumerate(zip(before, after, strict=True)) if b != a
+                for c in _item_changes(f"{field}[{i}]", b, a)]
+    return [FieldChange(path=field, before=before, after=after)]
+
+
+def _item_changes(path: str, before: Any, after: Any) -> list[FieldChange]:
+    if isinstance(before, dict) and isinstance(after, dict) and before.get("type") == after.get(
+            "type"):
+        return _leaf_changes(path, before, after)
+    return [FieldChange(path=path, before=before, after=after)]
+
+
+def _dotted(parts: list[Any]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
+
+def _missing(value: Any) -> bool:
+    return type(value).__name__ == "NotPresent"
+
+
+def _delete(address: str, obj: LiveObject, problems: list[str]) -> ResourceChange:
+    kind: ResourceKind = obj.kind
+    name = address.split("/", 1)[1]
+    _, guarded = ownership.split_digest((obj.raw.get("metadata") or {}).get(
+        ownership.DIGEST_KEY))
+    if guarded:
+        problems.append(f"{address} ({obj.id}) has no manifest any more, but it was applied "
+                        "with lifecycle.prevent_destroy; restore the manifest, or apply it once "
+                        "without prevent_destroy before removing it (or use --no-delete)")
+    before, _ = live_comparable(obj)
+    return ResourceChange(address=address, kind=kind, name=name, action=Action.DELETE,
+                          live_id=obj.id, before=before, fingerprint=fingerprint(obj),
+                          reason="no manifest declares it any more")

@@ -1,0 +1,78 @@
+"""The narrow interface between the engine and a live API: read all, create, update, delete.
+
+Manifests, diff and rendering never see HTTP: they see `LiveObject`s and the errors below.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from reconciler.errors import ReconcilerError
+from reconciler.model.desired import ResourceKind
+
+
+class LiveObject(BaseModel):
+    """One live assistant or agent, as the API returned it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: ResourceKind
+    id: str
+    created_at: int
+    raw: dict[str, Any]
+    """The API object as returned, every field."""
+
+
+class ProviderError(ReconcilerError):
+    """A call to the API failed."""
+
+    def __init__(self, message: str, *, status: int | None = None, hint: str | None = None
+                 ) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class TransientError(ProviderError):
+    """Worth retrying: 429, 5xx, timeouts, dropped connections. The outcome of a write that
+    failed this way is unknown: it may have been stored."""
+
+    def __init__(self, message: str, *, status: int | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class RejectedError(ProviderError):
+    """The API refused the request (4xx other than 404 and 429); retrying will not help."""
+
+
+class NotFoundError(ProviderError):
+    """The object does not exist (any more)."""
+
+
+class UnsupportedError(ProviderError):
+    """The server does not serve this API at all (e.g. an OpenAI-compatible server without
+    `/v1/agents`, or OpenAI after the Assistants API sunset)."""
+
+
+class Provider(Protocol):
+    """Live objects of one kind."""
+
+    kind: ResourceKind
+
+    def read_all(self) -> list[LiveObject]:
+        """Every object of this kind, in ceil(N/100) list requests."""
+
+    def create(self, body: dict[str, Any]) -> LiveObject:
+        """Create an object from an API request body."""
+
+    def update(self, object_id: str, body: dict[str, Any]) -> LiveObject:
+        """Update an object with an API request body."""
+
+    def delete(self, object_id: str) -> None:
+        """Delete an object."""
+
+    def find_recent(self, since: int) -> list[LiveObject]:
+        """Objects created at or after `since` (newest first; pages stop at older ones)."""
