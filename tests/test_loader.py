@@ -82,4 +82,5 @@ def test_plain_values() -> None:
 def test_missing_path_and_empty_folder(write_tree: WriteTree) -> None:
     write_tree({"empty/readme.md": "# nothing"})
     assert [d.code for d in load_manifest_set(["nope"]).diagnostics] == [Code.PATH_NOT_FOUND]
-    assert [d.code for d in load_manifest_set(["empty"]).diagnostics] == [Code.NO_MANIFESTS]
+    (empty,) = load_manifest_set(["empty"]).diagnostics
+    assert (empty.code, empty.severity.value) == (Code.NO_MANIFESTS, "warning")

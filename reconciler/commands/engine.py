@@ -163,7 +163,7 @@ def _saved_plan(app: AppContext, connection: Connection, client, path: Path) -> 
 def _confirm(connection: Connection, auto_approve: bool) -> None:
     if auto_approve:
         return
-    if not sys.stdin.isatty():
+    if not interactive():
         raise ReconcilerError("apply asks for confirmation, but there is no terminal; "
                               "nothing was changed",
                               hint="review with `reconciler plan`, then `apply --auto-approve`")
@@ -171,6 +171,11 @@ def _confirm(connection: Connection, auto_approve: bool) -> None:
                           "accepted", default="", show_default=False)
     if answer.strip() != "yes":
         raise ReconcilerError("apply cancelled; nothing was changed")
+
+
+def interactive() -> bool:
+    """Whether a person can answer the confirmation prompt."""
+    return sys.stdin.isatty()
 
 
 class _Printer:

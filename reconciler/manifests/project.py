@@ -72,7 +72,8 @@ def load_manifest_set(
     files = discover(paths, exclude=exclude, diagnostics=diagnostics)
     result.files = [str(f) for f in files]
     if not files and not diagnostics.has_errors:
-        diagnostics.error(Code.NO_MANIFESTS, "no YAML files found in " + ", ".join(paths))
+        diagnostics.warning(Code.NO_MANIFESTS, "no YAML files found in " + ", ".join(paths),
+                            hint="nothing is declared: a plan deletes every managed object")
     loaded: list[Loaded] = []
     invalid: dict[str, set[str]] = defaultdict(set)
     for file in files:

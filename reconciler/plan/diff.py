@@ -184,9 +184,10 @@ def _leaf_changes(field: str, before: Any, after: Any) -> list[FieldChange]:
         for level in sorted((lv for group in delta.values() for lv in group),
                             key=lambda lv: lv.path()):
             path = field + _dotted(level.path(output_format="list"))
+            op = "add" if _missing(level.t1) else "remove" if _missing(level.t2) else "change"
             old = None if _missing(level.t1) else level.t1
             new = None if _missing(level.t2) else level.t2
-            found.append(FieldChange(path=path, before=old, after=new))
+            found.append(FieldChange(path=path, op=op, before=old, after=new))
         return found
     if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
         return [c for i, (b, a) in enumerate(zip(before, after, strict=True)) if b != a

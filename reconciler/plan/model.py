@@ -9,7 +9,7 @@ and versioned by `format_version`.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -32,9 +32,11 @@ class _Frozen(BaseModel):
 
 
 class FieldChange(_Frozen):
-    """One field that differs: its path (`metadata.team`, `tools[1].function.description`)."""
+    """One field that differs: its path (`metadata.team`, `tools[1].function.description`)
+    and whether a key was added, removed, or a value changed."""
 
     path: str
+    op: Literal["add", "remove", "change"] = "change"
     before: Any = None
     after: Any = None
     before_unknown: bool = Field(

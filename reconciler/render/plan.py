@@ -107,9 +107,9 @@ def _text_field(field: FieldChange, paint: Any) -> list[str]:
     if field.before_unknown:
         return [paint("      ~ ", "yellow") + f"{field.path}: (not returned by the API) -> "
                 f"{show(field.after)}"]
-    if field.before is None and field.after is not None:
+    if field.op == "add":
         return _assignment("+", field.path, field.after, paint, "green")
-    if field.after is None and field.before is not None:
+    if field.op == "remove":
         return _assignment("-", field.path, field.before, paint, "red")
     if _is_long_text(field):
         diff = unified(str(field.before), str(field.after))

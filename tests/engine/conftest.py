@@ -1,0 +1,90 @@
+"""Fixtures: an emulator per module, and a project folder whose CLI runs talk to it."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+from click.testing import CliRunner, Result
+
+from reconciler import ownership
+from reconciler.cli import cli
+from reconciler.emulator.process import EmulatorProcess, spawn
+
+API_KEY = "sk-test-SECRET-4242"
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    running = spawn(tmp_path_factory.mktemp("emulator"), "--index-delay", "0")
+    yield running
+    running.stop()
+
+
+@dataclass
+class Project:
+    """A manifest folder, the CLI pointed at the emulator, and an SDK client to look."""
+
+    root: Path
+    emulator: EmulatorProcess
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"OPENAI_BASE_URL": self.emulator.url, "OPENAI_API_KEY": API_KEY,
+                "NO_COLOR": "1"}
+
+    def write(self, files: dict[str, str]) -> None:
+        for name, text in files.items():
+            target = self.root / "manifests" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+    def remove(self, name: str) -> None:
+        (self.root / "manifests" / name).unlink()
+
+    def run(self, *args: str, input: str | None = None) -> Result:
+        return CliRunner().invoke(cli, list(args), env=self.env, input=input,
+                                  catch_exceptions=False)
+
+    @property
+    def client(self) -> openai.OpenAI:
+        return openai.OpenAI(base_url=self.emulator.url, api_key=API_KEY, max_retries=0)
+
+    def live(self, kind: str) -> list[dict[str, Any]]:
+        resource = self.client.beta.assistants if kind == "Assistant" else self.client.beta.agents
+        return [item.model_dump(mode="json", by_alias=True, exclude_unset=True)
+                for item in resource.list(limit=100, order="asc")]
+
+    def managed(self, kind: str) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for obj in self.live(kind):
+            name = ownership.owner(obj.get("metadata"))
+            if name is not None:
+                assert name not in found, f"two live objects claim {kind}/{name}"
+                found[name] = obj
+        return found
+
+    def writes(self) -> int:
+        stats = self.emulator.stats()["requests"]
+        return sum(n for label, n in stats.items() if not label.startswith("GET"))
+
+    def requests(self) -> dict[str, int]:
+        result: dict[str, int] = self.emulator.stats()["requests"]
+        return result
+
+    def clear_stats(self) -> None:
+        self.emulator.call("DELETE", "/stats")
+
+
+@pytest.fixture
+def project(emulator: EmulatorProcess, tmp_path: Path,
+            monkeypatch: pytest.MonkeyPatch) -> Project:
+    emulator.reset()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reconciler.yaml").write_text("manifests: [manifests]\n")
+    return Project(tmp_path, emulator)

@@ -1,0 +1,400 @@
+"""Plan and apply end to end through the CLI against the emulator, both kinds."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from reconciler import ownership
+from reconciler.exitcodes import ExitCode
+from tests.engine.conftest import API_KEY, Project
+
+ASSISTANT = """
+apiVersion: reconciler/v1
+kind: Assistant
+metadata: {name: helper}
+spec:
+  model: gpt-4o
+  instructions: |
+    Line one.
+    Line two.
+  metadata: {team: support}
+"""
+AGENT = """
+apiVersion: reconciler/v1
+kind: Agent
+metadata: {name: researcher}
+spec:
+  model: gpt-5
+  name: Researcher
+  tools: [{type: web_search}]
+"""
+
+
+def _apply(project: Project, *args: str) -> Any:
+    result = project.run("apply", "--auto-approve", *args)
+    assert result.exit_code == ExitCode.OK, result.output
+    return result
+
+
+def _plan_is_empty(project: Project) -> None:
+    result = project.run("plan", "--detailed-exitcode")
+    assert result.exit_code == ExitCode.OK, result.output
+    assert "No changes." in result.stdout
+
+
+def test_create_both_kinds_then_nothing_to_do(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
+    planned = project.run("plan", "--detailed-exitcode")
+    assert planned.exit_code == ExitCode.CHANGES
+    assert "Plan: 2 to create, 0 to update, 0 to delete." in planned.stdout
+    project.clear_stats()
+    _apply(project)
+    assert project.requests()["POST /v1/assistants"] == 1
+    assert project.requests()["POST /v1/agents"] == 1
+    helper = project.managed("Assistant")["helper"]
+    assert helper["instructions"] == "Line one.\nLine two.\n"
+    assert helper["metadata"]["team"] == "support"
+    assert helper["metadata"][ownership.MANAGED_BY_KEY] == ownership.MANAGED_BY_VALUE
+    assert project.managed("Agent")["researcher"]["name"] == "Researcher"
+    _plan_is_empty(project)
+    project.clear_stats()
+    again = _apply(project)
+    assert "No changes." in again.stdout
+    assert project.writes() == 0, "a no-op apply sends no write"
+
+
+ASSISTANT_EDITS: list[tuple[str, str, Any]] = [
+    ("name", "  name: Helper Bot\n", "Helper Bot"),
+    ("description", "  description: Helps.\n", "Helps."),
+    ("model", "  model: gpt-4.1\n", "gpt-4.1"),
+    ("temperature", "  temperature: 0.25\n", 0.25),
+    ("top_p", "  top_p: 0.5\n", 0.5),
+    ("reasoning_effort", "  reasoning_effort: high\n", "high"),
+    ("tools", "  tools: [{type: code_interpreter}]\n", [{"type": "code_interpreter"}]),
+    ("response_format", "  response_format: {type: json_object}\n", {"type": "json_object"}),
+]
+
+
+@pytest.mark.parametrize(("field", "line", "expected"), ASSISTANT_EDITS,
+                         ids=[e[0] for e in ASSISTANT_EDITS])
+def test_update_each_assistant_field(project: Project, field: str, line: str,
+                                     expected: Any) -> None:
+    project.write({"a.yaml": ASSISTANT})
+    _apply(project)
+    before_id = project.managed("Assistant")["helper"]["id"]
+    edited = ASSISTANT.replace("  model: gpt-4o\n", "") + line if field == "model" else (
+        ASSISTANT + line)
+    project.write({"a.yaml": edited})
+    planned = project.run("plan")
+    assert re.search(rf"[~+-] {field}\b", planned.stdout), planned.stdout
+    assert "Plan: 0 to create, 1 to update, 0 to delete." in planned.stdout
+    _apply(project)
+    live = project.managed("Assistant")["helper"]
+    assert live["id"] == before_id, "updated in place"
+    assert live.get(field) == expected
+    _plan_is_empty(project)
+
+
+def test_update_instructions_shows_a_unified_diff(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT})
+    _apply(project)
+    project.write({"a.yaml": ASSISTANT.replace("Line two.", "Line 2, edited.")})
+    text = project.run("plan").stdout
+    assert "~ instructions:" in text
+    assert "-Line two." in text and "+Line 2, edited." in text
+    _apply(project)
+    _plan_is_empty(project)
+
+
+AGENT_EDITS: list[tuple[str, str, str, Any]] = [
+    ("name", "  name: Researcher\n", "  name: Scholar\n", "Scholar"),
+    ("model", "  model: gpt-5\n", "  model: gpt-5-mini\n", "gpt-5-mini"),
+    ("instructions", "", "  instructions: Cite sources.\n", "Cite sources."),
+    ("metadata", "", "  metadata: {owner: research}\n", {"owner": "research"}),
+    ("tools", "  tools: [{type: web_search}]\n", "  tools: [{type: tool_search}]\n",
+     [{"type": "tool_search"}]),
+    ("reasoning", "", "  reasoning: {effort: high}\n", {"effort": "high", "summary": None}),
+    ("text", "", "  text: {verbosity: low}\n", {"format": {"type": "text"}, "verbosity": "low"}),
+    ("service_tier", "", "  service_tier: flex\n", "flex"),
+    ("multi_agent", "", "  multi_agent: {enabled: true}\n",
+     {"enabled": True, "max_concurrent_subagents": 6}),
+    ("compaction", "", "  compaction: {async: true}\n", {"async": True}),
+    ("experimental", "", "  experimental: {time_awareness: true}\n", {"time_awareness": True}),
+]
+
+
+@pytest.mark.parametrize(("field", "old", "new", "expected"), AGENT_EDITS,
+                         ids=[e[0] for e in AGENT_EDITS])
+def test_update_each_agent_field(project: Project, field: str, old: str, new: str,
+                                 expected: Any) -> None:
+    project.write({"b.yaml": AGENT})
+    _apply(project)
+    before_id = project.managed("Agent")["researcher"]["id"]
+    edited = AGENT.replace(old, new) if old else AGENT + new
+    project.write({"b.yaml": edited})
+    planned = project.run("plan")
+    assert re.search(rf"[~+-] {field}\b", planned.stdout), planned.stdout
+    _apply(project)
+    live = project.managed("Agent")["researcher"]
+    assert live["id"] == before_id
+    shown = live[field]
+    if field == "metadata":
+        shown = ownership.user_metadata(shown)
+    if field == "tools":
+        shown = [{"type": t["type"]} for t in shown]
+    assert shown == expected
+    _plan_is_empty(project)
+
+
+def test_removed_field_goes_back_to_the_api_default(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT + "  temperature: 0.3\n"})
+    _apply(project)
+    project.write({"a.yaml": ASSISTANT})
+    assert "~ temperature: 0.3 -> 1.0" in project.run("plan").stdout
+    _apply(project)
+    assert project.managed("Assistant")["helper"]["temperature"] == 1.0
+
+
+def test_drift_made_by_hand_is_corrected(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
+    _apply(project)
+    helper = project.managed("Assistant")["helper"]
+    project.client.beta.assistants.update(helper["id"], temperature=1.9,
+                                          metadata={**helper["metadata"], "extra": "x"})
+    text = project.run("plan").stdout
+    assert "~ temperature: 1.9 -> 1.0" in text
+    assert '- metadata.extra = "x"' in text
+    _apply(project)
+    _plan_is_empty(project)
+
+
+def test_replace_on_request(project: Project) -> None:
+    project.write({"b.yaml": AGENT})
+    _apply(project)
+    old = project.managed("Agent")["researcher"]["id"]
+    planned = project.run("plan", "--replace", "Agent/researcher")
+    assert "-/+ Agent/researcher" in planned.stdout
+    assert "Plan: 1 to create, 0 to update, 1 to delete. (1 replaced)" in planned.stdout
+    _apply(project, "--replace", "Agent/researcher")
+    new = project.managed("Agent")["researcher"]["id"]
+    assert new != old
+    assert [a["id"] for a in project.live("Agent")] == [new]
+
+
+def test_removed_manifest_deletes_unless_no_delete(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
+    _apply(project)
+    project.remove("b.yaml")
+    kept = project.run("apply", "--auto-approve", "--no-delete")
+    assert "No changes." in kept.stdout
+    assert "researcher" in project.managed("Agent")
+    planned = project.run("plan")
+    assert "- Agent/researcher" in planned.stdout and "will be destroyed" in planned.stdout
+    _apply(project)
+    assert project.live("Agent") == []
+
+
+def test_ignore_changes_keeps_live_values(project: Project) -> None:
+    spec = ASSISTANT + "  lifecycle:\n    ignore_changes: [instructions, metadata.escalation]\n"
+    project.write({"a.yaml": spec})
+    _apply(project)
+    helper = project.managed("Assistant")["helper"]
+    project.client.beta.assistants.update(
+        helper["id"], instructions="Edited in the dashboard.",
+        metadata={**helper["metadata"], "escalation": "oncall@example.com"})
+    _plan_is_empty(project)
+    project.write({"a.yaml": spec.replace("team: support", "team: billing")})
+    _apply(project)
+    live = project.managed("Assistant")["helper"]
+    assert live["instructions"] == "Edited in the dashboard."
+    assert live["metadata"]["escalation"] == "oncall@example.com"
+    assert live["metadata"]["team"] == "billing"
+
+
+def test_prevent_destroy_blocks_replace_and_delete(project: Project) -> None:
+    guarded = AGENT + "  lifecycle: {prevent_destroy: true}\n"
+    project.write({"b.yaml": guarded})
+    _apply(project)
+    project.clear_stats()
+    replaced = project.run("apply", "--auto-approve", "--replace", "Agent/researcher")
+    assert replaced.exit_code == ExitCode.ERROR
+    assert "Agent/researcher has lifecycle.prevent_destroy" in replaced.stderr
+    project.remove("b.yaml")
+    deleted = project.run("plan")
+    assert deleted.exit_code == ExitCode.ERROR
+    assert "was applied with lifecycle.prevent_destroy" in deleted.stderr
+    assert project.writes() == 0
+    assert project.run("plan", "--no-delete").exit_code == ExitCode.OK
+
+
+def test_unmanaged_objects_are_left_alone(project: Project) -> None:
+    by_hand = project.client.beta.assistants.create(model="gpt-4o", name="helper",
+                                                    metadata={"team": "ops"})
+    before = project.client.beta.assistants.retrieve(by_hand.id).model_dump()
+    project.write({"a.yaml": ASSISTANT})
+    planned = project.run("plan")
+    assert "1 live object is not managed by the reconciler" in planned.stdout
+    assert "Plan: 1 to create, 0 to update, 0 to delete." in planned.stdout
+    _apply(project)
+    project.remove("a.yaml")
+    _apply(project)
+    assert project.client.beta.assistants.retrieve(by_hand.id).model_dump() == before
+
+
+def test_two_objects_claiming_one_name_is_an_error(project: Project) -> None:
+    marks = ownership.marks("helper", "x")
+    ids = [project.client.beta.assistants.create(model="gpt-4o", metadata=marks).id
+           for _ in range(2)]
+    project.write({"a.yaml": ASSISTANT})
+    result = project.run("plan")
+    assert result.exit_code == ExitCode.ERROR
+    assert "Assistant/helper is claimed by 2 live objects" in result.stderr
+    assert all(i in result.stderr for i in ids)
+
+
+def test_targets_limit_the_plan(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
+    planned = project.run("plan", "--target", "Agent/researcher")
+    assert "Agent/researcher" in planned.stdout and "Assistant/helper" not in planned.stdout
+    _apply(project, "--target", "Agent/researcher")
+    assert project.live("Assistant") == []
+    unknown = project.run("plan", "--target", "Agent/nobody")
+    assert unknown.exit_code == ExitCode.ERROR and "no resource Agent/nobody" in unknown.stderr
+
+
+def test_saved_plan_applies_exactly(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
+    saved = project.run("plan", "--out", "plan.json")
+    assert saved.exit_code == 0 and "reconciler apply plan.json" in saved.stderr
+    project.clear_stats()
+    applied = project.run("apply", "plan.json")
+    assert applied.exit_code == 0, applied.output
+    assert project.writes() == 2
+    _plan_is_empty(project)
+
+
+def test_stale_plan_is_refused_naming_what_changed(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
+    _apply(project)
+    project.write({"a.yaml": ASSISTANT + "  temperature: 0.5\n"})
+    project.run("plan", "--out", "plan.json")
+    helper = project.managed("Assistant")["helper"]
+    project.client.beta.assistants.update(helper["id"], name="edited by hand")
+    project.write({"b.yaml": AGENT.replace("gpt-5", "gpt-5-mini")})
+    project.clear_stats()
+    refused = project.run("apply", "plan.json")
+    assert refused.exit_code == ExitCode.ERROR
+    assert f"Assistant/helper: the live object {helper['id']} changed" in refused.stderr
+    assert "Agent/researcher: its manifest was changed" in refused.stderr
+    assert project.writes() == 0
+
+
+def test_a_plan_for_another_endpoint_is_refused(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT})
+    project.run("plan", "--out", "plan.json")
+    data = json.loads((project.root / "plan.json").read_text())
+    data["endpoint"] = "https://api.openai.com/v1"
+    (project.root / "plan.json").write_text(json.dumps(data))
+    refused = project.run("apply", "plan.json")
+    assert refused.exit_code == ExitCode.ERROR
+    assert "the plan was made for https://api.openai.com/v1" in refused.stderr
+
+
+def test_apply_refuses_without_a_terminal(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT})
+    project.clear_stats()
+    result = project.run("apply")
+    assert result.exit_code == ExitCode.ERROR
+    assert "there is no terminal; nothing was changed" in result.stderr
+    assert project.writes() == 0
+
+
+@pytest.mark.parametrize(("answer", "applied"), [("yes\n", True), ("y\n", False)])
+def test_apply_asks_for_yes(project: Project, monkeypatch: pytest.MonkeyPatch, answer: str,
+                            applied: bool) -> None:
+    monkeypatch.setattr("reconciler.commands.engine.interactive", lambda: True)
+    project.write({"a.yaml": ASSISTANT})
+    result = project.run("apply", input=answer)
+    assert (result.exit_code == ExitCode.OK) is applied
+    assert bool(project.live("Assistant")) is applied
+
+
+def test_formats(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
+    as_json = json.loads(project.run("plan", "--format", "json").stdout)
+    assert as_json["format_version"] == "1.0"
+    assert as_json["summary"]["create"] == 2
+    assert {c["address"] for c in as_json["changes"]} == {"Assistant/helper", "Agent/researcher"}
+    markdown = project.run("plan", "--format", "markdown").stdout
+    assert markdown.startswith("### reconciler plan: Plan: 2 to create")
+    assert "<details>" in markdown and "```diff" in markdown
+
+
+def test_partial_failure_applies_the_rest_and_converges(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
+    project.emulator.faults({"fault": "server_error", "methods": ["POST"],
+                             "path": "/v1/agents"})
+    result = project.run("apply", "--auto-approve", "--retry-timeout", "0")
+    project.emulator.faults()
+    assert result.exit_code == ExitCode.ERROR
+    assert "Agent/researcher: FAILED: 500: The server had an error" in result.stderr
+    assert "Apply incomplete: 1 of 2 changes failed" in result.stderr
+    assert "helper" in project.managed("Assistant")
+    _apply(project)
+    _plan_is_empty(project)
+
+
+def test_model_missing_on_the_account_fails_the_plan(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT.replace("gpt-4o", "gpt-9-turbo")})
+    result = project.run("plan")
+    assert result.exit_code == ExitCode.ERROR
+    assert "model 'gpt-9-turbo' is not available on this account" in result.stderr
+
+
+def test_invalid_manifests_exit_1_without_calling_the_api(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT.replace("model:", "modle:")})
+    project.clear_stats()
+    for command in ("plan", "apply"):
+        result = project.run(command, "--auto-approve") if command == "apply" else project.run(
+            command)
+        assert result.exit_code == ExitCode.ERROR
+        assert "error[unknown-field]" in result.stderr
+    assert project.requests() == {}
+
+
+def test_the_api_key_never_appears(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT})
+    outputs = [project.run("plan").output, project.run("plan", "--format", "json").output,
+               project.run("apply", "--auto-approve").output,
+               project.run("plan", "--out", "plan.json").output]
+    assert all(API_KEY not in text for text in outputs)
+    assert API_KEY not in (project.root / "plan.json").read_text()
+
+
+def test_reading_sends_one_list_request_per_hundred(project: Project) -> None:
+    marks = {ownership.MANAGED_BY_KEY: ownership.MANAGED_BY_VALUE}
+    for i in range(250):
+        project.client.beta.assistants.create(
+            model="gpt-4o", metadata={**marks, ownership.NAME_KEY: f"a{i}",
+                                      ownership.DIGEST_KEY: "x"})
+    project.write({"a.yaml": ASSISTANT})
+    project.clear_stats()
+    assert project.run("plan", "--no-delete").exit_code == 0
+    assert project.requests() == {"GET /v1/assistants": 3, "GET /v1/agents": 1,
+                                  "GET /v1/models": 1}
+
+
+def test_no_connection_is_a_clear_error(project: Project,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    project.write({"a.yaml": ASSISTANT})
+    result = CliRunner().invoke(cli, ["plan"], env={"OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""})
+    assert result.exit_code == ExitCode.ERROR
+    assert "no API to talk to" in result.stderr and "reconciler emulator start" in result.stderr
