@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import click
@@ -41,48 +42,31 @@ def unmanaged_line(plan: Plan) -> str | None:
             "see `reconciler import`.")
 
 
-# --- text ---------------------------------------------------------------------------------
+# --- the lines that describe a change (shared by text and markdown) -------------------
 
 
-def render_text(plan: Plan, *, color: bool = False) -> str:
-    """Render for a terminal (coloured) or a log (plain)."""
-    def paint(text: str, colour: str | None = None, bold: bool = False) -> str:
-        return click.style(text, fg=colour, bold=bold) if color and (colour or bold) else text
+@dataclass(frozen=True)
+class Line:
+    """One line of a change: a marker (+ - ~ or space), its text, and how deep it sits.
 
-    lines: list[str] = []
-    if plan.changes:
-        lines += ["reconciler will perform the following actions:", ""]
-        for change in plan.changes:
-            lines += _text_change(change, paint) + [""]
-    for warning in plan.warnings:
-        lines.append(paint("Warning: ", "yellow", bold=True) + warning)
-    if plan.warnings:
-        lines.append("")
-    lines.append(paint(summary_line(plan), bold=True))
-    if (note := unmanaged_line(plan)) is not None:
-        lines.append(note)
-    return "\n".join(lines)
+    `body` lines continue the line before (a multi-line value, a text diff)."""
+
+    marker: str
+    text: str
+    body: bool = False
 
 
-def _text_change(change: ResourceChange, paint: Any) -> list[str]:
-    symbol, colour, verb = STYLE[change.action]
-    where = f" ({change.live_id})" if change.live_id else ""
-    lines = [paint(f"  # {change.address} {verb}{where}", bold=True)]
-    if change.reason:
-        lines.append(f"  # ({change.reason})")
-    lines.append(paint(f"  {symbol} {change.address}", colour))
+def change_lines(change: ResourceChange) -> list[Line]:
+    """Describe a change, field by field."""
     if change.action is Action.CREATE:
         assert change.after is not None
-        for name, value in _shown_fields(change.kind, change.after).items():
-            lines += _assignment("+", name, value, paint, "green")
-    elif change.action is Action.DELETE:
+        return [line for name, value in _shown_fields(change.kind, change.after).items()
+                for line in _assignment("+", name, value)]
+    if change.action is Action.DELETE:
         assert change.before is not None
-        for name in ("name", "model"):
-            lines += _assignment("-", name, change.before.get(name), paint, "red")
-    else:
-        for field in change.fields:
-            lines += _text_field(field, paint)
-    return lines
+        return [line for name in ("name", "model")
+                for line in _assignment("-", name, change.before.get(name))]
+    return [line for field in change.fields for line in _field_lines(field)]
 
 
 def _shown_fields(kind: str, after: dict[str, Any]) -> dict[str, Any]:
@@ -92,33 +76,29 @@ def _shown_fields(kind: str, after: dict[str, Any]) -> dict[str, Any]:
             if k in ("model", "name") or v != defaults.get(k)}
 
 
-def _assignment(symbol: str, name: str, value: Any, paint: Any, colour: str) -> list[str]:
-    prefix = paint(f"      {symbol} ", colour)
+def _assignment(marker: str, name: str, value: Any) -> list[Line]:
     if isinstance(value, str) and "\n" in value:
-        body = [f"            {line}" for line in value.rstrip("\n").split("\n")]
-        return [f"{prefix}{name} = <<-EOT", *body, "        EOT"]
+        body = [Line(marker, f"    {line}", body=True) for line in value.rstrip("\n").split("\n")]
+        return [Line(marker, f"{name} = <<-EOT"), *body, Line(marker, "EOT", body=True)]
     if isinstance(value, list) and any(isinstance(item, dict) for item in value):
-        return [f"{prefix}{name} = [", *(f"            {show(item)}," for item in value),
-                "        ]"]
-    return [f"{prefix}{name} = {show(value)}"]
+        items = [Line(marker, f"    {show(item)},", body=True) for item in value]
+        return [Line(marker, f"{name} = ["), *items, Line(marker, "]", body=True)]
+    return [Line(marker, f"{name} = {show(value)}")]
 
 
-def _text_field(field: FieldChange, paint: Any) -> list[str]:
+def _field_lines(field: FieldChange) -> list[Line]:
     if field.before_unknown:
-        return [paint("      ~ ", "yellow") + f"{field.path}: (not returned by the API) -> "
-                f"{show(field.after)}"]
+        return [Line("~", f"{field.path}: (not returned by the API) -> {show(field.after)}")]
     if field.op == "add":
-        return _assignment("+", field.path, field.after, paint, "green")
+        return _assignment("+", field.path, field.after)
     if field.op == "remove":
-        return _assignment("-", field.path, field.before, paint, "red")
+        return _assignment("-", field.path, field.before)
     if _is_long_text(field):
         diff = unified(str(field.before), str(field.after))
-        coloured = [paint(line, "green" if line.startswith("+") else
-                          "red" if line.startswith("-") else None) for line in diff]
-        return [paint("      ~ ", "yellow") + f"{field.path}:",
-                *(f"          {line}" for line in coloured)]
-    return [paint("      ~ ", "yellow") + f"{field.path}: {show(field.before)} -> "
-            f"{show(field.after)}"]
+        return [Line("~", f"{field.path}:"),
+                *(Line(d[0] if d[:1] in "+-" else " ", d[1:] if d[:1] in "+- " else d,
+                       body=True) for d in diff)]
+    return [Line("~", f"{field.path}: {show(field.before)} -> {show(field.after)}")]
 
 
 def _is_long_text(field: FieldChange) -> bool:
@@ -135,6 +115,57 @@ def unified(before: str, after: str) -> list[str]:
 def show(value: Any) -> str:
     """A value as JSON (strings quoted, null for None)."""
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def headline(change: ResourceChange) -> list[str]:
+    """The comment lines above a change: what happens, to which live object, and why."""
+    verb = STYLE[change.action][2]
+    where = f" ({change.live_id})" if change.live_id else ""
+    lines = [f"# {change.address} {verb}{where}"]
+    if change.reason:
+        lines.append(f"# ({change.reason})")
+    return lines
+
+
+# --- text ---------------------------------------------------------------------------------
+
+MARKER_COLOURS = {"+": "green", "-": "red", "~": "yellow"}
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    """Render for a terminal (coloured) or a log (plain)."""
+    def paint(text: str, colour: str | None = None, bold: bool = False) -> str:
+        return click.style(text, fg=colour, bold=bold) if color and (colour or bold) else text
+
+    lines: list[str] = []
+    if plan.changes:
+        lines += ["reconciler will perform the following actions:", ""]
+        for change in plan.changes:
+            symbol, colour, _ = STYLE[change.action]
+            lines += [paint(f"  {line}", bold=True) for line in headline(change)]
+            lines.append(paint(f"  {symbol} {change.address}", colour))
+            lines += [_text_line(line, paint) for line in change_lines(change)]
+            lines.append("")
+    for warning in plan.warnings:
+        lines.append(paint("Warning: ", "yellow", bold=True) + warning)
+    if plan.warnings:
+        lines.append("")
+    lines.append(paint(summary_line(plan), bold=True))
+    if (note := unmanaged_line(plan)) is not None:
+        lines.append(note)
+    return "\n".join(lines)
+
+
+def _text_line(line: Line, paint: Any) -> str:
+    colour = MARKER_COLOURS.get(line.marker)
+    if not line.body:
+        return paint(f"      {line.marker} ", colour) + line.text
+    if line.text.startswith("    "):  # a multi-line value: indented under its field
+        return f"        {line.text}"
+    if line.text in ("EOT", "]"):
+        return f"        {line.text}"
+    return "          " + paint(f"{line.marker}{line.text}",
+                                colour if line.marker != "~" else None)
 
 
 # --- json ---------------------------------------------------------------------------------
@@ -174,23 +205,16 @@ def render_markdown(plan: Plan) -> str:
 
 def _markdown_details(change: ResourceChange) -> list[str]:
     symbol, _, verb = STYLE[change.action]
-    body = render_text_lines(change)
+    body = [f"{_md_marker(line)} {'    ' if line.body else ''}{line.text}"
+            for line in change_lines(change)]
+    reason = [f"  ({change.reason})"] if change.reason else []
     return ["<details>", f"<summary><code>{symbol} {change.address}</code> {verb}</summary>",
-            "", "```diff", *body, "```", "", "</details>", ""]
+            "", "```diff", *reason, *body, "```", "", "</details>", ""]
 
 
-def render_text_lines(change: ResourceChange) -> list[str]:
-    """A change's lines without colour, with diff markers in the first column."""
-    lines = _text_change(change, lambda text, *a, **k: text)[2:]
-    return [_diff_marker(line) for line in lines]
-
-
-def _diff_marker(line: str) -> str:
-    stripped = line.lstrip()
-    if stripped.startswith(("+ ", "- ", "~ ")):
-        marker = {"+": "+", "-": "-", "~": "!"}[stripped[0]]
-        return marker + line[1:]
-    return " " + line[1:] if line.startswith(" ") else line
+def _md_marker(line: Line) -> str:
+    """GitHub colours `+` green and `-` red in a diff block; `!` marks a change."""
+    return {"~": "!"}.get(line.marker, line.marker)
 
 
 def render(plan: Plan, fmt: str, *, color: bool = False) -> str:

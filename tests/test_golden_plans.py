@@ -1,0 +1,51 @@
+"""Golden cases as data files: manifests + live state -> plan -> text, JSON and Markdown.
+
+Run with UPDATE_GOLDEN=1 to rewrite the expected files after a deliberate change, then
+review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from reconciler.manifests.project import load_manifest_set
+from reconciler.plan.diff import diff
+from reconciler.plan.model import Plan
+from reconciler.provider import LiveObject
+from reconciler.render.plan import render_json, render_markdown, render_text
+from tests.conftest import CASES
+
+PLANS = CASES / "plans"
+ENDPOINT = "https://api.example.test/v1"
+RENDERERS = {"txt": lambda p: render_text(p) + "\n", "json": lambda p: render_json(p) + "\n",
+             "md": render_markdown}
+
+
+def _plan(case: Path, monkeypatch: pytest.MonkeyPatch) -> Plan:
+    if (case / "plan.json").is_file():
+        return Plan.model_validate_json((case / "plan.json").read_text())
+    monkeypatch.chdir(case)
+    manifests = load_manifest_set(["manifests.yaml"])
+    assert not manifests.diagnostics.has_errors
+    live = [LiveObject(kind=o["kind"], id=o["raw"]["id"], created_at=o["raw"]["created_at"],
+                       raw=o["raw"]) for o in json.loads((case / "live.json").read_text())]
+    options = {}
+    if (case / "case.yaml").is_file():
+        options = YAML(typ="safe").load((case / "case.yaml").read_text())
+    return diff(manifests.resources, live, endpoint=ENDPOINT, **options)
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in PLANS.iterdir()))
+@pytest.mark.parametrize("suffix", sorted(RENDERERS))
+def test_golden(case: str, suffix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = PLANS / case
+    rendered = RENDERERS[suffix](_plan(folder, monkeypatch))
+    expected = folder / f"expected.{suffix}"
+    if os.environ.get("UPDATE_GOLDEN"):
+        expected.write_text(rendered, encoding="utf-8")
+    assert rendered == expected.read_text(encoding="utf-8")
