@@ -100,9 +100,18 @@ def make_plan(settings: Settings, connection: Connection, client: openai.OpenAI,
               paths: Sequence[str], *, targets: Sequence[str] = (),
               replace: Sequence[str] = (), no_delete: bool = False,
               today: dt.date | None = None) -> Planned:
-    """Load, read, compare: the shared pipeline. Sends only list requests."""
-    manifests = load_desired(settings, paths)
-    live = read_live(client, providers_for(client))
+    """Load, read, compare: the shared pipeline. Sends only list requests.
+
+    The live state is read while the manifests load (both take about as long); when the
+    manifests are invalid their errors are raised at once and nothing is written.
+    """
+    pool = ThreadPoolExecutor(max_workers=1)
+    reading = pool.submit(read_live, client, providers_for(client))
+    try:
+        manifests = load_desired(settings, paths)
+        live = reading.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     for kind, reason in live.unsupported.items():
         if any(r.kind == kind for r in manifests.resources):
             raise ReconcilerError(f"cannot manage {kind} manifests here: {reason}",

@@ -236,8 +236,9 @@ class _Resolver:
             return None
         errors = self.diagnostics.count_errors()
         merged = merge_resource(item.doc, chain, item.manifest.metadata.labels)
-        substitute(merged, item.doc.data["spec"].get("vars", {}), self.diagnostics, item.doc)
-        self._check_merged(item, merged, from_template=bool(chain))
+        filled = substitute(merged, item.doc.data["spec"].get("vars", {}), self.diagnostics,
+                            item.doc)
+        self._check_merged(item, merged, from_template=bool(chain), recheck=bool(chain) or filled)
         if self.diagnostics.count_errors() > errors:
             return None
         spec = merged.spec
@@ -276,8 +277,10 @@ class _Resolver:
             return None
         return chain_of(name, self.result.templates)
 
-    def _check_merged(self, item: Loaded, merged: Merged, *, from_template: bool) -> None:
-        for found in structure.check(SPEC_MODELS[item.kind], merged.spec):
+    def _check_merged(self, item: Loaded, merged: Merged, *, from_template: bool,
+                      recheck: bool) -> None:
+        """Check what merging and filling made: the document alone was checked already."""
+        for found in structure.check(SPEC_MODELS[item.kind], merged.spec) if recheck else ():
             issue = _cross_kind_hint(item.kind, found, prefix=())
             origin = merged.provenance.origin(issue.path)
             message = issue.message

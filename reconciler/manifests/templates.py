@@ -166,19 +166,22 @@ def _record_tree(value: Any, path: FieldPath, doc: SourceDocument,
 
 def substitute(
     merged: Merged, own_vars: Mapping[str, Any], diagnostics: Diagnostics, doc: SourceDocument
-) -> None:
+) -> bool:
     """Fill `{{ name }}` placeholders in name, description and instructions, in place.
 
     A placeholder without a value is an error at the field that holds it; a variable the
-    resource sets but nothing uses is a warning. Write `\\{{` for a literal `{{`.
+    resource sets but nothing uses is a warning. Write `\\{{` for a literal `{{`. Returns
+    whether any text changed.
     """
     used: set[str] = set()
+    changed = False
     for field_name in SUBSTITUTED_FIELDS:
         text = merged.spec.get(field_name)
         if not isinstance(text, str):
             continue
         result, missing, names = fill(text, merged.vars)
         used |= names
+        changed = changed or result != text
         merged.spec[field_name] = result
         if missing:
             listed = ", ".join(f"'{m}'" for m in missing)
@@ -193,6 +196,7 @@ def substitute(
             diagnostics.warning(
                 Code.UNUSED_VARIABLE, f"variable '{name}' is not used by any placeholder",
                 doc.locate(("spec", "vars", name)), path=f"spec.vars.{name}")
+    return changed
 
 
 def fill(text: str, variables: Mapping[str, Any]) -> tuple[str, list[str], set[str]]:
