@@ -9,6 +9,7 @@ stages, and references to it are not reported again as unknown.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -101,21 +102,31 @@ def _check_document(doc: SourceDocument, diagnostics: Diagnostics) -> Loaded | N
     if not _envelope_ok(doc, diagnostics):
         return None
     kind = data["kind"]
-    issues = [_cross_kind_hint(kind, i) for i in structure.check(KINDS[kind], data)]
+    try:
+        manifest = KINDS[kind].model_validate_json(json.dumps(data), strict=True)
+    except ValidationError as exc:
+        _explain(doc, kind, exc, diagnostics)
+        return None
+    return Loaded(doc, kind, manifest.metadata.name, manifest)
+
+
+def _explain(doc: SourceDocument, kind: str, exc: ValidationError,
+             diagnostics: Diagnostics) -> None:
+    """Report why a document is invalid, in the published schema's terms, with positions.
+
+    The model (fast, in Rust) decides; the schema (generated from the same model) explains.
+    Should they ever disagree, the model's own errors are reported.
+    """
+    issues = [_cross_kind_hint(kind, i) for i in structure.check(KINDS[kind], doc.data)]
     for issue in issues:
         diagnostics.error(issue.code, issue.message, doc.locate(issue.path),
                           path=format_path(issue.path), hint=issue.hint)
     if issues:
-        return None
-    try:
-        manifest = KINDS[kind].model_validate(data)
-    except ValidationError as exc:  # the schema and the model agree; this is a safety net
-        for error in exc.errors():
-            path = tuple(error["loc"])
-            diagnostics.error(Code.INVALID_VALUE, error["msg"], doc.locate(path),
-                              path=format_path(path))
-        return None
-    return Loaded(doc, kind, manifest.metadata.name, manifest)
+        return
+    for error in exc.errors():
+        path = tuple(p for p in error["loc"] if isinstance(p, str | int))
+        diagnostics.error(Code.INVALID_VALUE, error["msg"], doc.locate(path),
+                          path=format_path(path))
 
 
 def _envelope_ok(doc: SourceDocument, diagnostics: Diagnostics) -> bool:

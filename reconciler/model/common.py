@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from reconciler.ownership import RESERVED_KEY_PATTERN, USER_METADATA_LIMIT
 
@@ -15,7 +16,8 @@ API_METADATA_KEYS = 16
 class Strict(BaseModel):
     """Base of every manifest model: unknown fields are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_alias=True,
+                              validate_by_name=False)
 
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$"
@@ -46,10 +48,18 @@ def _metadata_schema(schema: dict[str, Any]) -> None:
     names["not"] = {"pattern": RESERVED_KEY_PATTERN}
 
 
+def _no_reserved_keys(value: dict[str, str]) -> dict[str, str]:
+    """The model side of the rule the schema states with `propertyNames`."""
+    reserved = [k for k in value if re.match(RESERVED_KEY_PATTERN, k)]
+    if reserved:
+        raise ValueError(f"reserved metadata keys: {', '.join(reserved)}")
+    return value
+
+
 Metadata = Annotated[
-    dict[MetadataKey, MetadataValue],
+    Annotated[dict[MetadataKey, MetadataValue], Field(max_length=USER_METADATA_LIMIT)],
+    AfterValidator(_no_reserved_keys),
     Field(
-        max_length=USER_METADATA_LIMIT,
         description=(
             f"Key-value pairs stored on the live object (the API allows {API_METADATA_KEYS}; "
             f"{API_METADATA_KEYS - USER_METADATA_LIMIT} are reserved for ownership, so at most "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from reconciler.model.common import LabelKey, LabelValue, Name, Strict
 
@@ -27,8 +27,21 @@ FunctionName = Annotated[
     Field(description="a-z, A-Z, 0-9, '_' and '-', at most 64 characters."),
 ]
 
+def _valid_json_schema(value: dict[str, Any]) -> dict[str, Any]:
+    """The model side of the schema's `$ref` to the draft 2020-12 meta-schema."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft202012Validator.check_schema(value)
+    except SchemaError as exc:
+        raise ValueError(f"not a valid JSON Schema: {exc.message}") from exc
+    return value
+
+
 JsonSchemaObject = Annotated[
     dict[str, Any],
+    AfterValidator(_valid_json_schema),
     Field(json_schema_extra={"$ref": JSON_SCHEMA_META}),
 ]
 

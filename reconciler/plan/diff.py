@@ -50,13 +50,14 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
     wanted = {f"{r.kind}/{r.name}": r for r in desired}
     _check_addresses(list(targets) + list(replace), wanted, managed, problems)
     chosen = set(targets) if targets else None
+    afters = {address: desired_comparable(r) for address, r in wanted.items()}
     changes: list[ResourceChange] = []
     unchanged: list[str] = []
     for address, resource in wanted.items():
         if chosen is not None and address not in chosen:
             continue
-        change = _compare(resource, managed.get(address), forced=address in replace,
-                          problems=problems)
+        change = _compare(resource, afters[address], managed.get(address),
+                          forced=address in replace, problems=problems)
         if change is None:
             unchanged.append(address)
         else:
@@ -70,8 +71,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
     return Plan(endpoint=endpoint, changes=tuple(changes), unchanged=tuple(unchanged),
                 unmanaged=tuple(unmanaged), warnings=tuple(warnings), targets=tuple(targets),
                 no_delete=no_delete,
-                desired_digests={a: content_hash(desired_comparable(r))
-                                 for a, r in wanted.items()})
+                desired_digests={a: content_hash(after) for a, after in afters.items()})
 
 
 def _index_live(live: Iterable[LiveObject], problems: list[str]) -> tuple[
@@ -102,10 +102,9 @@ def _check_addresses(addresses: Iterable[str], wanted: dict[str, DesiredResource
                             "(addresses are KIND/NAME, e.g. Assistant/support-bot)")
 
 
-def _compare(resource: DesiredResource, obj: LiveObject | None, *, forced: bool,
-             problems: list[str]) -> ResourceChange | None:
+def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | None, *,
+             forced: bool, problems: list[str]) -> ResourceChange | None:
     address = f"{resource.kind}/{resource.name}"
-    after = desired_comparable(resource)
     marks = ownership.marks(resource.name, ownership.digest_value(
         content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy))
     common = {"address": address, "kind": resource.kind, "name": resource.name,
@@ -147,8 +146,10 @@ def _compare(resource: DesiredResource, obj: LiveObject | None, *, forced: bool,
 def _ignoring(resource: DesiredResource, after: dict[str, Any],
               before: dict[str, Any]) -> dict[str, Any]:
     """Desired state with `ignore_changes` fields taken from the live object."""
-    effective = copy.deepcopy(after)
     ignored = resource.lifecycle.ignore_changes
+    if not ignored:
+        return after
+    effective = copy.deepcopy(after)
     for field in ignored:
         if field == "all":
             return {**copy.deepcopy(before), "metadata": copy.deepcopy(before["metadata"])}
