@@ -124,27 +124,13 @@ class Diagnostics:
         for item in other:
             self.add(item)
 
-    def error(
-        self,
-        code: Code,
-        message: str,
-        location: Location | None = None,
-        *,
-        path: str | None = None,
-        hint: str | None = None,
-    ) -> None:
+    def error(self, code: Code, message: str, location: Location | None = None, *,
+              path: str | None = None, hint: str | None = None) -> None:
         self.add(Diagnostic(severity=Severity.ERROR, code=code, message=message,
                             location=location, path=path, hint=hint))
 
-    def warning(
-        self,
-        code: Code,
-        message: str,
-        location: Location | None = None,
-        *,
-        path: str | None = None,
-        hint: str | None = None,
-    ) -> None:
+    def warning(self, code: Code, message: str, location: Location | None = None, *,
+                path: str | None = None, hint: str | None = None) -> None:
         self.add(Diagnostic(severity=Severity.WARNING, code=code, message=message,
                             location=location, path=path, hint=hint))
 

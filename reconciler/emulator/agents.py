@@ -7,7 +7,6 @@ documents them. The `OpenAI-Beta: agents=v1` header is required (checked in the 
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Annotated, Any, Literal
 
@@ -18,8 +17,8 @@ from starlette.routing import Route
 
 from reconciler.emulator import listing
 from reconciler.emulator.assistants import check_model
-from reconciler.emulator.errors import invalid, not_found
-from reconciler.emulator.http import json_body, ok, state_of
+from reconciler.emulator.errors import invalid
+from reconciler.emulator.http import delete_object, json_body, load_object, ok, state_of
 from reconciler.emulator.state import new_id
 from reconciler.emulator.validation import check_function_names, check_metadata, parse_model
 
@@ -274,18 +273,11 @@ async def get_agent(request: Request) -> JSONResponse:
 
 
 async def delete_agent(request: Request) -> JSONResponse:
-    agent_id = request.path_params["agent_id"]
-    if not state_of(request).store.delete(KIND, agent_id):
-        raise not_found("agent", agent_id)
-    return ok({"id": agent_id, "object": "agent.deleted", "deleted": True})
+    return delete_object(request, KIND, "agent_id", "agent")
 
 
 def _load(request: Request) -> dict[str, Any]:
-    agent_id = request.path_params["agent_id"]
-    agent = state_of(request).store.get(KIND, agent_id)
-    if agent is None:
-        raise not_found("agent", agent_id)
-    return copy.deepcopy(agent)
+    return load_object(request, KIND, "agent_id", "agent")
 
 
 ROUTES = [

@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from reconciler.emulator import listing
-from reconciler.emulator.errors import ApiError, invalid, not_found
-from reconciler.emulator.http import json_body, ok, state_of
+from reconciler.emulator.errors import ApiError, invalid
+from reconciler.emulator.http import delete_object, json_body, load_object, ok, state_of
 from reconciler.emulator.state import State, new_id
 from reconciler.emulator.validation import check_function_names, check_metadata, validate_body
 
@@ -76,18 +76,11 @@ async def modify_assistant(request: Request) -> JSONResponse:
 
 
 async def delete_assistant(request: Request) -> JSONResponse:
-    assistant_id = request.path_params["assistant_id"]
-    if not state_of(request).store.delete(KIND, assistant_id):
-        raise not_found("assistant", assistant_id)
-    return ok({"id": assistant_id, "object": "assistant.deleted", "deleted": True})
+    return delete_object(request, KIND, "assistant_id", "assistant")
 
 
 def _load(request: Request) -> dict[str, Any]:
-    assistant_id = request.path_params["assistant_id"]
-    assistant = state_of(request).store.get(KIND, assistant_id)
-    if assistant is None:
-        raise not_found("assistant", assistant_id)
-    return assistant
+    return load_object(request, KIND, "assistant_id", "assistant")
 
 
 def _check(state: State, body: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from reconciler.emulator.errors import ApiError, invalid
+from reconciler.emulator.errors import ApiError, invalid, not_found
 from reconciler.emulator.state import State
 
 
@@ -35,3 +35,21 @@ async def json_body(request: Request) -> Any:
 
 def ok(body: Any) -> JSONResponse:
     return JSONResponse(body)
+
+
+def load_object(request: Request, kind: str, param: str, label: str, *,
+                parent: str = "") -> dict[str, Any]:
+    """The stored object named by the path parameter `param`, or OpenAI's 404."""
+    object_id = request.path_params[param]
+    found = state_of(request).store.get(kind, object_id, parent=parent)
+    if found is None:
+        raise not_found(label, object_id)
+    return found
+
+
+def delete_object(request: Request, kind: str, param: str, label: str) -> JSONResponse:
+    """Delete the object named by `param`; answer `{id, object: "<label>.deleted", deleted}`."""
+    object_id = request.path_params[param]
+    if not state_of(request).store.delete(kind, object_id):
+        raise not_found(label, object_id)
+    return ok({"id": object_id, "object": f"{label}.deleted", "deleted": True})

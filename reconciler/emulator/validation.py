@@ -16,6 +16,7 @@ from referencing.jsonschema import DRAFT202012
 
 from reconciler.emulator.errors import ApiError, invalid
 from reconciler.emulator.openapi import json_schema_compatible, subset
+from reconciler.jsontypes import json_type
 
 SUBSET_URI = "urn:openai:openapi-subset"
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -89,14 +90,8 @@ def _api_error(error: ValidationError) -> ApiError:
 
 
 def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a decimal"
-    return JSON_TYPES.get({dict: "object", list: "array", str: "string",
-                           type(None): "null"}.get(type(value), ""), "a value")
+    """OpenAI's words for a value's type: "an integer", "a decimal", ..."""
+    return JSON_TYPES.get(json_type(value), "a value")
 
 
 def parse_model(model: type[BaseModel], body: Any) -> Any:

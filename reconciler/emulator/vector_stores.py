@@ -242,9 +242,12 @@ async def list_store_files(request: Request) -> JSONResponse:
     state = state_of(request)
     store_id = request.path_params["store_id"]
     _load_store(state, store_id)
-    params = listing.parse(request)
-    entries = _filtered(request, state.store.all(FILE, parent=store_id))
-    page = listing.from_items(entries, params)
+    return _file_page(request, state.store.all(FILE, parent=store_id))
+
+
+def _file_page(request: Request, entries: list[dict[str, Any]]) -> JSONResponse:
+    """A page of vector store files, filtered by `filter`, each shown as of now."""
+    page = listing.from_items(_filtered(request, entries), listing.parse(request))
     page["data"] = [present_file(e) for e in page["data"]]
     return ok(page)
 
@@ -360,10 +363,7 @@ async def list_batch_files(request: Request) -> JSONResponse:
     state = state_of(request)
     params = request.path_params
     batch = _load_batch(state, params["store_id"], params["batch_id"])
-    page = listing.from_items(_filtered(request, _batch_entries(state, batch)),
-                              listing.parse(request))
-    page["data"] = [present_file(e) for e in page["data"]]
-    return ok(page)
+    return _file_page(request, _batch_entries(state, batch))
 
 
 BASE = "/v1/vector_stores"

@@ -20,6 +20,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from pydantic import BaseModel
 
 from reconciler.diagnostics import Code
+from reconciler.jsontypes import json_type
 from reconciler.model.common import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, NAME_PATTERN
 from reconciler.model.tools import AGENT_TOOL_TYPES, ASSISTANT_TOOL_TYPES
 from reconciler.schemas import model_schema
@@ -114,7 +115,7 @@ def _explain_union(error: ValidationError, path: FieldPath) -> Iterator[Issue]:
     if not viable:
         expected = _expected_types(error, path)
         yield Issue(Code.INVALID_TYPE, path,
-                    f"expected {_words(expected)}, got {_json_type(error.instance)}"
+                    f"expected {_words(expected)}, got {json_type(error.instance)}"
                     f"{_show(error.instance)}", _type_hint(expected, error.instance))
         return
     candidates = [e for i in viable for e in branches[i]]
@@ -207,7 +208,7 @@ def _explain_type(error: ValidationError, path: FieldPath) -> Iterator[Issue]:
     expected = error.validator_value if isinstance(error.validator_value, list) else [
         error.validator_value]
     yield Issue(Code.INVALID_TYPE, path,
-                f"expected {_words(expected)}, got {_json_type(error.instance)}"
+                f"expected {_words(expected)}, got {json_type(error.instance)}"
                 f"{_show(error.instance)}", _type_hint(expected, error.instance))
 
 
@@ -300,19 +301,6 @@ _HANDLERS = {
     "pattern": _explain_pattern,
     "format": _explain_format,
 }
-
-_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return _JSON_TYPES.get(type(value), type(value).__name__)
-
 
 def _show(value: Any) -> str:
     if isinstance(value, dict | list):
