@@ -34,9 +34,10 @@ demo: install
 	echo; echo "== reconciler plan --detailed-exitcode (exit 0: nothing left to do)"; \
 	$(RECON) plan --detailed-exitcode
 
-## test: the whole suite (lint included), from a fresh clone.
+## test: the whole suite (lint and strict type checks included), from a fresh clone.
 test: install
-	$(VENV)/bin/ruff check reconciler tests
+	$(VENV)/bin/ruff check reconciler tests bench
+	$(VENV)/bin/mypy reconciler
 	$(PY) -m pytest -q
 
 lint: install

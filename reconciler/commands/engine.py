@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
+import openai
 
 from reconciler.apply.executor import Executor, Outcome
 from reconciler.apply.retry import RetryPolicy
@@ -24,7 +26,10 @@ DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.REPLACE: "rep
         Action.DELETE: "deleted"}
 
 
-def connection_options(function):  # type: ignore[no-untyped-def]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def connection_options(function: F) -> F:
     """--base-url, --organization, --project: override reconciler.yaml and the environment."""
     for option in reversed([
         click.option("--base-url", help="API base URL (default: OPENAI_BASE_URL, "
@@ -36,7 +41,7 @@ def connection_options(function):  # type: ignore[no-untyped-def]
     return function
 
 
-def selection_options(function):  # type: ignore[no-untyped-def]
+def selection_options(function: F) -> F:
     """--target, --replace, --no-delete."""
     for option in reversed([
         click.option("--target", "targets", multiple=True, metavar="KIND/NAME",
@@ -148,7 +153,8 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
     _finish(outcomes)
 
 
-def _saved_plan(app: AppContext, connection: Connection, client, path: Path) -> Plan:  # type: ignore[no-untyped-def]
+def _saved_plan(app: AppContext, connection: Connection, client: openai.OpenAI,
+                path: Path) -> Plan:
     chosen = saved.load(path)
     manifests = load_desired(app.settings(), ())
     live = read_live(client, providers_for(client))

@@ -8,6 +8,7 @@ documents them. The `OpenAI-Beta: agents=v1` header is required (checked in the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -161,7 +162,7 @@ class AgentCreateIn(AgentUpdateIn):
 
 def resolve_tool(tool: Any) -> dict[str, Any]:
     """Return a tool as the API persists it, every default filled in."""
-    data = tool.model_dump(by_alias=True, exclude_none=True)
+    data: dict[str, Any] = tool.model_dump(by_alias=True, exclude_none=True)
     kind = data["type"]
     if kind == "function":
         data.setdefault("defer_loading", False)
@@ -198,7 +199,7 @@ def _multi_agent(value: MultiAgentIn | None) -> dict[str, Any]:
     return {"enabled": True, "max_concurrent_subagents": value.max_concurrent_subagents or 6}
 
 
-RESOLVERS = {
+RESOLVERS: dict[str, Callable[[Any], Any]] = {
     "model": lambda v: v,
     "instructions": lambda v: v,
     "name": lambda v: v,

@@ -83,8 +83,8 @@ class Gate:
         for route in self.routes:
             match, _ = route.matches(scope)
             if match is not Match.NONE:
-                return route.path
-        return scope["path"]
+                return str(route.path)
+        return str(scope["path"])
 
     async def _fail(self, rule: FaultRule, scope: Scope, receive: Receive, send: Send) -> None:
         if rule.fault == "rate_limit":

@@ -28,16 +28,16 @@ def emulator() -> None:
     """
 
 
-def _db_option(default: Path = DEFAULT_DB) -> click.Option:
-    return click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-                        default=default, show_default=True, help="SQLite file holding the state.")
+DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+                         default=DEFAULT_DB, show_default=True,
+                         help="SQLite file holding the state.")
 
 
 @emulator.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port; 0 picks a free one (the URL printed says which).")
-@_db_option()
+@DB_OPTION
 @click.option("--models", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSON list of model objects to serve instead of the built-in list.")
 @click.option("--faults", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -60,7 +60,7 @@ def serve(host: str, port: int, db: Path, models: Path | None, faults: Path | No
 
 @emulator.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True)
-@_db_option()
+@DB_OPTION
 @click.option("--index-delay", type=click.FloatRange(0), default=0.5, show_default=True)
 def start(port: int, db: Path, index_delay: float) -> None:
     """Start in the background (recorded in .reconciler/emulator.json) and print its URL."""

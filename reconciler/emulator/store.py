@@ -132,7 +132,8 @@ class Store:
              before: tuple[int, int] | None = None) -> Page:
         """Return up to `limit` objects in `order`, after or before a cursor key."""
         descending = order == "desc"
-        where, args = "kind = ? AND parent = ?", [kind, parent]
+        where = "kind = ? AND parent = ?"
+        args: list[object] = [kind, parent]
         reverse = False
         if after is not None:
             where += " AND (created_at, seq) " + ("<" if descending else ">") + " (?, ?)"

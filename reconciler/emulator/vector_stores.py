@@ -137,7 +137,7 @@ def create_store(state: State, body: dict[str, Any]) -> dict[str, Any]:
     with state.store.transaction():
         state.store.insert(STORE, store, created_at=now)
         for index, file_id in enumerate(body.get("file_ids") or []):
-            attach(state, store["id"], file_id, chunking=body.get("chunking_strategy"),
+            attach(state, str(store["id"]), file_id, chunking=body.get("chunking_strategy"),
                    param=f"file_ids[{index}]")
     return present_store(state, store)
 

@@ -181,6 +181,7 @@ class _Builder:
                 self.positions[path + (index,)] = (item.start_mark.line, item.start_mark.column)
                 items.append(self.value(item, path + (index,)))
             return items
+        assert isinstance(node, yaml.ScalarNode)
         return scalar(node)
 
     def mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
@@ -214,7 +215,7 @@ class _Builder:
         return [self.mapping(n, path) for n in nodes if isinstance(n, yaml.MappingNode)]
 
 
-def scalar(node: yaml.Node) -> Any:
+def scalar(node: yaml.ScalarNode) -> Any:
     """A scalar's value: quoted and block scalars are strings; plain ones are typed by the
     YAML 1.2 core schema (ruamel's resolver and constructor); timestamps stay as written."""
     if node.style:  # quoted or block; libyaml gives '' and pure PyYAML None for plain

@@ -103,7 +103,7 @@ def _check_document(doc: SourceDocument, diagnostics: Diagnostics) -> Loaded | N
         return None
     kind = data["kind"]
     try:
-        manifest = KINDS[kind].model_validate_json(json.dumps(data), strict=True)
+        manifest: Any = KINDS[kind].model_validate_json(json.dumps(data), strict=True)
     except ValidationError as exc:
         _explain(doc, kind, exc, diagnostics)
         return None

@@ -26,4 +26,6 @@ class TemplateSpec(AssistantSettings, AgentSettings):
     )
     vars: Vars = Field(default_factory=dict)
     lifecycle: Lifecycle | None = None
-    tools: list[ToolRef | AnyBuiltin] | None = Field(None, max_length=MAX_TOOLS)
+    # a template may hold the built-ins of either API (pydantic allows the narrower override)
+    tools: list[ToolRef | AnyBuiltin] | None = Field(  # type: ignore[assignment]
+        None, max_length=MAX_TOOLS)

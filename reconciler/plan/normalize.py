@@ -38,7 +38,8 @@ AGENT_TOOL_DEFAULTS: dict[str, dict[str, Any]] = {
     "mcp": {"connection_origin": "service", "request_metadata": {}, "required": False},
     "computer_use": {"include_screenshots": False},
 }
-MCP_TRANSPORT_DEFAULTS = {"http": {"headers": {}}, "stdio": {"args": [], "env_vars": []}}
+MCP_TRANSPORT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "http": {"headers": {}}, "stdio": {"args": [], "env_vars": []}}
 SUBAGENTS_WHEN_ENABLED = 6
 RANKING_SERVER_DEFAULTS = (
     {"ranker": "default_2024_08_21", "score_threshold": 0.0},
@@ -125,7 +126,8 @@ def _assistant_tool(tool: dict[str, Any]) -> dict[str, Any]:
 
 def _agent_tool(tool: dict[str, Any]) -> dict[str, Any]:
     tool = _drop_none(tool)
-    filled = _fill(AGENT_TOOL_DEFAULTS.get(str(tool.get("type")), {}), tool)
+    defaults: dict[str, Any] = AGENT_TOOL_DEFAULTS.get(str(tool.get("type")), {})
+    filled = _fill(defaults, tool)
     transport = filled.get("transport")
     if isinstance(transport, dict):
         filled["transport"] = _fill(MCP_TRANSPORT_DEFAULTS.get(transport.get("type", ""), {}),

@@ -7,6 +7,7 @@ outcome is unknown makes a duplicate. The engine retries, after looking for the 
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -110,7 +111,7 @@ class _SdkProvider:
             if after is not None:
                 kwargs["after"] = after
             try:
-                page = call(lambda args=kwargs: self._resource().list(**args))
+                page = call(functools.partial(self._resource().list, **kwargs))
             except NotFoundError as exc:
                 raise UnsupportedError(f"the server does not serve the {self.kind} API: {exc}",
                                        status=404) from exc

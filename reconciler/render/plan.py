@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,7 +136,7 @@ MARKER_COLOURS = {"+": "green", "-": "red", "~": "yellow"}
 def render_text(plan: Plan, *, color: bool = False) -> str:
     """Render for a terminal (coloured) or a log (plain)."""
     def paint(text: str, colour: str | None = None, bold: bool = False) -> str:
-        return click.style(text, fg=colour, bold=bold) if color and (colour or bold) else text
+        return str(click.style(text, fg=colour, bold=bold)) if color and (colour or bold) else text
 
     lines: list[str] = []
     if plan.changes:
@@ -156,7 +157,10 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(lines)
 
 
-def _text_line(line: Line, paint: Any) -> str:
+Paint = Callable[..., str]
+
+
+def _text_line(line: Line, paint: Paint) -> str:
     colour = MARKER_COLOURS.get(line.marker)
     if not line.body:
         return paint(f"      {line.marker} ", colour) + line.text
