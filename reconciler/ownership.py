@@ -18,6 +18,8 @@ RESERVED_KEY_PATTERN = r"^(managed-by|reconciler-.*)$"
 USER_METADATA_LIMIT = 16 - len(RESERVED_KEYS)
 
 PREVENT_DESTROY_MARK = "+prevent_destroy"
+ADOPT_ANNOTATION = "reconciler/adopt-id"
+"""A manifest annotation naming an unmanaged live object to take over (written by import)."""
 
 
 def marks(name: str, digest: str) -> dict[str, str]:

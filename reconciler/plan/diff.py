@@ -48,6 +48,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
     problems: list[str] = []
     managed, unmanaged = _index_live(live, problems)
     wanted = {f"{r.kind}/{r.name}": r for r in desired}
+    adopted = _adoptions(wanted, managed, unmanaged, live, problems)
     _check_addresses(list(targets) + list(replace), wanted, managed, problems)
     chosen = set(targets) if targets else None
     afters = {address: desired_comparable(r) for address, r in wanted.items()}
@@ -55,6 +56,9 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
     unchanged: list[str] = []
     for address, resource in wanted.items():
         if chosen is not None and address not in chosen:
+            continue
+        if address in adopted:
+            changes.append(_adopt(resource, afters[address], adopted[address]))
             continue
         change = _compare(resource, afters[address], managed.get(address),
                           forced=address in replace, problems=problems)
@@ -68,10 +72,55 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
                 changes.append(_delete(address, obj, problems))
     if problems:
         raise PlanError(problems)
+    adopted_ids = {obj.id for obj in adopted.values()}
     return Plan(endpoint=endpoint, changes=tuple(changes), unchanged=tuple(unchanged),
-                unmanaged=tuple(unmanaged), warnings=tuple(warnings), targets=tuple(targets),
+                unmanaged=tuple(u for u in unmanaged if u.id not in adopted_ids),
+                warnings=tuple(warnings), targets=tuple(targets),
                 no_delete=no_delete,
                 desired_digests={a: content_hash(after) for a, after in afters.items()})
+
+
+def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject],
+               unmanaged: list[UnmanagedObject], live: Sequence[LiveObject],
+               problems: list[str]) -> dict[str, LiveObject]:
+    """Manifests that take over an unmanaged object (annotation `reconciler/adopt-id`)."""
+    by_id = {obj.id: obj for obj in live}
+    free = {u.id for u in unmanaged}
+    adopted: dict[str, LiveObject] = {}
+    for address, resource in wanted.items():
+        object_id = resource.annotations.get(ownership.ADOPT_ANNOTATION)
+        if object_id is None or address in managed:
+            continue
+        obj = by_id.get(object_id)
+        if obj is None or obj.kind != resource.kind:
+            problems.append(f"{address} adopts {object_id} ({ownership.ADOPT_ANNOTATION}), "
+                            f"but no live {resource.kind} has that id; remove the annotation "
+                            "to create a new object")
+        elif object_id not in free:
+            owner = ownership.owner(obj.raw.get("metadata"))
+            problems.append(f"{address} adopts {object_id}, which is already managed as "
+                            f"{resource.kind}/{owner}")
+        else:
+            adopted[address] = obj
+    return adopted
+
+
+def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject) -> ResourceChange:
+    """Take over an unmanaged object: an update that adds the ownership marks (and makes any
+    field that differs match the manifest)."""
+    before, unknown = live_comparable(obj)
+    marks = ownership.marks(resource.name, ownership.digest_value(
+        content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy))
+    effective = _ignoring(resource, after, before)
+    fields = [FieldChange(path=f"metadata.{key}", op="add", after=value)
+              for key, value in marks.items() if key != ownership.DIGEST_KEY]
+    fields += _field_changes(before, effective, unknown)
+    return ResourceChange(
+        address=f"{resource.kind}/{resource.name}", kind=resource.kind, name=resource.name,
+        action=Action.UPDATE, live_id=obj.id, before=before, after=effective,
+        fields=tuple(fields), reason="adopting an existing object: imported",
+        body=to_request(resource.kind, effective, marks, only=_changed_fields(fields)),
+        fingerprint=fingerprint(obj), source=str(resource.source))
 
 
 def _index_live(live: Iterable[LiveObject], problems: list[str]) -> tuple[
@@ -137,10 +186,15 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
         return ResourceChange(action=Action.REPLACE, after=after, fields=tuple(fields),
                               reason=reason, body=to_request(resource.kind, after, marks),
                               **live, **common)
-    omit = tuple(f for f in resource.lifecycle.ignore_changes if "." not in f)
     return ResourceChange(action=Action.UPDATE, after=effective, fields=tuple(fields),
-                          body=to_request(resource.kind, effective, marks, omit=omit),
+                          body=to_request(resource.kind, effective, marks,
+                                          only=_changed_fields(fields)),
                           **live, **common)
+
+
+def _changed_fields(fields: Iterable[FieldChange]) -> set[str]:
+    """The top-level API fields an update must send: those that change, and metadata."""
+    return {f.path.split(".")[0].split("[")[0] for f in fields} | {"metadata"}
 
 
 def _ignoring(resource: DesiredResource, after: dict[str, Any],

@@ -98,11 +98,15 @@ def fingerprint(live: LiveObject) -> str:
 
 
 def to_request(kind: ResourceKind, form: dict[str, Any], marks: dict[str, str],
-               *, omit: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Turn a comparable form into an API request body, with the ownership marks."""
+               *, only: set[str] | None = None) -> dict[str, Any]:
+    """Turn a comparable form into an API request body, with the ownership marks.
+
+    `only` limits the body to those fields (and metadata, which carries the marks): an update
+    sends what changes; every other field stays as it is live.
+    """
     body: dict[str, Any] = {}
     for name in BODY_FIELDS[kind]:
-        if name in omit:
+        if only is not None and name not in only:
             continue
         value = form[name]
         body[name] = _drop_none(value) if isinstance(value, dict | list) else value

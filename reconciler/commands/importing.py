@@ -1,0 +1,160 @@
+"""`reconciler import`: write manifests for live objects no manifest manages yet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from reconciler import ownership, schemas
+from reconciler.commands.context import AppContext
+from reconciler.commands.engine import connection_options, interactive
+from reconciler.connection import resolve
+from reconciler.engine import load_desired, providers_for, read_live
+from reconciler.errors import ReconcilerError
+from reconciler.importing.convert import Conversion, convert, function_key
+from reconciler.importing.write import render, target
+from reconciler.manifests.loader import display_path
+from reconciler.manifests.project import ManifestSet
+from reconciler.provider import LiveObject
+
+
+@click.command(name="import")
+@click.argument("kind", required=False, type=click.Choice(["Assistant", "Agent"]))
+@click.argument("object_id", required=False, metavar="ID")
+@click.option("--name", help="Manifest name for the one object imported (default: from its "
+                             "name).")
+@click.option("--all", "import_all", is_flag=True, help="Import every unmanaged object.")
+@click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write (default: the first manifest path of reconciler.yaml).")
+@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@connection_options
+@click.pass_obj
+def import_(app: AppContext, kind: str | None, object_id: str | None, name: str | None,
+            import_all: bool, folder: Path | None, dry_run: bool, force: bool,
+            base_url: str | None, organization: str | None, project: str | None) -> None:
+    """Bring live assistants and agents that no manifest manages under git.
+
+    Writes one manifest per object (function tools become Tool manifests, shared when
+    identical) with the annotation `reconciler/adopt-id`: the next plan then shows only
+    the adoption of each object (its ownership marks added: an update, never a create).
+    Without arguments on a terminal, lists the unmanaged objects and asks which to import.
+
+    \b
+    Examples:
+      reconciler import                       # choose interactively
+      reconciler import Assistant asst_abc123 --name support-bot
+      reconciler import --all --dir manifests/imported --dry-run
+    """
+    if (kind is None) != (object_id is None):
+        raise click.UsageError("give both KIND and ID, or neither")
+    if name and object_id is None:
+        raise click.UsageError("--name goes with KIND ID")
+    settings = app.settings()
+    connection = resolve(settings.config.connection, base_url=base_url,
+                         organization=organization, project=project)
+    client = connection.client()
+    present = [p for p in settings.manifest_paths() if Path(p).exists()]
+    existing = load_desired(settings, present) if present else ManifestSet()
+    candidates = _unmanaged(read_live(client, providers_for(client)).objects, existing)
+    chosen = _choose(candidates, kind, object_id, import_all)
+    if not chosen:
+        click.echo("Nothing to import: every live object is managed or already imported.")
+        return
+    conversion = convert(chosen, taken=_taken(existing), names=(
+        {object_id: name} if object_id and name else None), known_tools=_known_tools(existing))
+    folder = folder or Path(settings.manifest_paths()[0])
+    _write(conversion, folder, settings.root / "schemas", dry_run=dry_run, force=force)
+
+
+def _unmanaged(live: list[LiveObject], existing: ManifestSet) -> list[LiveObject]:
+    adopting = {r.annotations.get(ownership.ADOPT_ANNOTATION) for r in existing.resources}
+    return [o for o in live if ownership.owner(o.raw.get("metadata")) is None
+            and o.id not in adopting]
+
+
+def _choose(candidates: list[LiveObject], kind: str | None, object_id: str | None,
+            import_all: bool) -> list[LiveObject]:
+    if object_id is not None:
+        found = [o for o in candidates if o.id == object_id and o.kind == kind]
+        if not found:
+            raise ReconcilerError(f"no unmanaged {kind} has the id {object_id}",
+                                  hint="`reconciler import` without arguments lists them")
+        return found
+    if import_all:
+        return candidates
+    if not interactive():
+        raise ReconcilerError("choose what to import: `import KIND ID`, `import --all`, or run "
+                              "on a terminal to pick from a list")
+    if not candidates:
+        return []
+    click.echo(f"{len(candidates)} live objects are not managed by any manifest:")
+    for number, obj in enumerate(candidates, 1):
+        click.echo(f"  {number:>3}. {obj.kind:<9} {obj.id:<32} {obj.raw.get('model', ''):<14} "
+                   f"{obj.raw.get('name') or '(unnamed)'}")
+    answer = click.prompt("Import which? (numbers like 1,3-5, 'all', or empty to cancel)",
+                          default="", show_default=False)
+    return [candidates[i] for i in _numbers(answer, len(candidates))]
+
+
+def _numbers(answer: str, count: int) -> list[int]:
+    text = answer.strip().lower()
+    if text == "all":
+        return list(range(count))
+    picked: list[int] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        low, _, high = part.partition("-")
+        try:
+            first, last = int(low), int(high or low)
+        except ValueError:
+            raise click.UsageError(f"not a number or range: {part}") from None
+        if not 1 <= first <= last <= count:
+            raise click.UsageError(f"out of range (1-{count}): {part}")
+        picked += [i - 1 for i in range(first, last + 1) if i - 1 not in picked]
+    return picked
+
+
+def _taken(existing: ManifestSet) -> set[tuple[str, str]]:
+    taken: set[tuple[str, str]] = {(str(r.kind), r.name) for r in existing.resources}
+    taken |= {("Tool", name) for name in existing.tools}
+    return taken
+
+
+def _known_tools(existing: ManifestSet) -> dict[str, str]:
+    known = {}
+    for entry in existing.tools.values():
+        if entry.type == "function":
+            function = entry.spec.function.model_dump(by_alias=True, exclude_none=True)
+            function.setdefault("name", entry.name)
+            known[function_key(function)] = entry.name
+    return known
+
+
+def _write(conversion: Conversion, folder: Path, schema_root: Path, *, dry_run: bool,
+           force: bool) -> None:
+    manifests = conversion.resources + conversion.tools
+    files = {target(folder, m): m for m in manifests}
+    clashes = [p for p in files if p.exists()]
+    if clashes and not force and not dry_run:
+        raise ReconcilerError("these files exist; nothing was written:\n  "
+                              + "\n  ".join(display_path(p) for p in clashes),
+                              hint="choose another --dir, or --force to overwrite")
+    if not dry_run and not (schema_root / schemas.VERSION_DIR).is_dir():
+        schemas.export(schema_root)
+        click.echo(f"wrote the JSON Schemas to {display_path(schema_root)}/ (editor support)")
+    verb = "would write" if dry_run else "wrote"
+    for path, manifest in files.items():
+        text = render(manifest, path, schema_root)
+        origin = f" from {manifest.live_id}" if manifest.live_id else ""
+        click.echo(f"{verb} {display_path(path)} ({manifest.kind}/{manifest.name}{origin})")
+        if dry_run:
+            click.echo("".join(f"    {line}\n" for line in text.splitlines()))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    for warning in conversion.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if not dry_run:
+        click.echo(f"\n{len(conversion.resources)} object(s) imported. Next: `reconciler plan` "
+                   "shows only their adoption; `reconciler apply` takes them over.")

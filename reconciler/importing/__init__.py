@@ -1,0 +1,1 @@
+"""Bringing existing live objects under git: `reconciler import`."""

@@ -1,0 +1,58 @@
+"""Write imported manifests as YAML people will maintain: block-style text, the
+yaml-language-server schema header, one file per object."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml.scalarstring import LiteralScalarString
+
+from reconciler.importing.convert import Manifest
+from reconciler.manifests.loader import make_yaml
+from reconciler.schemas import VERSION_DIR, file_name
+
+FOLDERS = {"Assistant": "assistants", "Agent": "agents", "Tool": "tools"}
+
+
+def target(folder: Path, manifest: Manifest) -> Path:
+    """Where a manifest goes: `<folder>/<kind folder>/<name>.yaml`."""
+    return folder / FOLDERS[manifest.kind] / f"{manifest.name}.yaml"
+
+
+def render(manifest: Manifest, path: Path, schemas: Path) -> str:
+    """The file's text: schema header, provenance, then the document."""
+    schema = Path(os.path.relpath(schemas / VERSION_DIR / file_name(manifest.kind),
+                                  path.parent)).as_posix()
+    lines = [f"# yaml-language-server: $schema={schema}"]
+    if manifest.live_id:
+        lines.append(f"# Imported by `reconciler import` from {manifest.live_id}.")
+    elif manifest.used_by:
+        lines.append(f"# Imported by `reconciler import`; used by {', '.join(manifest.used_by)}.")
+    writer = make_yaml()
+    writer.width = 100
+    writer.indent(mapping=2, sequence=4, offset=2)
+    out = io.StringIO()
+    writer.dump(_blockify(manifest.document), out)
+    return "\n".join(lines) + "\n" + out.getvalue()
+
+
+def _blockify(value: Any) -> Any:
+    """Multi-line text as literal blocks (`|`), when it can be written that way exactly."""
+    if isinstance(value, dict):
+        first = ["type"] if "type" in value else []  # `type` first reads best
+        return {k: _blockify(value[k]) for k in first + [k for k in value if k != "type"]}
+    if isinstance(value, list):
+        return [_blockify(v) for v in value]
+    if isinstance(value, str) and "\n" in value and _blockable(value):
+        return LiteralScalarString(value)
+    return value
+
+
+def _blockable(text: str) -> bool:
+    lines = text.split("\n")
+    printable = all(line.replace("\t", " ").isprintable() for line in lines)
+    return printable and not any(line != line.rstrip() for line in lines) and (
+        not text.startswith((" ", "\t")))

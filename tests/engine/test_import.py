@@ -1,0 +1,206 @@
+"""`reconciler import`: round-trip fidelity over a corpus of varied live objects, and the
+command's behaviour (dry run, no overwrite, single object, interactive choice)."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from reconciler import ownership
+from reconciler.exitcodes import ExitCode
+from tests.engine.conftest import Project
+
+LONG = "\n".join(f"Rule {i}: answer in the customer's language, é ü ß 中文 ✓." for i in range(300))
+STRICT_SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}},
+                 "required": ["answer"], "additionalProperties": False}
+LOOKUP = {"name": "lookup_order", "description": "Look an order up.",
+          "parameters": {"type": "object", "properties": {"id": {"type": "string"}},
+                         "required": ["id"], "additionalProperties": False}}
+
+
+def _assistants(files: list[str], store: str) -> list[dict[str, Any]]:
+    function = {"type": "function", "function": {**LOOKUP, "strict": True}}
+    return [
+        {"model": "gpt-4o"},
+        {"model": "gpt-4o", "name": "Support", "description": "Helps.",
+         "instructions": "Line one.\nLine two.\n"},
+        {"model": "gpt-4.1", "name": "Long", "instructions": LONG},
+        {"model": "gpt-4o", "name": "Ünïcødé 🤖 مرحبا", "instructions": "日本語のテキスト\n✓"},
+        {"model": "gpt-4o", "name": "Braces", "instructions": "Keep {{ this }} and \\{{ that }}."},
+        {"model": "gpt-4o", "name": "Awkward", "instructions": "  leading\ttab \ntrailing  \n"},
+        {"model": "gpt-4o", "name": "Builtins", "tools": [
+            {"type": "code_interpreter"},
+            {"type": "file_search", "file_search": {"max_num_results": 7, "ranking_options": {
+                "ranker": "auto", "score_threshold": 0.3}}}]},
+        {"model": "gpt-4o", "name": "Strict function", "tools": [function]},
+        {"model": "gpt-4o", "name": "Bare function", "tools": [
+            {"type": "function", "function": {"name": "ping"}}]},
+        {"model": "gpt-4o", "name": "Shares lookup", "tools": [
+            function, {"type": "function", "function": {"name": "refund",
+                                                        "description": "Refund."}}]},
+        {"model": "gpt-4o", "name": "Other lookup", "tools": [
+            {"type": "function", "function": {**LOOKUP, "description": "Different."}}]},
+        {"model": "gpt-4o", "name": "JSON mode", "response_format": {"type": "json_object"}},
+        {"model": "gpt-4o", "name": "Structured", "response_format": {
+            "type": "json_schema", "json_schema": {"name": "answer", "schema": STRICT_SCHEMA,
+                                                   "strict": True, "description": "An answer."}}},
+        {"model": "gpt-4o", "name": "Text format", "response_format": {"type": "text"}},
+        {"model": "o3-mini", "name": "Sampling", "temperature": 0.25, "top_p": 0.5,
+         "reasoning_effort": "high"},
+        {"model": "gpt-4o", "name": "Metadata", "metadata": {f"k{i}": f"v{i}" for i in range(13)}},
+        {"model": "gpt-4o", "name": "Resources", "tools": [{"type": "code_interpreter"},
+                                                           {"type": "file_search"}],
+         "tool_resources": {"code_interpreter": {"file_ids": files},
+                            "file_search": {"vector_store_ids": [store]}}},
+    ]
+
+
+AGENTS: list[dict[str, Any]] = [
+    {"model": "gpt-5"},
+    {"model": "gpt-5", "name": "Writer", "instructions": "Écrire en français.\nSoyez bref.\n"},
+    {"model": "gpt-5", "name": "Searcher", "tools": [{
+        "type": "web_search", "allowed_domains": ["example.com"], "context_size": "high",
+        "location": {"country": "FR", "city": "Paris", "timezone": "Europe/Paris"},
+        "mode": "cached"}]},
+    {"model": "gpt-5", "name": "MCP http", "tools": [{
+        "type": "mcp", "server_label": "docs", "allowed_tools": ["search"], "required": True,
+        "connection_origin": "environment", "request_metadata": {"team": "a"},
+        "transport": {"type": "http", "server_url": "https://mcp.example.com",
+                      "headers": {"X-Team": "a"}}}]},
+    {"model": "gpt-5", "name": "MCP stdio", "tools": [{
+        "type": "mcp", "server_label": "local", "transport": {
+            "type": "stdio", "command": "srv", "cwd": "/srv", "args": ["--fast"],
+            "env_vars": ["HOME"]}}]},
+    {"model": "gpt-5", "name": "Deferred", "tools": [
+        {"type": "tool_search"},
+        {"type": "function", "name": "slow_report", "description": "Report.",
+         "parameters": {"type": "object", "properties": {}}, "defer_loading": True,
+         "async": True}]},
+    {"model": "gpt-5", "name": "Toolbox", "tools": [
+        {"type": "programmatic_tool_calling", "enabled": False},
+        {"type": "computer_use", "include_screenshots": True}, {"type": "automations"}]},
+    {"model": "gpt-5", "name": "Thinker", "reasoning": {"effort": "xhigh", "summary": "detailed"}},
+    {"model": "gpt-5", "name": "Structured agent", "text": {
+        "format": {"type": "json_schema", "schema": STRICT_SCHEMA}, "verbosity": "high"}},
+    {"model": "gpt-5", "name": "Priority", "service_tier": "priority"},
+    {"model": "gpt-5", "name": "Crowd", "multi_agent": {"enabled": True,
+                                                       "max_concurrent_subagents": 3}},
+    {"model": "gpt-5-mini", "name": "Crowd default", "multi_agent": {"enabled": True}},
+    {"model": "gpt-5", "name": "Background", "compaction": {"async": True},
+     "experimental": {"time_awareness": True}},
+    {"model": "gpt-5", "name": "Tagged", "metadata": {"owner": "research", "tier": "gold"}},
+    {"model": "gpt-5", "name": "Shares lookup", "tools": [{"type": "function", **LOOKUP}]},
+]
+
+
+def _create_corpus(project: Project) -> dict[str, tuple[str, dict[str, Any]]]:
+    client = project.client
+    files = [client.files.create(file=(f"f{i}.py", io.BytesIO(b"print(1)")),
+                                 purpose="assistants").id for i in range(2)]
+    store = client.vector_stores.create(name="kb").id
+    created: dict[str, tuple[str, dict[str, Any]]] = {}
+    for body in _assistants(files, store):
+        made = client.beta.assistants.create(**body)
+        created[made.id] = ("Assistant", _raw(project, "Assistant", made.id))
+    for body in AGENTS:
+        made = client.beta.agents.create(**body)
+        created[made.id] = ("Agent", _raw(project, "Agent", made.id))
+    return created
+
+
+def _raw(project: Project, kind: str, object_id: str) -> dict[str, Any]:
+    resource = project.client.beta.assistants if kind == "Assistant" else (
+        project.client.beta.agents)
+    data: dict[str, Any] = json.loads(
+        resource.with_raw_response.retrieve(object_id).http_response.content)
+    return data
+
+
+def test_round_trip_fidelity(project: Project) -> None:
+    created = _create_corpus(project)
+    assert len(created) >= 30
+    imported = project.run("import", "--all")
+    assert imported.exit_code == ExitCode.OK, imported.output
+    assert "becomes Tool 'lookup_order-2'" in imported.stderr
+    validated = project.run("validate")
+    assert validated.exit_code == ExitCode.OK, validated.output
+
+    plan = json.loads(project.run("plan", "--format", "json").stdout)
+    assert plan["summary"] == {"create": 0, "update": len(created), "delete": 0, "replace": 0,
+                               "unchanged": 0, "unmanaged": 0}
+    for change in plan["changes"]:
+        assert change["action"] == "update" and change["live_id"] in created
+        assert [f["path"] for f in change["fields"]] == [
+            "metadata.managed-by", "metadata.reconciler-name"], change["address"]
+
+    assert project.run("apply", "--auto-approve").exit_code == ExitCode.OK
+    assert "No changes." in project.run("plan").stdout
+    for object_id, (kind, before) in created.items():
+        after = _raw(project, kind, object_id)
+        marks = {k: after["metadata"].pop(k) for k in ownership.RESERVED_KEYS}
+        assert marks[ownership.MANAGED_BY_KEY] == ownership.MANAGED_BY_VALUE
+        after.pop("updated_at", None)
+        before.pop("updated_at", None)
+        assert after == before, f"{kind} {object_id} changed beyond its ownership marks"
+
+
+def test_dry_run_writes_nothing_and_files_are_not_overwritten(project: Project) -> None:
+    made = project.client.beta.assistants.create(model="gpt-4o", name="Helper")
+    dry = project.run("import", "--all", "--dry-run")
+    assert f"would write manifests/assistants/helper.yaml (Assistant/helper from {made.id})" in (
+        dry.stdout)
+    assert "reconciler/adopt-id: " + made.id in dry.stdout
+    assert not (project.root / "manifests").exists()
+    project.write({"assistants/helper.yaml": "# hand-written\n"})
+    refused = project.run("import", "--all")
+    assert refused.exit_code == ExitCode.ERROR and "nothing was written" in refused.stderr
+    assert (project.root / "manifests/assistants/helper.yaml").read_text() == "# hand-written\n"
+
+
+def test_one_object_with_a_chosen_name(project: Project) -> None:
+    made = project.client.beta.agents.create(model="gpt-5", name="Researcher")
+    project.client.beta.agents.create(model="gpt-5", name="Other")
+    result = project.run("import", "Agent", made.id, "--name", "lab", "--dir", "manifests/new")
+    assert result.exit_code == ExitCode.OK, result.output
+    assert (project.root / "manifests/new/agents/lab.yaml").is_file()
+    text = project.run("plan").stdout
+    assert "Agent/lab" in text and "1 live object is not managed" in text
+    missing = project.run("import", "Agent", "agent_nope")
+    assert missing.exit_code == ExitCode.ERROR and "no unmanaged Agent" in missing.stderr
+
+
+def test_interactive_choice(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("reconciler.commands.importing.interactive", lambda: True)
+    for name in ("One", "Two", "Three"):
+        project.client.beta.assistants.create(model="gpt-4o", name=name)
+    result = project.run("import", input="1,3\n")
+    assert result.exit_code == ExitCode.OK, result.output
+    written = sorted(p.name for p in (project.root / "manifests/assistants").iterdir())
+    assert written == ["one.yaml", "three.yaml"]
+    cancelled = project.run("import", input="\n")
+    assert cancelled.exit_code == ExitCode.OK, "an empty answer imports nothing"
+    assert "Nothing to import" in cancelled.stdout
+    monkeypatch.setattr("reconciler.commands.importing.interactive", lambda: False)
+    refused = project.run("import")
+    assert refused.exit_code == ExitCode.ERROR and "choose what to import" in refused.stderr
+
+
+def test_an_identical_tool_already_in_the_tree_is_reused(project: Project) -> None:
+    project.write({"tools/lookup.yaml": f"""
+        apiVersion: reconciler/v1
+        kind: Tool
+        metadata: {{name: lookup}}
+        spec:
+          type: function
+          function: {json.dumps(LOOKUP)}
+        """})
+    project.client.beta.agents.create(model="gpt-5", name="User",
+                                      tools=[{"type": "function", **LOOKUP}])
+    assert project.run("import", "--all").exit_code == ExitCode.OK
+    assert sorted(p.name for p in (project.root / "manifests/tools").iterdir()) == [
+        "lookup.yaml"]
+    assert "- lookup" in (project.root / "manifests/agents/user.yaml").read_text()
+    assert "Plan: 0 to create, 1 to update" in project.run("plan").stdout
