@@ -1,0 +1,113 @@
+"""`reconciler inventory`: every live object, managed or not, and whether it is in sync."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from reconciler import ownership
+from reconciler.commands.context import AppContext
+from reconciler.commands.engine import connection_options
+from reconciler.connection import resolve
+from reconciler.engine import load_desired, providers_for, read_live
+from reconciler.manifests.project import ManifestSet
+from reconciler.plan.diff import diff
+from reconciler.plan.model import Action
+from reconciler.provider import LiveObject
+
+COLUMNS = ("id", "kind", "name", "model", "managed", "manifest", "file", "status")
+
+
+def rows(manifests: ManifestSet, live: list[LiveObject], endpoint: str) -> list[dict[str, Any]]:
+    """One row per live object; the status comes from the planner itself."""
+    claims: dict[str, list[LiveObject]] = {}
+    for obj in live:
+        name = ownership.owner(obj.raw.get("metadata"))
+        if name is not None:
+            claims.setdefault(f"{obj.kind}/{name}", []).append(obj)
+    conflicted = {o.id for objs in claims.values() if len(objs) > 1 for o in objs}
+    plan = diff(manifests.resources, [o for o in live if o.id not in conflicted],
+                endpoint=endpoint, no_delete=True)
+    drifted = {c.live_id for c in plan.changes if c.action is not Action.CREATE}
+    adopting = {r.annotations.get(ownership.ADOPT_ANNOTATION): r for r in manifests.resources}
+    files = {f"{r.kind}/{r.name}": r.source.file for r in manifests.resources}
+    table = []
+    for obj in live:
+        name = ownership.owner(obj.raw.get("metadata"))
+        address = f"{obj.kind}/{name}" if name else ""
+        if obj.id in conflicted:
+            status = "conflict"
+        elif name is None:
+            status = "import pending" if obj.id in adopting else "unmanaged"
+            if obj.id in adopting:
+                address = f"{obj.kind}/{adopting[obj.id].name}"
+        elif address not in files:
+            status = "orphaned"
+        else:
+            status = "drifted" if obj.id in drifted else "in sync"
+        table.append({"id": obj.id, "kind": obj.kind, "name": obj.raw.get("name") or "",
+                      "model": obj.raw.get("model") or "", "managed": name is not None,
+                      "manifest": address.split("/", 1)[1] if address else "",
+                      "file": files.get(address, ""), "status": status})
+    return table
+
+
+def render_table(table: list[dict[str, Any]]) -> str:
+    shown = [{k: ("yes" if v is True else "no" if v is False else str(v)) for k, v in row.items()}
+             for row in table]
+    widths = {c: max([len(c)] + [len(r[c]) for r in shown]) for c in COLUMNS}
+    lines = ["  ".join(c.upper().ljust(widths[c]) for c in COLUMNS).rstrip()]
+    lines += ["  ".join(r[c].ljust(widths[c]) for c in COLUMNS).rstrip() for r in shown]
+    counts: dict[str, int] = {}
+    for row in table:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    lines.append(f"\n{len(table)} live objects: {summary or 'none'}")
+    return "\n".join(lines)
+
+
+def render_csv(table: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({**r, "managed": "yes" if r["managed"] else "no"} for r in table)
+    return out.getvalue()
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="table for people, csv for audits and spreadsheets.")
+@connection_options
+@click.pass_obj
+def inventory(app: AppContext, fmt: str, base_url: str | None, organization: str | None,
+              project: str | None) -> None:
+    """List every live assistant and agent: managed or not, its manifest, in sync or not.
+
+    Status: `in sync`, `drifted` (a plan would change it), `orphaned` (managed, but no
+    manifest declares it any more), `unmanaged` (see `reconciler import`), `import pending`
+    (a manifest adopts it at the next apply), `conflict` (two objects claim one manifest).
+
+    \b
+    Examples:
+      reconciler inventory
+      reconciler inventory --format csv > inventory.csv
+    """
+    settings = app.settings()
+    connection = resolve(settings.config.connection, base_url=base_url,
+                         organization=organization, project=project)
+    client = connection.client()
+    present = [p for p in settings.manifest_paths() if Path(p).exists()]
+    manifests = load_desired(settings, present) if present else ManifestSet()
+    table = rows(manifests, read_live(client, providers_for(client)).objects,
+                 connection.base_url)
+    if fmt == "json":
+        click.echo(json.dumps(table, indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        click.echo(render_csv(table), nl=False)
+    else:
+        click.echo(render_table(table))
