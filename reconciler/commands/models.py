@@ -1,0 +1,100 @@
+"""`reconciler models sync`: keep the ModelCatalog manifest current."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from reconciler.commands.context import AppContext
+from reconciler.commands.engine import connection_options
+from reconciler.connection import resolve
+from reconciler.diagnostics import Diagnostics
+from reconciler.errors import ReconcilerError
+from reconciler.exitcodes import ExitCode
+from reconciler.manifests.loader import discover, display_path
+from reconciler.models_sync import (
+    cached_models,
+    find_catalog_file,
+    new_catalog_text,
+    sync_text,
+)
+from reconciler.provider.openai_api import call
+
+
+@click.group()
+def models() -> None:
+    """The model catalog and the API's list of models."""
+
+
+@models.command()
+@click.option("--catalog", type=click.Path(dir_okay=False, path_type=Path),
+              help="The ModelCatalog file (default: the one among the manifests; created if "
+                   "it does not exist).")
+@click.option("--check", is_flag=True,
+              help="Change nothing; exit 2 if the catalog is out of date, 0 if current.")
+@click.option("--refresh", is_flag=True, help="Ignore the cached model list.")
+@click.option("--ttl", type=click.FloatRange(0), default=3600.0, show_default=True,
+              help="Seconds a cached model list is used.")
+@click.option("--include", multiple=True, metavar="GLOB",
+              help="Only add new models matching this glob (repeatable), e.g. 'gpt-*'.")
+@connection_options
+@click.pass_obj
+def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl: float,
+         include: tuple[str, ...], base_url: str | None, organization: str | None,
+         project: str | None) -> None:
+    """Update the ModelCatalog manifest from the API's model list, in place.
+
+    New models are added; models the API no longer lists are marked `available: false`
+    (never deleted); shutdown dates the API gives are noted where the catalog has none.
+    Comments, key order and hand-filled facts (capabilities, context window, pricing,
+    deprecation) are kept. The list is cached in .reconciler/cache for --ttl seconds.
+
+    \b
+    Examples:
+      reconciler models sync
+      reconciler models sync --check            # a CI gate: exit 2 when out of date
+      reconciler models sync --include 'gpt-*' --refresh
+    """
+    settings = app.settings()
+    connection = resolve(settings.config.connection, base_url=base_url,
+                         organization=organization, project=project)
+    path = catalog or _find(settings.manifest_paths())
+    text = path.read_text(encoding="utf-8") if path.is_file() else new_catalog_text()
+    client = connection.client()
+    api_models = cached_models(
+        lambda: [m.model_dump(mode="json", exclude_unset=True)
+                 for m in call(lambda: client.models.list()).data],
+        connection.base_url, settings.root / ".reconciler" / "cache", ttl=ttl,
+        refresh=refresh)
+    updated, report = sync_text(text, api_models, today=dt.date.today(), include=include)
+    shown = display_path(path)
+    for line in report.lines():
+        click.echo(f"  {line}")
+    if not report.changed and path.is_file():
+        click.echo(f"{shown} is current ({len(api_models)} models listed by the API).")
+        return
+    if check:
+        click.echo(f"{shown} is out of date; run `reconciler models sync`.")
+        click.get_current_context().exit(ExitCode.CHANGES)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(updated, encoding="utf-8")
+    click.echo(f"updated {shown}: {len(report.added)} added, {len(report.unavailable)} marked "
+               f"unavailable, {len(report.available_again)} available again, "
+               f"{len(report.shutdown_noted)} shutdown dates noted.")
+
+
+def _find(paths: list[str]) -> Path:
+    diagnostics = Diagnostics()
+    files = discover([p for p in paths if Path(p).exists()], diagnostics=diagnostics)
+    found = find_catalog_file(files)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise ReconcilerError("no ModelCatalog manifest among the manifests",
+                              hint="create one: reconciler models sync --catalog "
+                                   "manifests/models.yaml")
+    raise ReconcilerError("several files hold a ModelCatalog: "
+                          + ", ".join(display_path(p) for p in found),
+                          hint="choose one with --catalog")
