@@ -70,7 +70,9 @@ def sync_text(text: str, api_models: Sequence[dict[str, Any]], *, today: dt.date
     writer = make_yaml()
     writer.width = 100
     # ruamel's recipe for keeping a file's style: mapping and dash offset from the guess
-    writer.indent(mapping=offset or 2, sequence=sequence or 4, offset=offset or 2)
+    offset = offset or 2
+    sequence = max(sequence or 4, offset + 2)  # a guess from a file without lists may be 2
+    writer.indent(mapping=offset, sequence=sequence, offset=offset)
     documents = list(writer.load_all(text))
     catalog = next((d for d in documents if isinstance(d, CommentedMap)
                     and d.get("kind") == "ModelCatalog"), None)
