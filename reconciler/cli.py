@@ -21,6 +21,7 @@ from reconciler.commands.engine import apply as apply_command
 from reconciler.commands.engine import plan as plan_command
 from reconciler.commands.importing import import_ as import_command
 from reconciler.commands.inventory import inventory as inventory_command
+from reconciler.commands.migrate import migrate_group as migrate_command
 from reconciler.commands.models import models as models_command
 from reconciler.emulator.cli import emulator as emulator_commands
 from reconciler.errors import ManifestError, ReconcilerError
@@ -211,6 +212,7 @@ cli.add_command(apply_command)
 cli.add_command(import_command)
 cli.add_command(inventory_command)
 cli.add_command(models_command)
+cli.add_command(migrate_command)
 cli.add_command(emulator_commands)
 
 

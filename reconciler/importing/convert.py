@@ -32,6 +32,8 @@ class Manifest:
     document: dict[str, Any]
     live_id: str | None = None
     used_by: list[str] = field(default_factory=list)
+    note: str | None = None
+    """A provenance comment for the file (default: where the import took it from)."""
 
 
 @dataclass
@@ -102,7 +104,7 @@ def _document(kind: str, name: str, spec: dict[str, Any],
     return {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
     """Keep `{{ x }}` literal: the manifest language would read it as a variable."""
     return PLACEHOLDER.sub(lambda m: "\\" + m.group(0), text)
 
@@ -113,10 +115,10 @@ def _common(raw: dict[str, Any], name: str, kind: str) -> dict[str, Any]:
     if live_name is None:
         spec["name"] = None
     elif live_name != name:
-        spec["name"] = _escape(live_name)
+        spec["name"] = escape(live_name)
     for key in ("description", "instructions"):
         if raw.get(key) is not None and key in DEFAULTS[kind]:
-            spec[key] = _escape(raw[key])
+            spec[key] = escape(raw[key])
     return spec
 
 

@@ -27,7 +27,9 @@ def render(manifest: Manifest, path: Path, schemas: Path) -> str:
     schema = Path(os.path.relpath(schemas / VERSION_DIR / file_name(manifest.kind),
                                   path.parent)).as_posix()
     lines = [f"# yaml-language-server: $schema={schema}"]
-    if manifest.live_id:
+    if manifest.note:
+        lines.append(f"# {manifest.note}")
+    elif manifest.live_id:
         lines.append(f"# Imported by `reconciler import` from {manifest.live_id}.")
     elif manifest.used_by:
         lines.append(f"# Imported by `reconciler import`; used by {', '.join(manifest.used_by)}.")

@@ -272,6 +272,7 @@ class _Resolver:
             annotations=dict(item.manifest.metadata.annotations),
             lifecycle=Lifecycle.model_validate(spec.get("lifecycle") or {}),
             source=item.doc.locate(()), body=body, tool_names=tools.names,
+            template=item.doc.data["spec"].get("template"),
         )
 
     def _chain(self, item: Loaded) -> list[TemplateEntry] | None:

@@ -36,6 +36,8 @@ class DesiredResource(BaseModel):
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
     source: Location
     body: dict[str, Any]
+    template: str | None = None
+    """The Template it starts from, if any (for display)."""
     tool_names: tuple[str, ...] = ()
     """Names of the Tool manifests it references (for dependency order and display)."""
 
