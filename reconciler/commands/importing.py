@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -91,8 +92,9 @@ def _choose(candidates: list[LiveObject], kind: str | None, object_id: str | Non
         return []
     click.echo(f"{len(candidates)} live objects are not managed by any manifest:")
     for number, obj in enumerate(candidates, 1):
+        created = dt.datetime.fromtimestamp(obj.created_at, dt.UTC).strftime("%Y-%m-%d")
         click.echo(f"  {number:>3}. {obj.kind:<9} {obj.id:<32} {obj.raw.get('model', ''):<14} "
-                   f"{obj.raw.get('name') or '(unnamed)'}")
+                   f"{created}  {obj.raw.get('name') or '(unnamed)'}")
     answer = click.prompt("Import which? (numbers like 1,3-5, 'all', or empty to cancel)",
                           default="", show_default=False)
     return [candidates[i] for i in _numbers(answer, len(candidates))]

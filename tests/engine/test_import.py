@@ -178,6 +178,8 @@ def test_interactive_choice(project: Project, monkeypatch: pytest.MonkeyPatch) -
         project.client.beta.assistants.create(model="gpt-4o", name=name)
     result = project.run("import", input="1,3\n")
     assert result.exit_code == ExitCode.OK, result.output
+    assert "3 live objects are not managed by any manifest:" in result.stdout
+    assert "gpt-4o" in result.stdout and "One" in result.stdout
     written = sorted(p.name for p in (project.root / "manifests/assistants").iterdir())
     assert written == ["one.yaml", "three.yaml"]
     cancelled = project.run("import", input="\n")

@@ -398,3 +398,23 @@ def test_no_connection_is_a_clear_error(project: Project,
     result = CliRunner().invoke(cli, ["plan"], env={"OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""})
     assert result.exit_code == ExitCode.ERROR
     assert "no API to talk to" in result.stderr and "reconciler emulator start" in result.stderr
+
+
+def test_models_the_api_will_shut_down_give_warnings(project: Project) -> None:
+    project.write({"a.yaml": ASSISTANT.replace("gpt-4o", "gpt-3.5-turbo"), "c.yaml": """
+        apiVersion: reconciler/v1
+        kind: ModelCatalog
+        metadata: {name: models}
+        spec:
+          models:
+            - id: gpt-3.5-turbo
+              deprecation: {shutdown_on: 2026-12-31, replacement: gpt-4.1}
+            - id: gpt-5
+        """})
+    text = project.run("plan").stdout
+    assert "Warning: Assistant/helper: model 'gpt-3.5-turbo' shuts down on 2026-12-31 (the " \
+           "API says)" in text
+    assert "model 'gpt-3.5-turbo' is deprecated and shuts down on 2026-12-31" in text
+    validated = project.run("validate")
+    assert validated.exit_code == ExitCode.OK
+    assert "warning[deprecated-model]" in validated.stdout and "move to gpt-4.1" in validated.stdout
