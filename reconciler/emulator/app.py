@@ -68,6 +68,12 @@ class Gate:
             self.stats.faults[rule.fault] += 1
             await self._fail(rule, scope, receive, send)
             return
+        retired = next((name for name in self.state.settings.retired
+                        if path.startswith(f"/v1/{name}")), None)
+        if retired is not None:
+            await ApiError(410, f"The {retired} API has been retired on this server.",
+                           code="api_retired").response()(scope, receive, send)
+            return
         refusal = self._refusal(scope)
         if refusal is not None:
             await refusal.response()(scope, receive, send)

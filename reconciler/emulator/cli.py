@@ -48,14 +48,18 @@ DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path)
               help="Accept only this bearer key (default: any non-empty key).")
 @click.option("--max-upload-bytes", type=click.IntRange(1), default=512 * 1024 * 1024,
               show_default=True, help="Largest file upload accepted (413 above it).")
+@click.option("--retire", multiple=True, type=click.Choice(["assistants", "agents"]),
+              help="Answer this API with 410 Gone, as OpenAI does after a sunset (repeatable).")
 def serve(host: str, port: int, db: Path, models: Path | None, faults: Path | None,
-          index_delay: float, api_key: str | None, max_upload_bytes: int) -> None:
+          index_delay: float, api_key: str | None, max_upload_bytes: int,
+          retire: tuple[str, ...]) -> None:
     """Serve in the foreground and print the base URL; Ctrl-C stops it."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}: the emulator has no real authentication",
                    err=True)
     server.serve(host=host, port=port, db=db, models=models, faults=faults,
-                 index_delay=index_delay, api_key=api_key, max_upload_bytes=max_upload_bytes)
+                 index_delay=index_delay, api_key=api_key, max_upload_bytes=max_upload_bytes,
+                 retired=frozenset(retire))
 
 
 @emulator.command()

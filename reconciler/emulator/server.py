@@ -37,7 +37,8 @@ class Running:
 
 def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path | None,
           index_delay: float, api_key: str | None,
-          max_upload_bytes: int = 512 * 1024 * 1024) -> None:
+          max_upload_bytes: int = 512 * 1024 * 1024,
+          retired: frozenset[str] = frozenset()) -> None:
     """Serve in the foreground until interrupted."""
     import uvicorn
 
@@ -49,7 +50,7 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
     seed_models = _read_json(models) if models else None
     state = State.open(db, models=seed_models,
                        settings=Settings(index_delay=index_delay, api_key=api_key,
-                                         max_upload_bytes=max_upload_bytes))
+                                         max_upload_bytes=max_upload_bytes, retired=retired))
     app = build_app(state, FaultInjector(plan))
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

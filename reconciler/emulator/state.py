@@ -38,6 +38,8 @@ class Settings:
     """When set, only this bearer key is accepted (else any non-empty key)."""
     max_upload_bytes: int = 512 * 1024 * 1024
     max_json_bytes: int = 10 * 1024 * 1024
+    retired: frozenset[str] = frozenset()
+    """APIs answered with 410 Gone, as OpenAI answers a sunset API: `assistants`, `agents`."""
 
 
 @dataclass

@@ -47,6 +47,8 @@ def translate(exc: openai.OpenAIError) -> ProviderError:
         return TransientError(message, status=status, retry_after=_retry_after(exc))
     if status == 404:
         return NotFoundError(message, status=status)
+    if status == 410:
+        return UnsupportedError(message, status=status)
     if status in (401, 403):
         return ProviderError(message, status=status,
                              hint="check the API key (OPENAI_API_KEY) and its project")
@@ -112,9 +114,9 @@ class _SdkProvider:
                 kwargs["after"] = after
             try:
                 page = call(functools.partial(self._resource().list, **kwargs))
-            except NotFoundError as exc:
-                raise UnsupportedError(f"the server does not serve the {self.kind} API: {exc}",
-                                       status=404) from exc
+            except (NotFoundError, UnsupportedError) as exc:
+                raise UnsupportedError(f"the server does not serve the {self.kind} API "
+                                       f"({exc.message})", status=exc.status) from exc
             items = [self._wrap(item) for item in page.data]
             yield items
             if not getattr(page, "has_more", False) or not items:

@@ -418,3 +418,31 @@ def test_models_the_api_will_shut_down_give_warnings(project: Project) -> None:
     validated = project.run("validate")
     assert validated.exit_code == ExitCode.OK
     assert "warning[deprecated-model]" in validated.stdout and "move to gpt-4.1" in validated.stdout
+
+
+def test_a_retired_api(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """OpenAI answers the sunset Assistants API with 410: agents still work; assistant
+    manifests are refused with the reason; nothing is written."""
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+    from reconciler.emulator.process import spawn
+
+    sunset = spawn(tmp_path / "emu", "--retire", "assistants")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reconciler.yaml").write_text("manifests: [m]\n")
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "b.yaml").write_text(AGENT)
+    env = {"OPENAI_BASE_URL": sunset.url, "OPENAI_API_KEY": "k"}
+    try:
+        applied = CliRunner().invoke(cli, ["apply", "--auto-approve"], env=env)
+        assert applied.exit_code == ExitCode.OK, applied.output
+        assert "Warning: Assistant: the server does not serve the Assistant API (410:" in (
+            applied.stdout)
+        (tmp_path / "m" / "a.yaml").write_text(ASSISTANT)
+        refused = CliRunner().invoke(cli, ["plan"], env=env)
+        assert refused.exit_code == ExitCode.ERROR
+        assert "cannot manage Assistant manifests here" in refused.stderr
+        assert "retired" in refused.stderr
+    finally:
+        sunset.stop()
