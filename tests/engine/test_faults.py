@@ -104,8 +104,9 @@ def test_commit_then_fail_on_creates_never_duplicates(emulator: EmulatorProcess,
     """Every create is stored and then fails once: each is found, none is sent twice."""
     emulator.reset()
     untouched = _world(emulator, tmp_path)
-    emulator.faults({"fault": "commit_then_fail", "then": "disconnect", "methods": ["POST"],
-                     "path": "/v1/a*s", "every": 1, "times": 8})
+    creates = {"fault": "commit_then_fail", "then": "disconnect", "methods": ["POST"],
+               "times": 4}
+    emulator.faults({**creates, "path": "/v1/assistants"}, {**creates, "path": "/v1/agents"})
     outcomes = apply_plan(emulator.url, plan_for(emulator.url, tmp_path))
     emulator.faults()
     assert all(o.ok for o in outcomes)
