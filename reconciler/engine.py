@@ -12,6 +12,7 @@ import gc
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -58,6 +59,12 @@ def load_desired(settings: Settings, paths: Sequence[str]) -> ManifestSet:
     if manifests.diagnostics.has_errors:
         raise ManifestError(manifests.diagnostics)
     return manifests
+
+
+def present_manifests(settings: Settings) -> ManifestSet:
+    """The manifests of the configured paths that exist (none yet is an empty set)."""
+    present = [p for p in settings.manifest_paths() if Path(p).exists()]
+    return load_desired(settings, present) if present else ManifestSet()
 
 
 def read_live(client: openai.OpenAI, providers: dict[str, Provider]) -> LiveState:

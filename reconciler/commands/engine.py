@@ -55,8 +55,9 @@ def selection_options(function: F) -> F:
     return function
 
 
-def _connect(app: AppContext, base_url: str | None, organization: str | None,
-             project: str | None) -> Connection:
+def connect(app: AppContext, base_url: str | None, organization: str | None,
+            project: str | None) -> Connection:
+    """The connection from the flags, reconciler.yaml and the environment."""
     settings = app.settings()
     return resolve(settings.config.connection, base_url=base_url, organization=organization,
                    project=project)
@@ -94,7 +95,7 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
       reconciler plan --format markdown > plan.md     # a pull-request comment
       reconciler plan --out plan.json && reconciler apply plan.json
     """
-    connection = _connect(app, base_url, organization, project)
+    connection = connect(app, base_url, organization, project)
     _progress(connection, fmt)
     planned = make_plan(app.settings(), connection, connection.client(), paths,
                         targets=targets, replace=replace, no_delete=no_delete)
@@ -134,7 +135,7 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
       reconciler apply --auto-approve --parallelism 8
       reconciler apply plan.json
     """
-    connection = _connect(app, base_url, organization, project)
+    connection = connect(app, base_url, organization, project)
     client = connection.client(parallelism=parallelism)
     if len(paths) == 1 and paths[0].endswith(".json"):
         chosen = _saved_plan(app, connection, client, Path(paths[0]))

@@ -9,9 +9,8 @@ import click
 
 from reconciler import ownership, schemas
 from reconciler.commands.context import AppContext
-from reconciler.commands.engine import connection_options, interactive
-from reconciler.connection import resolve
-from reconciler.engine import load_desired, providers_for, read_live
+from reconciler.commands.engine import connect, connection_options, interactive
+from reconciler.engine import present_manifests, providers_for, read_live
 from reconciler.errors import ReconcilerError
 from reconciler.importing.convert import Conversion, convert, function_key
 from reconciler.importing.write import render, target
@@ -53,11 +52,8 @@ def import_(app: AppContext, kind: str | None, object_id: str | None, name: str 
     if name and object_id is None:
         raise click.UsageError("--name goes with KIND ID")
     settings = app.settings()
-    connection = resolve(settings.config.connection, base_url=base_url,
-                         organization=organization, project=project)
-    client = connection.client()
-    present = [p for p in settings.manifest_paths() if Path(p).exists()]
-    existing = load_desired(settings, present) if present else ManifestSet()
+    client = connect(app, base_url, organization, project).client()
+    existing = present_manifests(settings)
     candidates = _unmanaged(read_live(client, providers_for(client)).objects, existing)
     chosen = _choose(candidates, kind, object_id, import_all)
     if not chosen:

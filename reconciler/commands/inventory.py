@@ -5,16 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import click
 
 from reconciler import ownership
 from reconciler.commands.context import AppContext
-from reconciler.commands.engine import connection_options
-from reconciler.connection import resolve
-from reconciler.engine import load_desired, providers_for, read_live
+from reconciler.commands.engine import connect, connection_options
+from reconciler.engine import present_manifests, providers_for, read_live
 from reconciler.manifests.project import ManifestSet
 from reconciler.plan.diff import diff
 from reconciler.plan.model import Action
@@ -97,12 +95,9 @@ def inventory(app: AppContext, fmt: str, base_url: str | None, organization: str
       reconciler inventory
       reconciler inventory --format csv > inventory.csv
     """
-    settings = app.settings()
-    connection = resolve(settings.config.connection, base_url=base_url,
-                         organization=organization, project=project)
+    connection = connect(app, base_url, organization, project)
     client = connection.client()
-    present = [p for p in settings.manifest_paths() if Path(p).exists()]
-    manifests = load_desired(settings, present) if present else ManifestSet()
+    manifests = present_manifests(app.settings())
     table = rows(manifests, read_live(client, providers_for(client)).objects,
                  connection.base_url)
     if fmt == "json":

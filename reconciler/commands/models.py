@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.commands.context import AppContext
-from reconciler.commands.engine import connection_options
-from reconciler.connection import resolve
+from reconciler.commands.engine import connect, connection_options
 from reconciler.diagnostics import Diagnostics
 from reconciler.errors import ReconcilerError
 from reconciler.exitcodes import ExitCode
@@ -58,8 +57,7 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
       reconciler models sync --include 'gpt-*' --refresh
     """
     settings = app.settings()
-    connection = resolve(settings.config.connection, base_url=base_url,
-                         organization=organization, project=project)
+    connection = connect(app, base_url, organization, project)
     path = catalog or _find(settings.manifest_paths())
     text = path.read_text(encoding="utf-8") if path.is_file() else new_catalog_text()
     client = connection.client()
