@@ -73,11 +73,12 @@ def _color_from(argv: Sequence[str]) -> bool:
 @click.version_option(__version__, prog_name="reconciler")
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, color: bool | None, debug: bool) -> None:
-    """Keep OpenAI assistants and agents in git.
+    """Keep OpenAI assistants and agents in git: validate, plan and apply manifests.
 
-    Declare Assistant, Agent, Tool, Template and ModelCatalog manifests in YAML; validate
-    them, see exactly what would be sent to the API, and (with plan/apply) converge the live
-    account.
+    Declare Assistant, Agent, Tool, Template and ModelCatalog manifests in YAML. `plan`
+    shows exactly what would change in the live account; `apply` converges it, safely and
+    idempotently. Without OPENAI_API_KEY, commands talk to the local emulator
+    (`reconciler emulator start`).
 
     \b
     Exit codes: 0 success, 1 error (invalid input, failed call, usage error),
@@ -85,10 +86,13 @@ def cli(ctx: click.Context, config: Path | None, color: bool | None, debug: bool
 
     \b
     Examples:
-      reconciler validate manifests/
       reconciler validate --format github        # annotations on a pull request
-      reconciler render manifests/ --kind Agent  # resolved request bodies
+      reconciler plan --format markdown          # a pull-request comment
+      reconciler apply --auto-approve            # CI
+      reconciler import --all                    # bring existing objects under git
+      reconciler inventory --format csv          # what the account holds
     """
+
     ctx.obj = AppContext(config=config, color=default_color() if color is None else color,
                          debug=debug)
 
