@@ -17,6 +17,7 @@ from typing import Any
 
 from reconciler import API_VERSION, ownership
 from reconciler.manifests.templates import PLACEHOLDER
+from reconciler.model.desired import ResourceKind
 from reconciler.plan.normalize import DEFAULTS, RANKING_SERVER_DEFAULTS, comparable
 from reconciler.provider import LiveObject
 
@@ -122,13 +123,19 @@ def _common(raw: dict[str, Any], name: str, kind: str) -> dict[str, Any]:
     return spec
 
 
-def _assistant_spec(raw: dict[str, Any], name: str, tool_ref: Any) -> dict[str, Any]:
-    form = comparable("Assistant", raw)
-    spec = _common(raw, name, "Assistant")
-    tools = [tool_ref(t) if t.get("type") == "function" else _assistant_builtin(t)
-             for t in form["tools"]]
+def _start(raw: dict[str, Any], name: str, kind: ResourceKind, tool_ref: Any,
+           builtin: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The comparable form of a live object, and its spec's common fields and tools."""
+    form = comparable(kind, raw)
+    spec = _common(raw, name, kind)
+    tools = [tool_ref(t) if t.get("type") == "function" else builtin(t) for t in form["tools"]]
     if tools:
         spec["tools"] = tools
+    return form, spec
+
+
+def _assistant_spec(raw: dict[str, Any], name: str, tool_ref: Any) -> dict[str, Any]:
+    form, spec = _start(raw, name, "Assistant", tool_ref, _assistant_builtin)
     for key in ("tool_resources", "metadata", "temperature", "top_p", "response_format",
                 "reasoning_effort"):
         if form[key] != DEFAULTS["Assistant"][key]:
@@ -153,12 +160,7 @@ TRANSPORT_DEFAULTS: dict[str, Any] = {"headers": {}, "args": [], "env_vars": []}
 
 
 def _agent_spec(raw: dict[str, Any], name: str, tool_ref: Any) -> dict[str, Any]:
-    form = comparable("Agent", raw)
-    spec = _common(raw, name, "Agent")
-    tools = [tool_ref(t) if t.get("type") == "function" else _agent_builtin(t)
-             for t in form["tools"]]
-    if tools:
-        spec["tools"] = tools
+    form, spec = _start(raw, name, "Agent", tool_ref, _agent_builtin)
     if form["metadata"]:
         spec["metadata"] = form["metadata"]
     reasoning = {k: v for k, v in form["reasoning"].items() if v is not None}
