@@ -56,6 +56,10 @@ class Code(StrEnum):
     RESERVED_METADATA_KEY = "reserved-metadata-key"
     UNKNOWN_IGNORE_FIELD = "unknown-ignore-field"
     NO_ASSISTANTS = "no-assistants"
+    # repository files and vector stores
+    MISSING_FILE = "missing-file"
+    FILE_TOO_LARGE = "file-too-large"
+    UNKNOWN_VECTOR_STORE = "unknown-vector-store"
 
 
 class Location(BaseModel):

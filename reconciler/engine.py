@@ -17,14 +17,18 @@ from typing import Any
 
 import openai
 
+from reconciler import ownership
 from reconciler.connection import Connection
 from reconciler.diagnostics import Code, Diagnostics
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifests.project import ManifestSet, load_manifest_set
-from reconciler.model.desired import RESOURCE_KINDS_ORDER, DesiredResource
+from reconciler.model.desired import DesiredResource
 from reconciler.plan.diff import diff
+from reconciler.plan.files import orphaned
 from reconciler.plan.model import Plan
+from reconciler.plan.normalize import files_digest
 from reconciler.provider import LiveObject, Provider, UnsupportedError
+from reconciler.provider.files import FileProvider, VectorStoreProvider
 from reconciler.provider.openai_api import AgentProvider, AssistantProvider, call
 from reconciler.settings import Settings
 
@@ -49,7 +53,8 @@ class Planned:
 
 def providers_for(client: openai.OpenAI) -> dict[str, Provider]:
     """One provider per kind, over one SDK client."""
-    return {"Assistant": AssistantProvider(client), "Agent": AgentProvider(client)}
+    return {"VectorStore": VectorStoreProvider(client), "Assistant": AssistantProvider(client),
+            "Agent": AgentProvider(client), "File": FileProvider(client)}
 
 
 def load_desired(settings: Settings, paths: Sequence[str]) -> ManifestSet:
@@ -73,7 +78,7 @@ def read_live(client: openai.OpenAI, providers: dict[str, Provider]) -> LiveStat
     with ThreadPoolExecutor(max_workers=len(providers) + 1) as pool:
         models = pool.submit(lambda: call(lambda: client.models.list()))
         lists = {kind: pool.submit(p.read_all) for kind, p in providers.items()}
-        for kind in RESOURCE_KINDS_ORDER:
+        for kind in providers:
             try:
                 state.objects.extend(lists[kind].result())
             except UnsupportedError as exc:
@@ -81,6 +86,52 @@ def read_live(client: openai.OpenAI, providers: dict[str, Provider]) -> LiveStat
         state.models = {m.id: m.model_dump(mode="json", exclude_unset=True)
                         for m in models.result().data}
     return state
+
+
+def list_store_files(providers: dict[str, Provider], desired: Sequence[DesiredResource],
+                     live: LiveState) -> None:
+    """List the files of the managed stores that need it, in parallel, into `live`.
+
+    A store whose digest records the declared files, with every file indexed, is in sync
+    without listing them: re-planning an unchanged store of 2,000 files costs no request.
+    The others are listed (100 files a request); so are all of them when our uploads
+    outnumber the files the stores hold (an interrupted apply left some behind).
+    """
+    stores = providers.get("VectorStore")
+    if not isinstance(stores, VectorStoreProvider):
+        return
+    wanted = {r.name: r for r in desired if r.kind == "VectorStore"}
+    managed = [o for o in live.objects if o.kind == "VectorStore"
+               and ownership.owner(o.raw.get("metadata")) is not None]
+    chosen = [o.id for o in managed if not _in_sync(o, wanted)]
+    _list_files(stores, live, set(chosen))
+    uploads = [o for o in live.objects if o.kind == "File"]
+    assistants = [o for o in live.objects if o.kind == "Assistant"]
+    listed = [o for o in live.objects if o.kind == "VectorStore" and o.id in {
+        m.id for m in managed}]
+    if orphaned(uploads, listed, assistants) is None:
+        _list_files(stores, live, {o.id for o in listed if o.files is None})
+
+
+def _in_sync(store: LiveObject, wanted: dict[str, DesiredResource]) -> bool:
+    resource = wanted.get(str(ownership.owner(store.raw.get("metadata"))))
+    if resource is None or store.raw.get("status") == "expired":
+        return False
+    recorded = ownership.recorded_files(
+        (store.raw.get("metadata") or {}).get(ownership.DIGEST_KEY))
+    counts = store.raw.get("file_counts") or {}
+    count = len(resource.files)
+    return (recorded == files_digest(resource) and counts.get("completed") == count
+            and counts.get("total") == count)
+
+
+def _list_files(stores: VectorStoreProvider, live: LiveState, ids: set[str]) -> None:
+    if not ids:
+        return
+    with ThreadPoolExecutor(max_workers=min(8, len(ids))) as pool:
+        listed = dict(zip(sorted(ids), pool.map(stores.list_files, sorted(ids)), strict=True))
+    live.objects = [o.model_copy(update={"files": tuple(listed[o.id])}) if o.id in listed
+                    else o for o in live.objects]
 
 
 def check_models(desired: Sequence[DesiredResource], live: LiveState,
@@ -129,7 +180,10 @@ def make_plan(settings: Settings, connection: Connection, client: openai.OpenAI,
             raise ReconcilerError(f"cannot manage {kind} manifests here: {reason}",
                                   hint="remove them, or point the reconciler at a server "
                                        "that serves this API")
-    errors, warnings = check_models(manifests.resources, live, today or dt.date.today())
+    list_store_files(providers_for(client), manifests.resources, live)
+    errors, warnings = check_models(
+        [r for r in manifests.resources if r.kind != "VectorStore"], live,
+        today or dt.date.today())
     if errors.has_errors:
         raise ManifestError(errors)
     manifest_warnings = [f"{d.location}: {d.message}" for d in manifests.diagnostics]

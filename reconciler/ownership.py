@@ -2,9 +2,16 @@
 
 No state file is needed: a live object belongs to a manifest when its metadata carries
 `managed-by` and `reconciler-name`. Users may not set these keys themselves.
+
+Uploads have no metadata: ours carry the mark in their name, `reconciler-<sha256>-<basename>`,
+which says they may be deleted once nothing uses them, and which content each holds. A
+vector store's files also record their path and sha256 in their `attributes`.
 """
 
 from __future__ import annotations
+
+import os
+import re
 
 MANAGED_BY_KEY = "managed-by"
 MANAGED_BY_VALUE = "assistants-reconciler"
@@ -18,6 +25,8 @@ RESERVED_KEY_PATTERN = r"^(managed-by|reconciler-.*)$"
 USER_METADATA_LIMIT = 16 - len(RESERVED_KEYS)
 
 PREVENT_DESTROY_MARK = "+prevent_destroy"
+FILES_MARK = "+files:"
+"""In a vector store's digest: a hash of the file set last applied in full."""
 ADOPT_ANNOTATION = "reconciler/adopt-id"
 """A manifest annotation naming an unmanaged live object to take over (written by import)."""
 
@@ -39,15 +48,60 @@ def user_metadata(metadata: dict[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in (metadata or {}).items() if k not in RESERVED_KEYS}
 
 
-def digest_value(content_hash: str, *, prevent_destroy: bool) -> str:
-    """The digest mark: a hash of the desired state, and whether destroying is forbidden."""
-    return content_hash + (PREVENT_DESTROY_MARK if prevent_destroy else "")
+def digest_value(content_hash: str, *, prevent_destroy: bool, files: str | None = None) -> str:
+    """The digest mark: a hash of the desired state, of a store's files once they are all
+    attached and indexed, and whether destroying is forbidden."""
+    return (content_hash + (FILES_MARK + files if files else "")
+            + (PREVENT_DESTROY_MARK if prevent_destroy else ""))
 
 
 def split_digest(value: str | None) -> tuple[str | None, bool]:
     """(content hash, prevent_destroy) of a digest mark."""
     if not value:
         return None, False
-    if value.endswith(PREVENT_DESTROY_MARK):
-        return value[: -len(PREVENT_DESTROY_MARK)], True
-    return value, False
+    guarded = value.endswith(PREVENT_DESTROY_MARK)
+    if guarded:
+        value = value[: -len(PREVENT_DESTROY_MARK)]
+    return value.split(FILES_MARK, 1)[0], guarded
+
+
+def files_pending(value: str) -> str:
+    """A digest mark without its files hash: the files are not all applied yet."""
+    content_hash, guarded = split_digest(value)
+    return digest_value(str(content_hash), prevent_destroy=guarded)
+
+
+def recorded_files(value: str | None) -> str | None:
+    """The files hash of a vector store's digest mark, if its files were last applied in
+    full."""
+    if not value or FILES_MARK not in value:
+        return None
+    return value.split(FILES_MARK, 1)[1].removesuffix(PREVENT_DESTROY_MARK)
+
+
+UPLOAD_PREFIX = "reconciler-"
+UPLOAD_NAME = re.compile(r"^reconciler-([0-9a-f]{64})-(.+)$")
+PATH_ATTRIBUTE = "reconciler-path"
+SHA_ATTRIBUTE = "reconciler-sha256"
+
+
+def upload_name(sha256: str, path: str) -> str:
+    """The name an upload gets: our mark, its content hash, and its base name."""
+    return f"{UPLOAD_PREFIX}{sha256}-{os.path.basename(path)}"
+
+
+def uploaded_sha(filename: str | None) -> str | None:
+    """The content hash of one of our uploads, or None for a file that is not ours."""
+    found = UPLOAD_NAME.match(filename or "")
+    return found.group(1) if found else None
+
+
+def uploaded_path(filename: str | None) -> str:
+    """The base name an upload of ours was made from."""
+    found = UPLOAD_NAME.match(filename or "")
+    return found.group(2) if found else str(filename)
+
+
+def file_attributes(path: str, sha256: str) -> dict[str, str]:
+    """What a store file records about itself: where it comes from and what it holds."""
+    return {PATH_ATTRIBUTE: path, SHA_ATTRIBUTE: sha256}

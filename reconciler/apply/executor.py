@@ -16,10 +16,13 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from reconciler import ownership
+from reconciler.apply.files import FileOutcome, FileSync
 from reconciler.apply.retry import Attempts, RetryPolicy, retrying
-from reconciler.plan.model import Action, Plan, ResourceChange
+from reconciler.plan.files import known_after_apply, upload_placeholder
+from reconciler.plan.model import Action, FileAction, Plan, ResourceChange
 from reconciler.provider import (
     LiveObject,
     NotFoundError,
@@ -45,6 +48,17 @@ class Outcome:
     recovered: bool = False
     """A create failed in transit but was found stored: it was not sent again."""
     skipped: bool = False
+    uploaded_files: int = 0
+    uploaded_bytes: int = 0
+
+
+class FilesFailed(ProviderError):
+    """Some files of a change failed; the object itself exists (`live_id`)."""
+
+    def __init__(self, live_id: str, errors: list[str], outcome: FileOutcome) -> None:
+        super().__init__(f"{len(errors)} file problem(s):\n      " + "\n      ".join(errors))
+        self.live_id = live_id
+        self.outcome = outcome
 
 
 Listener = Callable[[Outcome], None]
@@ -54,11 +68,15 @@ class Executor:
     """Applies the changes of a plan through providers."""
 
     def __init__(self, providers: Mapping[str, Provider], *, parallelism: int = 4,
-                 retry: RetryPolicy | None = None, listener: Listener | None = None) -> None:
+                 retry: RetryPolicy | None = None, listener: Listener | None = None,
+                 files: FileSync | None = None) -> None:
         self.providers = providers
         self.parallelism = max(1, parallelism)
         self.retry = retry or RetryPolicy()
         self.listener = listener
+        self.files = files
+        self._ids: dict[str, str] = {}
+        """Live ids of what this run created, by address (for `known after apply`)."""
 
     def run(self, plan: Plan) -> list[Outcome]:
         """Apply every change; return one outcome per change, in the plan's order."""
@@ -76,7 +94,8 @@ class Executor:
               outcomes: dict[str, Outcome]) -> None:
         runnable = []
         for change in wave:
-            failed = [d for d in change.depends_on if d in outcomes and not outcomes[d].ok]
+            failed = [d for d in change.depends_on if d in outcomes
+                      and outcomes[d].live_id is None]
             if failed:
                 self._done(outcomes, Outcome(change, False, change.live_id, 0.0, 0,
                                              f"skipped: {', '.join(failed)} failed",
@@ -88,6 +107,8 @@ class Executor:
 
     def _done(self, outcomes: dict[str, Outcome], outcome: Outcome) -> None:
         outcomes[outcome.change.address] = outcome
+        if outcome.live_id is not None:
+            self._ids[known_after_apply(outcome.change.address)] = outcome.live_id
         if self.listener is not None:
             self.listener(outcome)
 
@@ -96,28 +117,84 @@ class Executor:
         attempts = Attempts()
         started = time.monotonic()
         recovered: list[bool] = []
+        sent = FileOutcome()
         try:
-            live_id = self._perform(provider, change, attempts, recovered)
+            live_id = self._perform(provider, change, attempts, recovered, sent)
+        except FilesFailed as error:
+            return Outcome(change, False, error.live_id, time.monotonic() - started,
+                           attempts.count, _describe(error),
+                           uploaded_files=len(error.outcome.uploaded),
+                           uploaded_bytes=error.outcome.uploaded_bytes)
         except ProviderError as error:
             return Outcome(change, False, change.live_id, time.monotonic() - started,
                            attempts.count, _describe(error))
         return Outcome(change, True, live_id, time.monotonic() - started, attempts.count,
-                       recovered=bool(recovered))
+                       recovered=bool(recovered), uploaded_files=len(sent.uploaded),
+                       uploaded_bytes=sent.uploaded_bytes)
 
     def _perform(self, provider: Provider, change: ResourceChange, attempts: Attempts,
-                 recovered: list[bool]) -> str | None:
+                 recovered: list[bool], sent: FileOutcome) -> str | None:
+        if change.kind == "File":  # an orphaned upload
+            assert change.live_id is not None
+            self._delete(provider, change.live_id, attempts)
+            return None
         if change.action in (Action.DELETE, Action.REPLACE):
             assert change.live_id is not None
             self._delete(provider, change.live_id, attempts)
             if change.action is Action.DELETE:
+                self._delete_uploads(change)
                 return None
         assert change.body is not None
-        body = change.body
+        body = _filled(change.body, self._ids)
+        if change.kind == "VectorStore":
+            return self._store(provider, change, body, attempts, recovered, sent)
+        if change.files:
+            uploaded = self._sync().upload_all(change.files)
+            sent.uploaded, sent.uploaded_bytes = uploaded.uploaded, uploaded.uploaded_bytes
+            if uploaded.errors:
+                for file_id in uploaded.uploaded.values():
+                    self._sync().delete_upload(file_id)
+                raise ProviderError("; ".join(uploaded.errors))
+            body = _filled(body, {upload_placeholder(p): i for p, i in uploaded.uploaded.items()})
         if change.action is Action.UPDATE:
             assert change.live_id is not None
             live_id = change.live_id
-            return retrying(lambda: provider.update(live_id, body), self.retry, attempts).id
-        return self._create(provider, change.name, body, attempts, recovered).id
+            result = retrying(lambda: provider.update(live_id, body), self.retry, attempts).id
+        else:
+            result = self._create(provider, change.name, body, attempts, recovered).id
+        self._delete_uploads(change)
+        return result
+
+    def _store(self, provider: Provider, change: ResourceChange, body: dict[str, Any],
+               attempts: Attempts, recovered: list[bool], sent: FileOutcome) -> str:
+        """Create the store (marked: files not applied yet), sync its files, and only then
+        record the final digest (and any other field) with one update."""
+        if change.action is Action.UPDATE:
+            assert change.live_id is not None
+            live_id = change.live_id
+        else:
+            metadata = dict(body["metadata"])
+            metadata[ownership.DIGEST_KEY] = ownership.files_pending(
+                metadata[ownership.DIGEST_KEY])
+            live_id = self._create(provider, change.name, {**body, "metadata": metadata},
+                                   attempts, recovered).id
+        outcome = self._sync().sync_store(live_id, change.files, change.chunking_strategy)
+        sent.uploaded, sent.uploaded_bytes = outcome.uploaded, outcome.uploaded_bytes
+        if outcome.errors:
+            raise FilesFailed(live_id, outcome.errors, outcome)
+        final = body if change.action is Action.UPDATE else {"metadata": body["metadata"]}
+        retrying(lambda: provider.update(live_id, final), self.retry, attempts)
+        return live_id
+
+    def _delete_uploads(self, change: ResourceChange) -> None:
+        for file in change.files:
+            if file.action is FileAction.DELETE and file.live_file_id is not None:
+                self._sync().delete_upload(file.live_file_id)
+
+    def _sync(self) -> FileSync:
+        if self.files is None:
+            raise ProviderError("this plan changes files, but no file provider was given")
+        return self.files
 
     def _create(self, provider: Provider, name: str, body: dict[str, object],
                 attempts: Attempts, recovered: list[bool]) -> LiveObject:
@@ -157,6 +234,17 @@ def _waves(changes: list[ResourceChange]) -> list[list[ResourceChange]]:
             placed.add(change.address)
             del pending[change.address]
     return waves
+
+
+def _filled(body: dict[str, Any], ids: Mapping[str, str]) -> dict[str, Any]:
+    """The body with every `known after apply` value that is known now filled in."""
+    def fill(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return ids.get(value, value) if isinstance(value, str) else value
+    return fill(body) if ids else body
 
 
 def _describe(error: ProviderError) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,6 +13,7 @@ import click
 import openai
 
 from reconciler.apply.executor import Executor, Outcome
+from reconciler.apply.files import FileSync, Progress
 from reconciler.apply.retry import RetryPolicy
 from reconciler.commands.context import AppContext
 from reconciler.connection import Connection, resolve
@@ -20,7 +22,9 @@ from reconciler.errors import ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.plan import saved
 from reconciler.plan.model import Action, Plan
+from reconciler.provider.files import FileProvider, VectorStoreProvider
 from reconciler.render import plan as render_plan
+from reconciler.render.plan import human_bytes
 
 DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.REPLACE: "replaced",
         Action.DELETE: "deleted"}
@@ -115,12 +119,15 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
               help="Changes applied at once.")
 @click.option("--retry-timeout", type=click.FloatRange(0), default=120.0, show_default=True,
               help="Seconds during which failed calls (429, 5xx, dropped) are retried.")
+@click.option("--index-timeout", type=click.FloatRange(0), default=900.0, show_default=True,
+              help="Seconds to wait for vector store files to finish indexing; files still "
+                   "in progress after it make apply fail (exit 1).")
 @connection_options
 @click.pass_obj
 def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
           replace: tuple[str, ...], no_delete: bool, auto_approve: bool, parallelism: int,
-          retry_timeout: float, base_url: str | None, organization: str | None,
-          project: str | None) -> None:
+          retry_timeout: float, index_timeout: float, base_url: str | None,
+          organization: str | None, project: str | None) -> None:
     """Make the live account match the manifests.
 
     Computes the plan, shows it and asks for confirmation (type `yes`); with --auto-approve
@@ -128,6 +135,10 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
     Given one FILE ending in .json (saved by `plan --out`), applies exactly that plan
     without asking, after checking that neither the manifests nor the live objects it
     touches changed since.
+
+    Vector store files are uploaded in parallel, streamed from disk (progress on a
+    terminal), attached in batches, and waited for until indexed (--index-timeout). Files
+    that fail to index are reported with the API's error and make apply exit 1.
 
     \b
     Examples:
@@ -148,10 +159,33 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
         if not chosen.has_changes:
             return
         _confirm(connection, auto_approve)
-    outcomes = Executor(providers_for(client), parallelism=parallelism,
-                        retry=RetryPolicy(total=retry_timeout),
-                        listener=_Printer(len(chosen.changes), app.color)).run(chosen)
+    retry = RetryPolicy(total=retry_timeout)
+    summary = chosen.summary()
+    progress = Progress(summary.upload_files, summary.upload_bytes,
+                        _ProgressLine() if sys.stderr.isatty() else None)
+    files = FileSync(VectorStoreProvider(client), FileProvider(client), retry=retry,
+                     parallelism=parallelism, index_timeout=index_timeout, progress=progress)
+    outcomes = Executor(providers_for(client), parallelism=parallelism, retry=retry,
+                        listener=_Printer(len(chosen.changes), app.color),
+                        files=files).run(chosen)
     _finish(outcomes)
+
+
+class _ProgressLine:
+    """Upload progress on one terminal line (stderr), at most ten times a second."""
+
+    def __init__(self) -> None:
+        self.shown = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        complete = progress.files_done == progress.files_total
+        if now - self.shown < 0.1 and not complete:
+            return
+        self.shown = now
+        click.echo(f"\ruploading: {progress.files_done}/{progress.files_total} files, "
+                   f"{human_bytes(progress.bytes_done)} of {human_bytes(progress.bytes_total)}"
+                   + ("\n" if complete else ""), nl=False, err=True)
 
 
 def _saved_plan(app: AppContext, connection: Connection, client: openai.OpenAI,
@@ -203,9 +237,12 @@ class _Printer:
                 note = " (found stored after a failed call; not sent again)" if (
                     outcome.recovered) else ""
                 retries = f", {outcome.attempts} attempts" if outcome.attempts > 1 else ""
+                sent = (f", {outcome.uploaded_files} files uploaded "
+                        f"({human_bytes(outcome.uploaded_bytes)})" if outcome.uploaded_files
+                        else "")
                 text = (f"{counter}{change.address}: {DONE[change.action]}"
                         f"{' ' + outcome.live_id if outcome.live_id else ''}"
-                        f" ({outcome.seconds:.2f}s{retries}){note}")
+                        f" ({outcome.seconds:.2f}s{retries}{sent}){note}")
                 click.echo(click.style(text, fg="green") if self.color else text)
             else:
                 text = f"{counter}{change.address}: FAILED: {outcome.error}"

@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.diagnostics import Code, Diagnostics, format_path
+from reconciler.diagnostics import Code, Diagnostics, Location, format_path
+from reconciler.manifests import files as repo_files
 from reconciler.manifests import structure
 from reconciler.manifests.catalog import Catalog
 from reconciler.manifests.jsonschema_rules import parameters_problems, strict_problems
@@ -33,12 +34,15 @@ from reconciler.manifests.templates import (
     substitute,
 )
 from reconciler.model.agent import AgentSpec
-from reconciler.model.assistant import AssistantSpec
+from reconciler.model.assistant import MAX_CODE_FILES, MAX_STORES, AssistantSpec
 from reconciler.model.common import Lifecycle
-from reconciler.model.desired import BODY_FIELDS, DesiredResource
+from reconciler.model.desired import BODY_FIELDS, DesiredFile, DesiredResource
 from reconciler.model.kinds import API_VERSIONS, KINDS, RESOURCE_KINDS
 
 SPEC_MODELS: dict[str, type[BaseModel]] = {"Assistant": AssistantSpec, "Agent": AgentSpec}
+AUTO_CHUNKING = {"type": "static",
+                 "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
+"""What the API reports on each file chunked with the `auto` strategy."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class ManifestSet:
     tools: dict[str, ToolEntry] = field(default_factory=dict)
     templates: dict[str, TemplateEntry] = field(default_factory=dict)
     catalog: Catalog = field(default_factory=Catalog)
+    stores: set[str] = field(default_factory=set)
+    """Names of the VectorStore manifests (valid or not)."""
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
 
@@ -89,8 +95,13 @@ def load_manifest_set(
     _index(result, unique, diagnostics)
     broken = check_templates(result.templates, diagnostics) | invalid["Template"]
     resolver = _Resolver(result, broken, invalid, today or dt.date.today())
+    result.stores = {i.name for i in unique if i.kind == "VectorStore"} | invalid["VectorStore"]
     for item in unique:
-        if item.kind in RESOURCE_KINDS:
+        if item.kind == "VectorStore":
+            store = resolve_store(item, diagnostics)
+            if store is not None:
+                result.resources.append(store)
+        elif item.kind in RESOURCE_KINDS:
             desired = resolver.resolve(item)
             if desired is not None:
                 result.resources.append(desired)
@@ -159,7 +170,7 @@ def _envelope_ok(doc: SourceDocument, diagnostics: Diagnostics) -> bool:
 def _cross_kind_hint(kind: str, issue: structure.Issue, prefix: tuple[str, ...] = ("spec",)
                      ) -> structure.Issue:
     """Explain an unknown field that belongs to the other resource kind."""
-    if issue.code is not Code.UNKNOWN_FIELD or kind not in RESOURCE_KINDS:
+    if issue.code is not Code.UNKNOWN_FIELD or kind not in SPEC_MODELS:
         return issue
     if issue.path[:-1] != prefix:
         return issue
@@ -260,10 +271,12 @@ class _Resolver:
             merged.labels, self.result.tools, self.diagnostics,
             invalid=self.invalid.get("Tool", set()))
         self._check_response_format(merged)
-        self._check_ignore_changes(item.kind, merged)
-        if self.diagnostics.count_errors() > errors:
-            return None
+        _check_ignore_changes(item.kind, merged.spec, self.diagnostics,
+                              lambda path: _origin(merged.provenance.origin(path)))
         values = {**spec, "name": spec.get("name", item.name)}
+        references = self._tool_resources(merged, values)
+        if self.diagnostics.count_errors() > errors or references is None:
+            return None
         if "tools" in spec:
             values["tools"] = tools.definitions
         body = {k: values[k] for k in BODY_FIELDS[item.kind] if k in values}
@@ -272,8 +285,53 @@ class _Resolver:
             annotations=dict(item.manifest.metadata.annotations),
             lifecycle=Lifecycle.model_validate(spec.get("lifecycle") or {}),
             source=item.doc.locate(()), body=body, tool_names=tools.names,
-            template=item.doc.data["spec"].get("template"),
+            template=item.doc.data["spec"].get("template"), files=tuple(references[0]),
+            store_refs=tuple(references[1]),
         )
+
+    def _tool_resources(self, merged: Merged, values: dict[str, Any]
+                        ) -> tuple[list[DesiredFile], list[str]] | None:
+        """Take the repository files and store names out of `tool_resources`, checked.
+
+        What stays in `values` is what the API accepts as it is (ids).
+        """
+        resources = values.get("tool_resources")
+        if not isinstance(resources, dict):
+            return [], []
+        code = dict(resources.get("code_interpreter") or {})
+        search = dict(resources.get("file_search") or {})
+        paths, stores = code.pop("files", []), search.pop("vector_stores", [])
+        found: list[DesiredFile] | None = []
+        base = ("tool_resources", "code_interpreter", "files")
+        if paths:
+            origin = merged.provenance.origin(base)
+            found = repo_files.named_files(origin.doc, paths, origin.path, self.diagnostics)
+        self._check_count(merged, base, len(paths) + len(code.get("file_ids", [])),
+                          MAX_CODE_FILES, "code_interpreter files")
+        where = ("tool_resources", "file_search", "vector_stores")
+        self._check_count(merged, where, len(stores) + len(search.get("vector_store_ids", [])),
+                          MAX_STORES, "vector stores")
+        for index, name in enumerate(stores):
+            if name not in self.result.stores:
+                origin = merged.provenance.origin((*where, index))
+                self.diagnostics.error(
+                    Code.UNKNOWN_VECTOR_STORE, f"no VectorStore manifest is named '{name}'",
+                    origin.doc.locate(origin.path), path=format_path(origin.path),
+                    hint=did_you_mean(name, self.result.stores)
+                    or "declare it (kind: VectorStore), or give its id in vector_store_ids")
+        values["tool_resources"] = {**resources, **(
+            {"code_interpreter": code} if "code_interpreter" in resources else {}), **(
+            {"file_search": search} if "file_search" in resources else {})}
+        return None if found is None else (found, list(stores))
+
+    def _check_count(self, merged: Merged, where: tuple[str, ...], count: int, limit: int,
+                     what: str) -> None:
+        if count > limit:
+            origin = merged.provenance.origin(where[:-1])
+            self.diagnostics.error(Code.TOO_MANY, f"{count} {what}; the API allows at most "
+                                   f"{limit} (ids and manifest references together)",
+                                   origin.doc.locate(origin.path),
+                                   path=format_path(origin.path))
 
     def _chain(self, item: Loaded) -> list[TemplateEntry] | None:
         name = item.doc.data["spec"].get("template")
@@ -322,18 +380,48 @@ class _Resolver:
             self.diagnostics.error(Code.STRICT_MODE, message, origin.doc.locate(origin.path),
                                    path=format_path(origin.path))
 
-    def _check_ignore_changes(self, kind: str, merged: Merged) -> None:
-        lifecycle = merged.spec.get("lifecycle") or {}
-        fields = BODY_FIELDS[kind]
-        for index, name in enumerate(lifecycle.get("ignore_changes", [])):
-            if name == "all" or name in fields:
-                continue
-            if name.startswith("metadata.") and len(name) > len("metadata."):
-                continue
-            origin = merged.provenance.origin(("lifecycle", "ignore_changes", index))
-            self.diagnostics.error(
-                Code.UNKNOWN_IGNORE_FIELD, f"ignore_changes names '{name}', which is not a "
-                f"field of {kind}", origin.doc.locate(origin.path),
-                path=format_path(origin.path),
-                hint=did_you_mean(name, fields) or "fields: all, metadata.KEY, "
-                + ", ".join(fields))
+
+
+def _origin(origin: Any) -> tuple[Location, str]:
+    return origin.doc.locate(origin.path), format_path(origin.path)
+
+
+def _check_ignore_changes(kind: str, spec: dict[str, Any], diagnostics: Diagnostics,
+                          where: Callable[[tuple[str | int, ...]], tuple[Location, str]]
+                          ) -> None:
+    """Every field `lifecycle.ignore_changes` names must be a field of the kind."""
+    lifecycle = spec.get("lifecycle") or {}
+    fields = BODY_FIELDS[kind]
+    for index, name in enumerate(lifecycle.get("ignore_changes", [])):
+        if name == "all" or name in fields:
+            continue
+        if name.startswith("metadata.") and len(name) > len("metadata."):
+            continue
+        location, path = where(("lifecycle", "ignore_changes", index))
+        diagnostics.error(
+            Code.UNKNOWN_IGNORE_FIELD, f"ignore_changes names '{name}', which is not a "
+            f"field of {kind}", location, path=path,
+            hint=did_you_mean(name, fields) or "fields: all, metadata.KEY, "
+            + ", ".join(fields))
+
+
+def resolve_store(item: Loaded, diagnostics: Diagnostics) -> DesiredResource | None:
+    """Return the desired state of one VectorStore, or None if it has errors."""
+    spec = item.manifest.spec
+    errors = diagnostics.count_errors()
+    _check_ignore_changes("VectorStore", item.doc.data["spec"], diagnostics,
+                          lambda path: (item.doc.locate(("spec", *path)),
+                                        format_path(("spec", *path))))
+    found = repo_files.store_files(item.doc, spec.files, spec.exclude, diagnostics)
+    if found is None or diagnostics.count_errors() > errors:
+        return None
+    data = item.doc.data["spec"]
+    body = {"name": data.get("name", item.name), **{
+        k: data[k] for k in ("expires_after", "metadata") if k in data}}
+    chunking = data.get("chunking_strategy")
+    return DesiredResource(
+        kind="VectorStore", name=item.name, labels=dict(item.manifest.metadata.labels),
+        annotations=dict(item.manifest.metadata.annotations),
+        lifecycle=spec.lifecycle or Lifecycle(), source=item.doc.locate(()), body=body,
+        files=tuple(found),
+        chunking_strategy=AUTO_CHUNKING if chunking in (None, {"type": "auto"}) else chunking)

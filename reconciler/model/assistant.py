@@ -61,16 +61,32 @@ ResponseFormat = (
 )
 
 
-class CodeInterpreterResources(Strict):
-    """Files made available to code_interpreter."""
+MAX_CODE_FILES = 20
+MAX_STORES = 1
 
-    file_ids: list[str] = Field(default_factory=list, max_length=20)
+
+class CodeInterpreterResources(Strict):
+    """Files made available to code_interpreter: repository files by path (uploaded and kept
+    in sync by the reconciler) and existing uploads by id."""
+
+    files: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, max_length=MAX_CODE_FILES,
+        description="Repository files, relative to this manifest (e.g. `data/sales.csv`); "
+                    "uploaded once per content, replaced when they change.")
+    file_ids: list[str] = Field(
+        default_factory=list, max_length=MAX_CODE_FILES,
+        description="Files already uploaded, by id (left as they are).")
 
 
 class FileSearchResources(Strict):
-    """The vector store used by file_search."""
+    """The vector store used by file_search: a VectorStore manifest, or an existing id."""
 
-    vector_store_ids: list[str] = Field(default_factory=list, max_length=1)
+    vector_stores: list[Name] = Field(
+        default_factory=list, max_length=MAX_STORES,
+        description="VectorStore manifests by name; resolved to their live ids.")
+    vector_store_ids: list[str] = Field(
+        default_factory=list, max_length=MAX_STORES,
+        description="Existing vector stores by id (not managed here).")
 
 
 class ToolResources(Strict):

@@ -11,6 +11,7 @@ from reconciler.model.catalog import ModelCatalogSpec
 from reconciler.model.common import ObjectMeta, Strict
 from reconciler.model.template import TemplateSpec
 from reconciler.model.tools import ToolSpec
+from reconciler.model.vector_store import VectorStoreSpec
 
 V1 = Literal["reconciler/v1"]
 
@@ -60,15 +61,25 @@ class ModelCatalogManifest(Strict):
     spec: ModelCatalogSpec
 
 
+class VectorStoreManifest(Strict):
+    """A vector store for file_search, with the repository files it indexes."""
+
+    apiVersion: V1
+    kind: Literal["VectorStore"]
+    metadata: ObjectMeta
+    spec: VectorStoreSpec
+
+
 KINDS: dict[str, type[Strict]] = {
     "Assistant": AssistantManifest,
     "Agent": AgentManifest,
     "Tool": ToolManifest,
     "Template": TemplateManifest,
     "ModelCatalog": ModelCatalogManifest,
+    "VectorStore": VectorStoreManifest,
 }
 """Manifest model of each kind, for the one API version that exists."""
 
 API_VERSIONS = (API_VERSION,)
-RESOURCE_KINDS = ("Assistant", "Agent")
+RESOURCE_KINDS = ("VectorStore", "Assistant", "Agent")
 """Kinds that become live objects."""

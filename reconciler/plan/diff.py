@@ -16,18 +16,28 @@ from deepdiff import DeepDiff
 
 from reconciler import ownership
 from reconciler.errors import ReconcilerError
-from reconciler.model.desired import DesiredResource, ResourceKind
-from reconciler.plan.model import Action, FieldChange, Plan, ResourceChange, UnmanagedObject
+from reconciler.model.desired import RESOURCE_KINDS_ORDER, DesiredResource, ResourceKind
+from reconciler.plan import files as file_plan
+from reconciler.plan.model import (
+    Action,
+    FieldChange,
+    FileChange,
+    Plan,
+    ResourceChange,
+    UnmanagedObject,
+)
 from reconciler.plan.normalize import (
     content_hash,
     desired_comparable,
+    files_digest,
     fingerprint,
     live_comparable,
+    manifest_digest,
     to_request,
 )
 from reconciler.provider import LiveObject
 
-FORCE_NEW: dict[str, tuple[str, ...]] = {"Assistant": (), "Agent": ()}
+FORCE_NEW: dict[str, tuple[str, ...]] = {"VectorStore": (), "Assistant": (), "Agent": ()}
 """Fields the API cannot change in place, per kind (a change means replace)."""
 
 
@@ -46,22 +56,27 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
          warnings: Sequence[str] = ()) -> Plan:
     """Return the plan that makes `live` match `desired`. Pure: no I/O."""
     problems: list[str] = []
-    managed, unmanaged = _index_live(live, problems)
-    wanted = {f"{r.kind}/{r.name}": r for r in desired}
+    context = _Context(live)
+    managed, unmanaged = _index_live(context.objects, problems)
+    context.managed = managed
+    wanted = {f"{r.kind}/{r.name}": r for r in sorted(
+        desired, key=lambda r: RESOURCE_KINDS_ORDER.index(r.kind))}
     adopted = _adoptions(wanted, managed, unmanaged, live, problems)
     _check_addresses(list(targets) + list(replace), wanted, managed, problems)
     chosen = set(targets) if targets else None
-    afters = {address: desired_comparable(r) for address, r in wanted.items()}
     changes: list[ResourceChange] = []
     unchanged: list[str] = []
     for address, resource in wanted.items():
         if chosen is not None and address not in chosen:
             continue
+        obj = adopted.get(address) or managed.get(address)
+        after, files, depends_on = _resolved(resource, obj, context, problems)
         if address in adopted:
-            changes.append(_adopt(resource, afters[address], adopted[address]))
-            continue
-        change = _compare(resource, afters[address], managed.get(address),
-                          forced=address in replace, problems=problems)
+            change: ResourceChange | None = _adopt(resource, after, obj, files, depends_on)
+        else:
+            change = _compare(resource, after, obj, forced=address in replace,
+                              problems=problems, files=files, depends_on=depends_on)
+        context.planned[address] = change
         if change is None:
             unchanged.append(address)
         else:
@@ -69,7 +84,9 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
     if not no_delete:
         for address, obj in managed.items():
             if address not in wanted and (chosen is None or address in chosen):
-                changes.append(_delete(address, obj, problems))
+                changes.append(_delete(address, obj, context, problems))
+        if chosen is None:
+            changes += _orphans(context)
     if problems:
         raise PlanError(problems)
     adopted_ids = {obj.id for obj in adopted.values()}
@@ -77,7 +94,91 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
                 unmanaged=tuple(u for u in unmanaged if u.id not in adopted_ids),
                 warnings=tuple(warnings), targets=tuple(targets),
                 no_delete=no_delete,
-                desired_digests={a: content_hash(after) for a, after in afters.items()})
+                desired_digests={a: manifest_digest(r) for a, r in wanted.items()})
+
+
+class _Context:
+    """What planning one resource needs to know about the others."""
+
+    def __init__(self, live: Sequence[LiveObject]) -> None:
+        self.objects = [o for o in live if o.kind != "File"]
+        self.uploads = {o.id: o for o in live if o.kind == "File"}
+        self.sizes = {o.id: int(o.raw.get("bytes") or 0) for o in self.uploads.values()}
+        self.managed: dict[str, LiveObject] = {}
+        self.planned: dict[str, ResourceChange | None] = {}
+        self.code_users: dict[str, set[str]] = defaultdict(set)
+        for obj in self.objects:
+            resources = obj.raw.get("tool_resources") or {}
+            for file_id in (resources.get("code_interpreter") or {}).get("file_ids") or []:
+                self.code_users[file_id].add(obj.id)
+
+    def used_elsewhere(self, obj: LiveObject | None) -> set[str]:
+        """Uploads some other assistant uses, or that a store holds."""
+        others = {f for f, users in self.code_users.items()
+                  if users - {obj.id if obj else ""}}
+        return others | {str(e["id"]) for s in self.objects for e in s.files or ()}
+
+
+def _resolved(resource: DesiredResource, obj: LiveObject | None, context: _Context,
+              problems: list[str]) -> tuple[dict[str, Any], list[FileChange], tuple[str, ...]]:
+    """The comparable desired form with live ids filled in, the file changes it needs, and
+    the changes it waits for (whose ids are known only after apply)."""
+    after = desired_comparable(resource)
+    if resource.kind == "VectorStore":
+        return after, _store_files(resource, obj, context), ()
+    if not (resource.files or resource.store_refs):
+        return after, [], ()
+    resources = copy.deepcopy(after["tool_resources"])
+    depends_on: list[str] = []
+    files: list[FileChange] = []
+    if resource.store_refs:
+        ids = []
+        for name in resource.store_refs:
+            address = f"VectorStore/{name}"
+            store, planned = context.managed.get(address), context.planned.get(address)
+            if store is not None and (planned is None or planned.action is Action.UPDATE):
+                ids.append(store.id)
+                continue
+            ids.append(file_plan.known_after_apply(address))
+            depends_on.append(address)
+            if address not in context.planned:
+                problems.append(f"{resource.kind}/{resource.name} uses {address}, which does "
+                                "not exist yet: target it too")
+        search = resources.setdefault("file_search", {})
+        search["vector_store_ids"] = [*search.get("vector_store_ids", []), *ids]
+    if resource.files:
+        ids, files = file_plan.code_files(resource.files, _code_file_ids(obj), context.uploads,
+                                          keep=context.used_elsewhere(obj))
+        code = resources.setdefault("code_interpreter", {})
+        code["file_ids"] = [*code.get("file_ids", []), *ids]
+    return {**after, "tool_resources": resources}, files, tuple(depends_on)
+
+
+def _store_files(resource: DesiredResource, obj: LiveObject | None,
+                 context: _Context) -> list[FileChange]:
+    if obj is None or _expired(obj):
+        return file_plan.uploads_all(resource)
+    if obj.files is None:  # its digest says the files are as declared
+        return []
+    return file_plan.store_file_changes(resource, obj.files, context.sizes)
+
+
+def _expired(obj: LiveObject) -> bool:
+    return obj.kind == "VectorStore" and obj.raw.get("status") == "expired"
+
+
+def _orphans(context: _Context) -> list[ResourceChange]:
+    """Deletes of our uploads that nothing uses (an interrupted apply left them)."""
+    stores = [o for o in context.managed.values() if o.kind == "VectorStore"]
+    assistants = [o for o in context.objects if o.kind == "Assistant"]
+    found = file_plan.orphaned(list(context.uploads.values()), stores, assistants) or []
+    return [ResourceChange(
+        address=f"File/{obj.id}", kind="File", name=obj.id, action=Action.DELETE,
+        live_id=obj.id, before={"filename": obj.raw.get("filename"),
+                                "bytes": obj.raw.get("bytes")},
+        fingerprint=fingerprint(obj),
+        reason="an upload of ours that no store or assistant uses (left by an interrupted "
+               "apply)") for obj in found]
 
 
 def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject],
@@ -105,9 +206,11 @@ def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject
     return adopted
 
 
-def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject) -> ResourceChange:
+def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | None,
+           files: list[FileChange], depends_on: tuple[str, ...]) -> ResourceChange:
     """Take over an unmanaged object: an update that adds the ownership marks (and makes any
     field that differs match the manifest)."""
+    assert obj is not None
     before, unknown = live_comparable(obj)
     marks = ownership.marks(resource.name, ownership.digest_value(
         content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy))
@@ -120,7 +223,8 @@ def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject) ->
         action=Action.UPDATE, live_id=obj.id, before=before, after=effective,
         fields=tuple(fields), reason="adopting an existing object: imported",
         body=to_request(resource.kind, effective, marks, only=_changed_fields(fields)),
-        fingerprint=fingerprint(obj), source=str(resource.source))
+        fingerprint=fingerprint(obj), source=str(resource.source), files=tuple(files),
+        depends_on=depends_on, chunking_strategy=resource.chunking_strategy)
 
 
 def _index_live(live: Iterable[LiveObject], problems: list[str]) -> tuple[
@@ -152,12 +256,16 @@ def _check_addresses(addresses: Iterable[str], wanted: dict[str, DesiredResource
 
 
 def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | None, *,
-             forced: bool, problems: list[str]) -> ResourceChange | None:
+             forced: bool, problems: list[str], files: list[FileChange],
+             depends_on: tuple[str, ...]) -> ResourceChange | None:
     address = f"{resource.kind}/{resource.name}"
+    stored_files = files_digest(resource) if resource.kind == "VectorStore" else None
     marks = ownership.marks(resource.name, ownership.digest_value(
-        content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy))
+        content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy,
+        files=stored_files))
     common = {"address": address, "kind": resource.kind, "name": resource.name,
-              "source": str(resource.source), "depends_on": ()}
+              "source": str(resource.source), "depends_on": depends_on, "files": tuple(files),
+              "chunking_strategy": resource.chunking_strategy}
     if obj is None:
         return ResourceChange(action=Action.CREATE, after=after,
                               body=to_request(resource.kind, after, marks), **common)
@@ -172,16 +280,22 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
     if recorded_guard != resource.lifecycle.prevent_destroy:
         fields.append(FieldChange(path="lifecycle.prevent_destroy", before=recorded_guard,
                                   after=resource.lifecycle.prevent_destroy))
+    digest = (obj.raw.get("metadata") or {}).get(ownership.DIGEST_KEY)
+    if stored_files is not None and not files and ownership.recorded_files(
+            digest) != stored_files:
+        fields.append(FieldChange(path="files.indexed", before=False, after=True))
     forced_by = [f.path for f in fields if f.path.split(".")[0].split("[")[0]
                  in FORCE_NEW[resource.kind]]
-    if not fields and not forced:
+    if _expired(obj):
+        forced_by.append("the store expired (expires_after)")
+    if not fields and not forced and not forced_by and not files:
         return None
     live = {"live_id": obj.id, "before": before, "fingerprint": fingerprint(obj)}
     if forced or forced_by:
         if resource.lifecycle.prevent_destroy:
             problems.append(f"{address} has lifecycle.prevent_destroy, but the plan would "
                             f"replace it ({obj.id}); remove prevent_destroy to allow it")
-        reason = "replacement requested" if forced else (
+        reason = "replacement requested" if forced else forced_by[-1] if _expired(obj) else (
             "the API cannot change " + ", ".join(forced_by) + " in place")
         return ResourceChange(action=Action.REPLACE, after=after, fields=tuple(fields),
                               reason=reason, body=to_request(resource.kind, after, marks),
@@ -194,7 +308,7 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
 
 def _changed_fields(fields: Iterable[FieldChange]) -> set[str]:
     """The top-level API fields an update must send: those that change, and metadata."""
-    return {f.path.split(".")[0].split("[")[0] for f in fields} | {"metadata"}
+    return {f.path.split(".")[0].split("[")[0] for f in fields} - {"files"} | {"metadata"}
 
 
 def _ignoring(resource: DesiredResource, after: dict[str, Any],
@@ -265,7 +379,8 @@ def _missing(value: Any) -> bool:
     return type(value).__name__ == "NotPresent"
 
 
-def _delete(address: str, obj: LiveObject, problems: list[str]) -> ResourceChange:
+def _delete(address: str, obj: LiveObject, context: _Context,
+            problems: list[str]) -> ResourceChange:
     kind: ResourceKind = obj.kind
     name = address.split("/", 1)[1]
     _, guarded = ownership.split_digest((obj.raw.get("metadata") or {}).get(
@@ -275,6 +390,18 @@ def _delete(address: str, obj: LiveObject, problems: list[str]) -> ResourceChang
                         "with lifecycle.prevent_destroy; restore the manifest, or apply it once "
                         "without prevent_destroy before removing it (or use --no-delete)")
     before, _ = live_comparable(obj)
+    if obj.kind == "VectorStore":
+        files = file_plan.store_deletes(obj.files or (), context.sizes)
+    else:  # an assistant's code_interpreter uploads, unless something else uses them
+        _, files = file_plan.code_files((), _code_file_ids(obj), context.uploads,
+                                        keep=context.used_elsewhere(obj))
     return ResourceChange(address=address, kind=kind, name=name, action=Action.DELETE,
                           live_id=obj.id, before=before, fingerprint=fingerprint(obj),
-                          reason="no manifest declares it any more")
+                          reason="no manifest declares it any more", files=tuple(files))
+
+
+def _code_file_ids(obj: LiveObject | None) -> list[str]:
+    if obj is None:
+        return []
+    resources = obj.raw.get("tool_resources") or {}
+    return list((resources.get("code_interpreter") or {}).get("file_ids") or [])

@@ -43,6 +43,56 @@ class FieldChange(_Frozen):
         False, description="The API does not return this field; it is set on every update.")
 
 
+class FileAction(StrEnum):
+    """What apply does to one repository file of a store or an assistant."""
+
+    UPLOAD = "upload"
+    """New content: upload it and attach it."""
+    REPLACE = "replace"
+    """Changed content: upload the new version, attach it, and once it is indexed detach
+    and delete the old one."""
+    RENAME = "rename"
+    """Same content under another path: only its attributes change (no upload)."""
+    RECHUNK = "rechunk"
+    """Same content, another chunking strategy: detached and attached again (no upload)."""
+    DELETE = "delete"
+    """No manifest names it any more: detach it and delete the upload."""
+    DETACH = "detach"
+    """Attached by hand to a managed store, not our upload: detached, never deleted."""
+
+
+class FileChange(_Frozen):
+    """One file to upload, replace, rename, re-chunk, delete or detach."""
+
+    action: FileAction
+    path: str
+    """The path it is declared under (for a delete or detach: the path it had)."""
+    old_path: str | None = None
+    """What it was called (rename)."""
+    size: int = 0
+    """Bytes to upload (upload, replace), or the live file's size."""
+    sha256: str | None = None
+    local: str | None = Field(None, description="Where apply reads it from (upload, replace).")
+    live_file_id: str | None = Field(
+        None, description="The live file it concerns (replace: the old version).")
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FileChange:
+        uploads = self.action in (FileAction.UPLOAD, FileAction.REPLACE)
+        if uploads != (self.local is not None):
+            raise ValueError("a file is read from disk exactly when it is uploaded")
+        if (self.action is FileAction.UPLOAD) != (self.live_file_id is None):
+            raise ValueError("every file change but an upload concerns a live file")
+        if (self.action is FileAction.RENAME) != (self.old_path is not None):
+            raise ValueError("old_path is set exactly on a rename")
+        return self
+
+    @property
+    def uploads(self) -> bool:
+        return self.action in (FileAction.UPLOAD, FileAction.REPLACE)
+
+
 class ResourceChange(_Frozen):
     """One object to create, update, replace or delete."""
 
@@ -59,6 +109,10 @@ class ResourceChange(_Frozen):
     fingerprint: str | None = Field(None, description="Of the live object when planned.")
     source: str | None = None
     depends_on: tuple[str, ...] = ()
+    files: tuple[FileChange, ...] = Field(
+        (), description="Repository files to upload, replace, rename or delete with it.")
+    chunking_strategy: dict[str, Any] | None = Field(
+        None, description="A store's chunking strategy for the files it attaches.")
 
     @model_validator(mode="after")
     def _consistent(self) -> ResourceChange:
@@ -72,8 +126,8 @@ class ResourceChange(_Frozen):
             raise ValueError("live_id is None exactly when the action is create")
         if (self.body is None) != deletes:
             raise ValueError("body is None exactly when the action is delete")
-        if self.action is Action.UPDATE and not self.fields:
-            raise ValueError("an update changes at least one field")
+        if self.action is Action.UPDATE and not (self.fields or self.files):
+            raise ValueError("an update changes at least one field or file")
         return self
 
 
@@ -95,6 +149,9 @@ class Summary(_Frozen):
     replace: int
     unchanged: int
     unmanaged: int
+    upload_files: int = 0
+    upload_bytes: int = 0
+    delete_files: int = 0
 
 
 class Plan(_Frozen):
@@ -119,8 +176,12 @@ class Plan(_Frozen):
         count = {action: 0 for action in Action}
         for change in self.changes:
             count[change.action] += 1
+        files = [f for change in self.changes for f in change.files]
+        uploads = [f for f in files if f.uploads]
+        deletes = [f for f in files if f.action in (FileAction.DELETE, FileAction.REPLACE)]
         return Summary(create=count[Action.CREATE] + count[Action.REPLACE],
                        update=count[Action.UPDATE],
                        delete=count[Action.DELETE] + count[Action.REPLACE],
                        replace=count[Action.REPLACE], unchanged=len(self.unchanged),
-                       unmanaged=len(self.unmanaged))
+                       unmanaged=len(self.unmanaged), upload_files=len(uploads),
+                       upload_bytes=sum(f.size for f in uploads), delete_files=len(deletes))

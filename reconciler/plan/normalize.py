@@ -17,6 +17,7 @@ from reconciler.model.desired import BODY_FIELDS, DesiredResource, ResourceKind
 from reconciler.provider import LiveObject
 
 DEFAULTS: dict[str, dict[str, Any]] = {
+    "VectorStore": {"name": None, "expires_after": None, "metadata": {}},
     "Assistant": {
         "model": None, "name": None, "description": None, "instructions": None,
         "tools": [], "tool_resources": {}, "metadata": {}, "temperature": 1.0, "top_p": 1.0,
@@ -32,6 +33,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 AGENT_TOOL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "VectorStore": {"name": None, "expires_after": None, "metadata": {}},
     "function": {"defer_loading": False},
     "programmatic_tool_calling": {"enabled": True},
     "web_search": {"context_size": "medium", "mode": "live"},
@@ -39,6 +41,7 @@ AGENT_TOOL_DEFAULTS: dict[str, dict[str, Any]] = {
     "computer_use": {"include_screenshots": False},
 }
 MCP_TRANSPORT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "VectorStore": {"name": None, "expires_after": None, "metadata": {}},
     "http": {"headers": {}}, "stdio": {"args": [], "env_vars": []}}
 SUBAGENTS_WHEN_ENABLED = 6
 RANKING_SERVER_DEFAULTS = (
@@ -59,6 +62,8 @@ def comparable(kind: ResourceKind, fields: dict[str, Any]) -> dict[str, Any]:
     for name in FLOAT_FIELDS:
         if name in result and isinstance(result[name], int | float):
             result[name] = float(result[name])
+    if kind == "VectorStore":
+        return result
     if kind == "Assistant":
         result["tools"] = [_assistant_tool(t) for t in result["tools"]]
         result["tool_resources"] = _prune(result["tool_resources"])
@@ -92,9 +97,28 @@ def content_hash(form: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+VOLATILE: dict[str, tuple[str, ...]] = {
+    "VectorStore": ("usage_bytes", "last_active_at", "file_counts", "status", "expires_at"),
+}
+"""Fields the server changes by itself (searching a store makes it active)."""
+
+
 def fingerprint(live: LiveObject) -> str:
-    """A hash of everything the API returned for an object (to detect any change)."""
-    return content_hash(live.raw)
+    """A hash of everything the API returned for an object that only a write changes."""
+    volatile = VOLATILE.get(live.kind, ())
+    return content_hash({k: v for k, v in live.raw.items() if k not in volatile})
+
+
+def files_digest(resource: DesiredResource) -> str:
+    """A hash of a resource's repository files (paths and contents) and their chunking."""
+    return content_hash({"files": sorted([f.path, f.sha256] for f in resource.files),
+                         "chunking": resource.chunking_strategy})
+
+
+def manifest_digest(resource: DesiredResource) -> str:
+    """A hash of everything a manifest declares (with the contents of its files)."""
+    return content_hash({"body": desired_comparable(resource),
+                         "files": files_digest(resource), "stores": list(resource.store_refs)})
 
 
 def to_request(kind: ResourceKind, form: dict[str, Any], marks: dict[str, str],

@@ -11,7 +11,7 @@ from reconciler import ownership
 from reconciler.errors import ReconcilerError
 from reconciler.model.desired import DesiredResource
 from reconciler.plan.model import FORMAT_VERSION, Action, Plan
-from reconciler.plan.normalize import content_hash, desired_comparable, fingerprint
+from reconciler.plan.normalize import fingerprint, manifest_digest
 from reconciler.provider import LiveObject
 
 
@@ -51,7 +51,7 @@ def stale_reasons(plan: Plan, desired: list[DesiredResource], live: list[LiveObj
     reasons = []
     if endpoint != plan.endpoint:
         reasons.append(f"the plan was made for {plan.endpoint}, not {endpoint}")
-    now = {f"{r.kind}/{r.name}": content_hash(desired_comparable(r)) for r in desired}
+    now = {f"{r.kind}/{r.name}": manifest_digest(r) for r in desired}
     for address in sorted(set(now) | set(plan.desired_digests)):
         before, after = plan.desired_digests.get(address), now.get(address)
         if before != after:

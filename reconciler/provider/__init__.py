@@ -14,7 +14,7 @@ from reconciler.model.desired import ResourceKind
 
 
 class LiveObject(BaseModel):
-    """One live assistant or agent, as the API returned it."""
+    """One live vector store, assistant, agent or upload, as the API returned it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -23,6 +23,8 @@ class LiveObject(BaseModel):
     created_at: int
     raw: dict[str, Any]
     """The API object as returned, every field."""
+    files: tuple[dict[str, Any], ...] | None = None
+    """A vector store's files as listed (None: not listed, its recorded digest matched)."""
 
 
 class ProviderError(ReconcilerError):

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from reconciler import __version__
-from reconciler.plan.model import Action, FieldChange, Plan, ResourceChange
+from reconciler.plan.model import Action, FieldChange, FileAction, FileChange, Plan, ResourceChange
 from reconciler.plan.normalize import DEFAULTS
 
 STYLE = {
@@ -31,7 +31,21 @@ def summary_line(plan: Plan) -> str:
         return "No changes. The live state matches the manifests."
     s = plan.summary()
     line = f"Plan: {s.create} to create, {s.update} to update, {s.delete} to delete."
-    return line + (f" ({s.replace} replaced)" if s.replace else "")
+    line += f" ({s.replace} replaced)" if s.replace else ""
+    if s.upload_files or s.delete_files:
+        line += (f" Files: {s.upload_files} to upload ({human_bytes(s.upload_bytes)}), "
+                 f"{s.delete_files} to delete.")
+    return line
+
+
+def human_bytes(count: int) -> str:
+    """A size for people: 512 B, 1.5 KiB, 200.0 MiB."""
+    size = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{count} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
 
 
 def unmanaged_line(plan: Plan) -> str | None:
@@ -58,16 +72,43 @@ class Line:
 
 
 def change_lines(change: ResourceChange) -> list[Line]:
-    """Describe a change, field by field."""
+    """Describe a change, field by field, then file by file."""
+    files = [_file_line(f) for f in change.files]
     if change.action is Action.CREATE:
         assert change.after is not None
         return [line for name, value in _shown_fields(change.kind, change.after).items()
-                for line in _assignment("+", name, value)]
+                for line in _assignment("+", name, value)] + files
     if change.action is Action.DELETE:
         assert change.before is not None
-        return [line for name in ("name", "model")
-                for line in _assignment("-", name, change.before.get(name))]
-    return [line for field in change.fields for line in _field_lines(field)]
+        shown = ("filename", "bytes") if change.kind == "File" else ("name", "model")
+        return [line for name in shown if name in change.before or change.kind != "File"
+                for line in _assignment("-", name, change.before.get(name))] + files
+    return [line for field in change.fields for line in _field_lines(field)] + files
+
+
+FILE_STYLE = {
+    FileAction.UPLOAD: ("+", "upload"),
+    FileAction.REPLACE: ("~", "replace"),
+    FileAction.RENAME: ("~", "rename"),
+    FileAction.RECHUNK: ("~", "re-chunk"),
+    FileAction.DELETE: ("-", "delete"),
+    FileAction.DETACH: ("-", "detach"),
+}
+"""The marker and verb of each file action."""
+
+
+def _file_line(change: FileChange) -> Line:
+    marker, verb = FILE_STYLE[change.action]
+    if change.action is FileAction.RENAME:
+        what = f"from {change.old_path}, no upload"
+    elif change.uploads:
+        what = human_bytes(change.size)
+    elif change.action is FileAction.RECHUNK:
+        what = "no upload"
+    else:
+        what = change.live_file_id or ""
+    reason = f": {change.reason}" if change.reason else ""
+    return Line(marker, f"file {change.path} ({verb}, {what}){reason}")
 
 
 def _shown_fields(kind: str, after: dict[str, Any]) -> dict[str, Any]:

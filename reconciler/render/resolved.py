@@ -1,4 +1,4 @@
-"""Render resolved assistants and agents: exactly what would be sent to the API."""
+"""Render resolved stores, assistants and agents: exactly what would be sent to the API."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from reconciler.model.desired import DesiredResource
 
 
 def as_document(resource: DesiredResource) -> dict[str, Any]:
-    """Return a resource as a plain document: identity, source, lifecycle and request body."""
-    return {
+    """Return a resource as a plain document: identity, source, lifecycle, request body, and
+    the repository files and stores whose live ids are filled in at apply."""
+    document: dict[str, Any] = {
         "kind": resource.kind,
         "name": resource.name,
         "source": str(resource.source),
@@ -23,6 +24,14 @@ def as_document(resource: DesiredResource) -> dict[str, Any]:
         "lifecycle": resource.lifecycle.model_dump(),
         "body": resource.body,
     }
+    if resource.chunking_strategy is not None:
+        document["chunking_strategy"] = resource.chunking_strategy
+    if resource.files:
+        document["files"] = [{"path": f.path, "sha256": f.sha256, "bytes": f.size}
+                             for f in resource.files]
+    if resource.store_refs:
+        document["vector_stores"] = list(resource.store_refs)
+    return document
 
 
 def render_yaml(resources: Sequence[DesiredResource]) -> str:
