@@ -68,7 +68,12 @@ def import_(app: AppContext, kind: str | None, object_id: str | None, name: str 
 def _unmanaged(live: list[LiveObject], existing: ManifestSet) -> list[LiveObject]:
     adopting = {r.annotations.get(ownership.ADOPT_ANNOTATION) for r in existing.resources}
     return [o for o in live if ownership.owner(o.raw.get("metadata")) is None
-            and o.id not in adopting]
+            and o.id not in adopting and o.kind in IMPORTABLE]
+
+
+IMPORTABLE = ("Assistant", "Agent")
+"""Vector stores are not imported: their files cannot be downloaded back into a repository
+(the Files API serves the content of `assistants` uploads to nobody)."""
 
 
 def _choose(candidates: list[LiveObject], kind: str | None, object_id: str | None,

@@ -36,6 +36,8 @@ def rows(manifests: ManifestSet, live: list[LiveObject], endpoint: str) -> list[
     files = {f"{r.kind}/{r.name}": r.source.file for r in manifests.resources}
     table = []
     for obj in live:
+        if obj.kind == "File":  # uploads are shown with the stores and assistants using them
+            continue
         name = ownership.owner(obj.raw.get("metadata"))
         address = f"{obj.kind}/{name}" if name else ""
         if obj.id in conflicted:

@@ -129,8 +129,11 @@ def test_round_trip_fidelity(project: Project) -> None:
     assert validated.exit_code == ExitCode.OK, validated.output
 
     plan = json.loads(project.run("plan", "--format", "json").stdout)
+    # the vector store stays unmanaged: stores are declared with their files, not imported
     assert plan["summary"] == {"create": 0, "update": len(created), "delete": 0, "replace": 0,
-                               "unchanged": 0, "unmanaged": 0}
+                               "unchanged": 0, "unmanaged": 1, "upload_files": 0,
+                               "upload_bytes": 0, "delete_files": 0}
+    assert [u["kind"] for u in plan["unmanaged"]] == ["VectorStore"]
     for change in plan["changes"]:
         assert change["action"] == "update" and change["live_id"] in created
         assert [f["path"] for f in change["fields"]] == [

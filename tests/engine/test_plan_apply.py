@@ -385,7 +385,8 @@ def test_reading_sends_one_list_request_per_hundred(project: Project) -> None:
     project.clear_stats()
     assert project.run("plan", "--no-delete").exit_code == 0
     assert project.requests() == {"GET /v1/assistants": 3, "GET /v1/agents": 1,
-                                  "GET /v1/models": 1}
+                                  "GET /v1/models": 1, "GET /v1/vector_stores": 1,
+                                  "GET /v1/files": 1}
 
 
 def test_no_connection_is_a_clear_error(project: Project,
