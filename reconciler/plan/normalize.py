@@ -49,6 +49,7 @@ RANKING_SERVER_DEFAULTS = (
     {"ranker": "auto", "score_threshold": 0.0},
 )
 FLOAT_FIELDS = ("temperature", "top_p")
+NOT_NULL_ON_CREATE = ("VectorStore",)
 
 
 def comparable(kind: ResourceKind, fields: dict[str, Any]) -> dict[str, Any]:
@@ -133,6 +134,8 @@ def to_request(kind: ResourceKind, form: dict[str, Any], marks: dict[str, str],
         if only is not None and name not in only:
             continue
         value = form[name]
+        if value is None and only is None and kind in NOT_NULL_ON_CREATE:
+            continue  # the API takes null here on update (to clear it), not on create
         body[name] = _drop_none(value) if isinstance(value, dict | list) else value
     body["metadata"] = {**form["metadata"], **marks}
     return body

@@ -1,0 +1,370 @@
+"""Files and vector stores as code, end to end against the emulator: add, change, rename and
+remove files; a store shared by two assistants; code_interpreter files; failed indexing;
+waiting for indexing; an apply killed mid-upload followed by a clean convergence."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler import ownership
+from reconciler.emulator.process import EmulatorProcess, spawn
+from reconciler.exitcodes import ExitCode
+from tests.engine.conftest import Project
+
+STORE = """
+apiVersion: reconciler/v1
+kind: VectorStore
+metadata:
+  name: kb
+spec:
+  name: Knowledge base
+  files: ["docs/**/*.md"]
+  metadata: {team: support}
+"""
+
+HELPER = """
+apiVersion: reconciler/v1
+kind: Assistant
+metadata:
+  name: {name}
+spec:
+  model: gpt-4o
+  tools: [{{type: file_search}}, {{type: code_interpreter}}]
+  tool_resources:
+    file_search: {{vector_stores: [kb]}}
+    code_interpreter: {{files: [data/sales.csv]}}
+"""
+
+
+def docs(project: Project, files: dict[str, str | bytes]) -> None:
+    """Write repository files beside the manifests (str: text; bytes: as is)."""
+    for name, content in files.items():
+        target = project.root / "manifests" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def stores(project: Project) -> dict[str, dict[str, Any]]:
+    found = {}
+    for store in project.client.vector_stores.list(limit=100):
+        name = ownership.owner(store.metadata)
+        if name is not None:
+            found[name] = store.model_dump(mode="json")
+    return found
+
+
+def store_files(project: Project, store_id: str) -> dict[str, dict[str, Any]]:
+    """Path -> live store file, asserting no path is held twice."""
+    found: dict[str, dict[str, Any]] = {}
+    for item in project.client.vector_stores.files.list(store_id, limit=100):
+        entry = item.model_dump(mode="json")
+        path = str((entry.get("attributes") or {}).get(ownership.PATH_ATTRIBUTE))
+        assert path not in found, f"{path} is attached twice"
+        found[path] = entry
+    return found
+
+
+def uploads(project: Project) -> dict[str, str]:
+    """Id -> name of our uploads."""
+    return {f.id: f.filename for f in project.client.files.list(purpose="assistants")
+            if ownership.uploaded_sha(f.filename)}
+
+
+def plan_json(project: Project) -> dict[str, Any]:
+    result = project.run("plan", "--format", "json")
+    assert result.exit_code == ExitCode.OK, result.output
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def file_actions(plan: dict[str, Any], address: str) -> dict[str, str]:
+    change = next(c for c in plan["changes"] if c["address"] == address)
+    return {f["path"]: f["action"] for f in change["files"]}
+
+
+def apply(project: Project, *args: str) -> str:
+    result = project.run("apply", "--auto-approve", *args)
+    assert result.exit_code == ExitCode.OK, result.output
+    return result.output
+
+
+def assert_converged(project: Project) -> None:
+    result = project.run("plan", "--detailed-exitcode")
+    assert result.exit_code == ExitCode.OK, result.output
+
+
+def assert_no_orphans(project: Project) -> None:
+    """Every upload of ours is attached to a store or used by an assistant."""
+    used = {f for s in stores(project).values() for f in store_files(project, s["id"])
+            .values() for f in [f["id"]]}
+    for assistant in project.live("Assistant"):
+        used.update(((assistant.get("tool_resources") or {}).get("code_interpreter") or {})
+                    .get("file_ids") or [])
+    assert set(uploads(project)) <= used, "orphaned uploads are left"
+
+
+@pytest.fixture
+def kb(project: Project) -> Project:
+    docs(project, {"docs/guide.md": "# Guide\nHow to.\n", "docs/faq.md": "# FAQ\nWhy.\n",
+                   "docs/deep/setup.md": "# Setup\nSteps.\n", "data/sales.csv": "a,b\n1,2\n"})
+    project.write({"kb.yaml": STORE, "helper.yaml": HELPER.format(name="helper")})
+    return project
+
+
+def test_plan_lists_files_with_sizes_and_counts_bytes(kb: Project) -> None:
+    plan = plan_json(kb)
+    assert file_actions(plan, "VectorStore/kb") == {
+        "docs/deep/setup.md": "upload", "docs/faq.md": "upload", "docs/guide.md": "upload"}
+    assert file_actions(plan, "Assistant/helper") == {"data/sales.csv": "upload"}
+    sizes = [len("# Guide\nHow to.\n"), len("# FAQ\nWhy.\n"), len("# Setup\nSteps.\n"),
+             len("a,b\n1,2\n")]
+    assert plan["summary"]["upload_files"] == 4
+    assert plan["summary"]["upload_bytes"] == sum(sizes)
+    helper = next(c for c in plan["changes"] if c["address"] == "Assistant/helper")
+    assert helper["depends_on"] == ["VectorStore/kb"]
+    text = kb.run("plan").stdout
+    assert "+ file docs/guide.md (upload, 16 B)" in text
+    assert f"Files: 4 to upload ({sum(sizes)} B), 0 to delete." in text
+    assert kb.writes() == 0
+
+
+def test_apply_uploads_attaches_and_resolves_ids(kb: Project) -> None:
+    output = apply(kb)
+    assert "3 files uploaded" in output
+    store = stores(kb)["kb"]
+    assert store["name"] == "Knowledge base" and store["metadata"]["team"] == "support"
+    attached = store_files(kb, store["id"])
+    assert sorted(attached) == ["docs/deep/setup.md", "docs/faq.md", "docs/guide.md"]
+    assert all(f["status"] == "completed" for f in attached.values())
+    assert attached["docs/guide.md"]["attributes"][ownership.SHA_ATTRIBUTE] == sha(
+        "# Guide\nHow to.\n")
+    helper = kb.managed("Assistant")["helper"]
+    assert helper["tool_resources"]["file_search"]["vector_store_ids"] == [store["id"]]
+    [code_file] = helper["tool_resources"]["code_interpreter"]["file_ids"]
+    assert uploads(kb)[code_file] == "reconciler-" + sha("a,b\n1,2\n") + "-sales.csv"
+    assert_no_orphans(kb)
+
+
+def test_unchanged_reapply_sends_no_upload_and_lists_no_store_files(kb: Project) -> None:
+    apply(kb)
+    kb.clear_stats()
+    assert_converged(kb)
+    output = apply(kb)
+    assert "No changes" in output
+    requests = kb.requests()
+    assert kb.writes() == 0
+    assert not any("/files" in label and "vector_stores" in label for label in requests)
+    assert requests["GET /v1/files"] == 2  # one list per plan, for orphans
+
+
+def test_change_rename_add_remove(kb: Project) -> None:
+    apply(kb)
+    old = store_files(kb, stores(kb)["kb"]["id"])
+    docs(kb, {"docs/guide.md": "# Guide\nHow to, v2.\n", "docs/new.md": "# New\n"})
+    (kb.root / "manifests/docs/faq.md").rename(kb.root / "manifests/docs/questions.md")
+    (kb.root / "manifests/docs/deep/setup.md").unlink()
+    plan = plan_json(kb)
+    assert file_actions(plan, "VectorStore/kb") == {
+        "docs/guide.md": "replace", "docs/new.md": "upload", "docs/questions.md": "rename",
+        "docs/deep/setup.md": "delete"}
+    assert plan["summary"]["upload_files"] == 2
+    kb.clear_stats()
+    apply(kb)
+    assert kb.requests()["POST /v1/files"] == 2  # the renamed file is not sent again
+    attached = store_files(kb, stores(kb)["kb"]["id"])
+    assert sorted(attached) == ["docs/guide.md", "docs/new.md", "docs/questions.md"]
+    assert attached["docs/questions.md"]["id"] == old["docs/faq.md"]["id"]
+    assert attached["docs/guide.md"]["id"] != old["docs/guide.md"]["id"]
+    live_uploads = uploads(kb)
+    assert old["docs/guide.md"]["id"] not in live_uploads  # the old version is deleted
+    assert old["docs/deep/setup.md"]["id"] not in live_uploads
+    assert_no_orphans(kb)
+    assert_converged(kb)
+
+
+def test_code_interpreter_file_changes_replace_the_upload(kb: Project) -> None:
+    apply(kb)
+    [before] = kb.managed("Assistant")["helper"]["tool_resources"]["code_interpreter"][
+        "file_ids"]
+    docs(kb, {"data/sales.csv": "a,b\n3,4\n"})
+    plan = plan_json(kb)
+    change = next(c for c in plan["changes"] if c["address"] == "Assistant/helper")
+    assert [(f["action"], f["live_file_id"]) for f in change["files"]] == [
+        ("upload", None), ("delete", before)]
+    apply(kb)
+    [after] = kb.managed("Assistant")["helper"]["tool_resources"]["code_interpreter"][
+        "file_ids"]
+    assert after != before and before not in uploads(kb)
+    assert_no_orphans(kb)
+    assert_converged(kb)
+
+
+def test_a_store_shared_by_two_assistants(kb: Project) -> None:
+    kb.write({"other.yaml": HELPER.format(name="other")})
+    apply(kb)
+    store_id = stores(kb)["kb"]["id"]
+    managed = kb.managed("Assistant")
+    for name in ("helper", "other"):
+        assert managed[name]["tool_resources"]["file_search"]["vector_store_ids"] == [store_id]
+    assert len(uploads(kb)) == 5  # three store files, one code file per assistant
+    kb.remove("other.yaml")
+    plan = plan_json(kb)
+    assert [(c["address"], c["action"]) for c in plan["changes"]] == [
+        ("Assistant/other", "delete")]
+    apply(kb)
+    assert stores(kb)["kb"]["id"] == store_id
+    assert len(uploads(kb)) == 4
+    assert_no_orphans(kb)
+    assert_converged(kb)
+
+
+def test_removing_a_store_deletes_it_and_its_uploads(kb: Project) -> None:
+    apply(kb)
+    kb.remove("helper.yaml")
+    kb.remove("kb.yaml")
+    plan = plan_json(kb)
+    store_change = next(c for c in plan["changes"] if c["address"] == "VectorStore/kb")
+    assert store_change["action"] == "delete" and len(store_change["files"]) == 3
+    assert plan["summary"]["delete_files"] == 4
+    apply(kb)
+    assert stores(kb) == {} and uploads(kb) == {}
+
+
+def test_hand_attached_files_are_detached_but_kept(kb: Project) -> None:
+    apply(kb)
+    store_id = stores(kb)["kb"]["id"]
+    foreign = kb.client.files.create(file=("notes.md", b"# Notes\n"), purpose="assistants")
+    kb.client.vector_stores.files.create(store_id, file_id=foreign.id)
+    # the digest still matches, but the counts do not: the store's files are listed
+    plan = plan_json(kb)
+    assert file_actions(plan, "VectorStore/kb") == {foreign.id: "detach"}
+    apply(kb)
+    assert foreign.id not in store_files(kb, store_id)
+    assert kb.client.files.retrieve(foreign.id).id == foreign.id
+
+
+def test_chunking_strategy_change_rechunks_without_upload(kb: Project) -> None:
+    apply(kb)
+    kb.write({"kb.yaml": STORE + "  chunking_strategy: {type: static, static: "
+                                 "{max_chunk_size_tokens: 400, chunk_overlap_tokens: 100}}\n"})
+    plan = plan_json(kb)
+    assert set(file_actions(plan, "VectorStore/kb").values()) == {"rechunk"}
+    kb.clear_stats()
+    apply(kb)
+    assert "POST /v1/files" not in kb.requests()
+    for entry in store_files(kb, stores(kb)["kb"]["id"]).values():
+        assert entry["chunking_strategy"]["static"]["max_chunk_size_tokens"] == 400
+    assert_converged(kb)
+
+
+def test_failed_indexing_is_reported_and_cleaned(kb: Project) -> None:
+    docs(kb, {"docs/empty.md": ""})
+    result = kb.run("apply", "--auto-approve")
+    assert result.exit_code == ExitCode.ERROR
+    assert "docs/empty.md: indexing failed: invalid_file: The file is empty." in result.output
+    assert "Apply incomplete" in result.output
+    store_id = stores(kb)["kb"]["id"]
+    assert sorted(store_files(kb, store_id)) == [
+        "docs/deep/setup.md", "docs/faq.md", "docs/guide.md"]
+    # the assistant still got the store: it exists, only one file failed
+    helper = kb.managed("Assistant")["helper"]
+    assert helper["tool_resources"]["file_search"]["vector_store_ids"] == [store_id]
+    assert_no_orphans(kb)
+    plan = plan_json(kb)
+    assert file_actions(plan, "VectorStore/kb") == {"docs/empty.md": "upload"}
+
+
+def test_undeclared_store_and_missing_file_are_validation_errors(project: Project) -> None:
+    project.write({"a.yaml": """
+        apiVersion: reconciler/v1
+        kind: Assistant
+        metadata: {name: a}
+        spec:
+          model: gpt-4o
+          tool_resources:
+            file_search: {vector_stores: [nope]}
+            code_interpreter: {files: [data/missing.csv]}
+        """})
+    result = project.run("apply", "--auto-approve")
+    assert result.exit_code == ExitCode.ERROR
+    assert ("a.yaml:7:35: error[unknown-vector-store] spec.tool_resources.file_search."
+            "vector_stores[0]") in result.output
+    assert "a.yaml:8:32: error[missing-file]" in result.output
+    assert project.writes() == 0
+
+
+@pytest.fixture(scope="module")
+def slow_emulator(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    running = spawn(tmp_path_factory.mktemp("slow"), "--index-delay", "1.0")
+    yield running
+    running.stop()
+
+
+def test_apply_waits_for_indexing_and_times_out_clearly(
+        slow_emulator: EmulatorProcess, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reconciler.yaml").write_text("manifests: [manifests]\n")
+    project = Project(tmp_path, slow_emulator)
+    docs(project, {"docs/a.md": "# A\n", "docs/b.md": "# B\n"})
+    project.write({"kb.yaml": STORE})
+    result = project.run("apply", "--auto-approve", "--index-timeout", "0.2")
+    assert result.exit_code == ExitCode.ERROR
+    assert "files still indexing after 0.2 s" in result.output
+    plan = plan_json(project)  # not recorded as done: the next plan looks at the files
+    change = next(c for c in plan["changes"] if c["address"] == "VectorStore/kb")
+    assert change["files"] == [] and [f["path"] for f in change["fields"]] == [
+        "files.indexed"]
+    docs(project, {"docs/c.md": "# C\n"})
+    started = time.monotonic()
+    apply(project)
+    assert time.monotonic() - started >= 0.9  # it waited for indexing
+    attached = store_files(project, stores(project)["kb"]["id"])
+    assert {f["status"] for f in attached.values()} == {"completed"}
+    assert_converged(project)
+
+
+def test_apply_killed_mid_upload_then_converges(kb: Project) -> None:
+    docs(kb, {f"docs/bulk/{i:02}.md": f"# Page {i}\n" for i in range(12)})
+    kb.emulator.faults({"fault": "latency", "methods": ["POST"], "path": "/v1/files",
+                        "latency_ms": 150})
+    env = {**os.environ, **kb.env}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--parallelism", "2"],
+        cwd=kb.root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while kb.requests().get("POST /v1/files", 0) < 4:
+        assert process.poll() is None, "apply finished before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    kb.emulator.faults()
+    stranded = uploads(kb)
+    assert stranded, "the killed apply uploaded files"
+    plan = plan_json(kb)
+    orphans = {c["live_id"] for c in plan["changes"] if c["kind"] == "File"}
+    assert orphans and orphans <= set(stranded)
+    apply(kb)
+    assert not orphans & set(uploads(kb))
+    assert len(store_files(kb, stores(kb)["kb"]["id"])) == 15
+    assert_no_orphans(kb)
+    assert_converged(kb)
+    assert len(uploads(kb)) == 16  # no duplicates: 15 store files and one code file
