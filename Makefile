@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RECON  := $(VENV)/bin/reconciler
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck schemas bench-emulator bench-plan clean
+.PHONY: install demo test lint typecheck schemas bench-emulator bench-plan bench-files clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ bench-emulator: install
 ## bench-plan: plan at 100/1,000/5,000 objects and apply of 200 creates, 50 ms latency.
 bench-plan: install
 	$(PY) bench/plan_apply.py
+
+## bench-files: a store of 2,000 small files and one of a 200 MiB file: time, memory, and
+## the requests of a re-apply with nothing changed.
+bench-files: install
+	$(PY) bench/files.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache
