@@ -183,7 +183,7 @@ class Executor:
         if outcome.errors:
             raise FilesFailed(live_id, outcome.errors, outcome)
         final = body if change.action is Action.UPDATE else {"metadata": body["metadata"]}
-        retrying(lambda: provider.update(live_id, final), self.retry, attempts)
+        retrying(lambda: provider.update(live_id, final), self.retry, Attempts())
         return live_id
 
     def _delete_uploads(self, change: ResourceChange) -> None:

@@ -237,7 +237,7 @@ class _Printer:
                 note = " (found stored after a failed call; not sent again)" if (
                     outcome.recovered) else ""
                 retries = f", {outcome.attempts} attempts" if outcome.attempts > 1 else ""
-                sent = (f", {outcome.uploaded_files} files uploaded "
+                sent = (f", {_count(outcome.uploaded_files, 'file')} uploaded "
                         f"({human_bytes(outcome.uploaded_bytes)})" if outcome.uploaded_files
                         else "")
                 text = (f"{counter}{change.address}: {DONE[change.action]}"
@@ -247,6 +247,10 @@ class _Printer:
             else:
                 text = f"{counter}{change.address}: FAILED: {outcome.error}"
                 click.echo(click.style(text, fg="red") if self.color else text, err=True)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _finish(outcomes: Sequence[Outcome]) -> None:

@@ -45,7 +45,7 @@ def store_files(doc: SourceDocument, patterns: Sequence[str], excludes: Sequence
     for index, pattern in enumerate(excludes):
         where = ("spec", "exclude", index)
         if _relative_ok(doc, pattern, where, diagnostics):
-            excluded.update(_key(base, p) for p in _glob(base, pattern))
+            excluded.update(_key(base, p) for p in _under(base, pattern))
     keys = sorted(k for k in chosen if k not in excluded)
     if len(keys) > MAX_STORE_FILES:
         diagnostics.error(Code.TOO_MANY, f"the patterns match {len(keys)} files; a vector store "
@@ -98,6 +98,15 @@ def _glob(base: Path, pattern: str) -> list[Path]:
         path = base / pattern
         return [path] if path.is_file() else []
     return sorted(p for p in base.glob(pattern) if p.is_file())
+
+
+def _under(base: Path, pattern: str) -> list[Path]:
+    """Files a pattern matches, and every file under the folders it matches
+    (`drafts/**` leaves out the whole folder)."""
+    found = []
+    for path in base.glob(pattern):
+        found += [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    return found
 
 
 def _relative_ok(doc: SourceDocument, pattern: str, where: FieldPath,

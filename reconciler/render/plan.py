@@ -76,8 +76,10 @@ def change_lines(change: ResourceChange) -> list[Line]:
     files = [_file_line(f) for f in change.files]
     if change.action is Action.CREATE:
         assert change.after is not None
+        chunking = ([Line("+", f"chunking_strategy = {show(change.chunking_strategy)}")]
+                    if change.chunking_strategy is not None else [])
         return [line for name, value in _shown_fields(change.kind, change.after).items()
-                for line in _assignment("+", name, value)] + files
+                for line in _assignment("+", name, value)] + chunking + files
     if change.action is Action.DELETE:
         assert change.before is not None
         shown = ("filename", "bytes") if change.kind == "File" else ("name", "model")

@@ -1,0 +1,172 @@
+"""The file planner on hand-built live files: no emulator, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler import ownership
+from reconciler.diagnostics import Location
+from reconciler.model.desired import DesiredFile, DesiredResource
+from reconciler.plan.files import code_files, orphaned, store_file_changes
+from reconciler.plan.model import FileAction, FileChange
+from reconciler.provider import LiveObject
+
+AUTO = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def declared(files: dict[str, str], chunking: dict[str, Any] | None = None) -> DesiredResource:
+    return DesiredResource(
+        kind="VectorStore", name="kb", source=Location(file="kb.yaml", line=1, column=1),
+        body={"name": "kb"}, chunking_strategy=chunking or AUTO,
+        files=tuple(DesiredFile(path=p, local=f"/repo/{p}", sha256=digest(c), size=len(c))
+                    for p, c in files.items()))
+
+
+def live_file(file_id: str, path: str | None, content: str, status: str = "completed",
+              chunking: dict[str, Any] | None = None, error: str | None = None
+              ) -> dict[str, Any]:
+    attributes = ownership.file_attributes(path, digest(content)) if path else {}
+    return {"id": file_id, "status": status, "attributes": attributes,
+            "chunking_strategy": chunking or AUTO,
+            "last_error": {"code": "invalid_file", "message": error} if error else None}
+
+
+def actions(changes: list[FileChange]) -> list[tuple[str, str, str | None]]:
+    return [(c.action.value, c.path, c.live_file_id) for c in changes]
+
+
+def test_in_sync_needs_nothing() -> None:
+    wanted = declared({"a.md": "A", "b.md": "B"})
+    live = [live_file("f1", "a.md", "A"), live_file("f2", "b.md", "B", status="in_progress")]
+    assert store_file_changes(wanted, live, {}) == []
+
+
+def test_upload_replace_rename_delete() -> None:
+    wanted = declared({"a.md": "A2", "moved/b.md": "B", "new.md": "N"})
+    live = [live_file("f1", "a.md", "A"), live_file("f2", "b.md", "B"),
+            live_file("f3", "gone.md", "G")]
+    changes = store_file_changes(wanted, live, {"f3": 7})
+    assert actions(changes) == [
+        ("replace", "a.md", "f1"), ("delete", "gone.md", "f3"),
+        ("rename", "moved/b.md", "f2"), ("upload", "new.md", None)]
+    assert changes[1].size == 7 and changes[2].old_path == "b.md"
+    assert changes[0].local == "/repo/a.md" and changes[0].size == 2
+
+
+def test_failed_file_is_replaced_with_its_error_as_reason() -> None:
+    wanted = declared({"a.md": "A"})
+    live = [live_file("f1", "a.md", "A", status="failed", error="The file is empty.")]
+    [change] = store_file_changes(wanted, live, {})
+    assert change.action is FileAction.REPLACE
+    assert change.reason == "last indexing ended failed: The file is empty."
+
+
+def test_a_duplicate_left_by_an_interrupted_replace_is_deleted() -> None:
+    wanted = declared({"a.md": "A2"})
+    live = [live_file("old", "a.md", "A"), live_file("new", "a.md", "A2")]
+    assert actions(store_file_changes(wanted, live, {})) == [("delete", "a.md", "old")]
+
+
+def test_chunking_change_rechunks_and_foreign_files_are_detached() -> None:
+    static = {"type": "static", "static": {"max_chunk_size_tokens": 400,
+                                           "chunk_overlap_tokens": 100}}
+    wanted = declared({"a.md": "A"}, chunking=static)
+    live = [live_file("f1", "a.md", "A"), live_file("hand", None, "X")]
+    assert actions(store_file_changes(wanted, live, {})) == [
+        ("rechunk", "a.md", "f1"), ("detach", "hand", "hand")]
+
+
+def test_code_files_keep_matching_uploads_and_delete_unused_ones() -> None:
+    files = declared({"data/a.csv": "A", "data/b.csv": "B"}).files
+    uploads = {i: LiveObject(kind="File", id=i, created_at=0, raw={
+        "id": i, "filename": ownership.upload_name(digest(c), "x.csv"), "bytes": 1})
+        for i, c in (("fa", "A"), ("fold", "B-old"), ("fshared", "S"))}
+    ids, changes = code_files(files, ["fa", "fold", "fshared", "file-user"], uploads,
+                              keep={"fshared"})
+    assert ids == ["fa", "(known after apply: upload of data/b.csv)"]
+    assert actions(changes) == [("upload", "data/b.csv", None), ("delete", "x.csv", "fold")]
+
+
+def upload(file_id: str) -> LiveObject:
+    return LiveObject(kind="File", id=file_id, created_at=0,
+                      raw={"id": file_id, "filename": ownership.upload_name("0" * 64, "a.md")})
+
+
+def store(store_id: str, files: list[str] | None, total: int = 0) -> LiveObject:
+    return LiveObject(kind="VectorStore", id=store_id, created_at=0,
+                      raw={"id": store_id, "file_counts": {"total": total}},
+                      files=None if files is None else tuple({"id": f} for f in files))
+
+
+def test_orphans_are_uploads_nothing_uses() -> None:
+    assistant = LiveObject(kind="Assistant", id="asst", created_at=0, raw={
+        "tool_resources": {"code_interpreter": {"file_ids": ["f3"]}}})
+    found = orphaned([upload(f) for f in ("f1", "f2", "f3", "f4")],
+                     [store("vs", ["f1", "f2"])], [assistant])
+    assert [o.id for o in found or []] == ["f4"]
+
+
+def test_unlisted_stores_are_counted_and_listed_only_when_that_cannot_tell() -> None:
+    uploads = [upload(f) for f in ("f1", "f2", "f3")]
+    assert orphaned(uploads, [store("vs", None, total=3)], []) == []
+    assert orphaned(uploads, [store("vs", None, total=2)], []) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=st.dictionaries(st.sampled_from("abcdefg"), st.sampled_from("XYZ"), max_size=6),
+       after=st.dictionaries(st.sampled_from("abcdefg"), st.sampled_from("XYZW"), max_size=6))
+def test_applying_the_changes_gives_the_declared_files(before: dict[str, str],
+                                                       after: dict[str, str]) -> None:
+    """Whatever the live files, doing what the plan says leaves exactly the declared ones."""
+    live = {f"id-{p}": (f"{p}.md", c) for p, c in before.items()}
+    wanted = declared({f"{p}.md": c for p, c in after.items()})
+    changes = store_file_changes(wanted, [live_file(i, p, c) for i, (p, c) in live.items()],
+                                 {})
+    for change in changes:
+        if change.action in (FileAction.DELETE, FileAction.DETACH, FileAction.REPLACE):
+            live.pop(str(change.live_file_id))
+        if change.action is FileAction.RENAME:
+            live[str(change.live_file_id)] = (change.path, live[str(change.live_file_id)][1])
+        if change.uploads:
+            live[f"new-{change.path}"] = (change.path, next(
+                c for p, c in after.items() if f"{p}.md" == change.path))
+    assert sorted(live.values()) == sorted((f"{p}.md", c) for p, c in after.items())
+    uploaded = sum(1 for c in changes if c.uploads)
+    reusable = sum(1 for p, c in after.items() if (p, c) in before.items())
+    assert uploaded <= len(after) - reusable
+
+
+@pytest.mark.parametrize("action", [FileAction.UPLOAD, FileAction.REPLACE])
+def test_an_upload_must_name_its_local_file(action: FileAction) -> None:
+    with pytest.raises(ValueError, match="read from disk"):
+        FileChange(action=action, path="a.md", live_file_id=None if action is
+                   FileAction.UPLOAD else "f1")
+
+
+def test_store_globs_exclude_folders_and_hash_files(tmp_path: Any) -> None:
+    from reconciler.manifests.project import load_manifest_set
+
+    for name, text in {"docs/a.md": "A", "docs/deep/b.md": "B", "docs/drafts/c.md": "C",
+                       "docs/x.txt": "X"}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "kb.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: VectorStore\nmetadata: {name: kb}\n"
+        "spec:\n  files: ['docs/**/*.md', docs/x.txt, docs/a.md]\n"
+        "  exclude: ['docs/drafts/**']\n")
+    loaded = load_manifest_set([str(tmp_path)])
+    assert not loaded.diagnostics.has_errors
+    [kb] = loaded.resources
+    assert [(f.path, f.sha256, f.size) for f in kb.files] == [
+        ("docs/a.md", digest("A"), 1), ("docs/deep/b.md", digest("B"), 1),
+        ("docs/x.txt", digest("X"), 1)]
+    assert kb.chunking_strategy == AUTO
