@@ -17,6 +17,7 @@ from reconciler.importing.migrate import MIGRATED_FROM, Migration, migrate, repo
 from reconciler.importing.write import render, target
 from reconciler.manifests.loader import display_path
 from reconciler.manifests.project import ManifestSet
+from reconciler.model.desired import DesiredResource
 from reconciler.provider import LiveObject
 from reconciler.provider.openai_api import AssistantProvider
 
@@ -94,6 +95,7 @@ def _from_manifests(manifests: ManifestSet) -> tuple[list[Migration], dict[Path,
     for resource in (r for r in manifests.resources if r.kind == "Assistant"):
         body = dict(resource.body)
         body["tools"] = [by_function.get(_function_name(t), t) for t in body.get("tools", [])]
+        body["tool_resources"] = _with_references(resource)
         origin = f"Assistant/{resource.name} "
         others = {r.name for r in manifests.resources if r.kind == "Agent"
                   and not r.annotations.get(MIGRATED_FROM, "").startswith(origin)}
@@ -109,6 +111,17 @@ def _from_manifests(manifests: ManifestSet) -> tuple[list[Migration], dict[Path,
             "Agent", name, item.document, note=f"Migrated from Assistant/{resource.name} by "
                                                "`reconciler migrate assistants-to-agents`.")
     return migrations, files
+
+
+def _with_references(resource: DesiredResource) -> dict[str, Any]:
+    """tool_resources as declared: repository files and stores by name included (so that
+    dropping them is reported)."""
+    resources = {k: dict(v) for k, v in (resource.body.get("tool_resources") or {}).items()}
+    if resource.files:
+        resources.setdefault("code_interpreter", {})["files"] = [f.path for f in resource.files]
+    if resource.store_refs:
+        resources.setdefault("file_search", {})["vector_stores"] = list(resource.store_refs)
+    return {k: v for k, v in resources.items() if any(v.values())}
 
 
 def _function_name(tool: dict[str, Any]) -> str:

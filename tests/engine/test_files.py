@@ -368,3 +368,70 @@ def test_apply_killed_mid_upload_then_converges(kb: Project) -> None:
     assert_no_orphans(kb)
     assert_converged(kb)
     assert len(uploads(kb)) == 16  # no duplicates: 15 store files and one code file
+
+
+FILE_FAULTS = [
+    {"fault": "server_error", "status": 503, "methods": ["POST", "DELETE"], "rate": 0.1},
+    {"fault": "disconnect", "methods": ["POST", "DELETE"], "rate": 0.05},
+    {"fault": "commit_then_fail", "then": "disconnect", "methods": ["POST", "DELETE"],
+     "rate": 0.1},
+    {"fault": "rate_limit", "retry_after": 0.01, "methods": ["GET"], "rate": 0.05},
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_files_converge_under_faults_without_duplicates(kb: Project, seed: int) -> None:
+    """Uploads, batches, detaches and deletes fail at random (some after being stored): a
+    few applies converge to exactly the declared files, with no orphan or duplicate."""
+    docs(kb, {f"docs/bulk/{i:02}.md": f"# Page {i}\n" for i in range(10)})
+    apply(kb)
+    docs(kb, {f"docs/bulk/{i:02}.md": f"# Page {i}, v2\n" for i in range(0, 10, 2)})
+    (kb.root / "manifests/docs/faq.md").unlink()
+    kb.emulator.faults(*FILE_FAULTS, seed=seed)
+    for _ in range(6):
+        result = kb.run("apply", "--auto-approve", "--retry-timeout", "2")
+        if result.exit_code == ExitCode.OK and "No changes" in result.output:
+            break
+    assert sum(kb.emulator.stats()["faults"].values()) > 0, "faults were injected"
+    kb.emulator.faults()
+    assert_converged(kb)
+    attached = store_files(kb, stores(kb)["kb"]["id"])
+    assert len(attached) == 12 and "docs/faq.md" not in attached
+    assert attached["docs/bulk/00.md"]["attributes"][ownership.SHA_ATTRIBUTE] == sha(
+        "# Page 0, v2\n")
+    assert_no_orphans(kb)
+    assert len(uploads(kb)) == 13
+
+
+def test_saved_plan_with_files_is_refused_when_a_file_changed(kb: Project) -> None:
+    assert kb.run("plan", "--out", "plan.json").exit_code == ExitCode.OK
+    docs(kb, {"docs/guide.md": "# Guide\nEdited after the plan.\n"})
+    result = kb.run("apply", "plan.json")
+    assert result.exit_code == ExitCode.ERROR
+    assert "VectorStore/kb: its manifest was changed" in result.output
+    assert kb.writes() == 0
+    assert kb.run("plan", "--out", "plan.json").exit_code == ExitCode.OK
+    apply(kb, "plan.json")
+    assert_converged(kb)
+
+
+def test_upload_progress_counts_bytes_and_files(kb: Project) -> None:
+    from reconciler.apply.files import FileSync, Progress
+    from reconciler.apply.retry import RetryPolicy
+    from reconciler.plan.model import FileAction, FileChange
+    from reconciler.provider.files import FileProvider, VectorStoreProvider
+
+    seen: list[tuple[int, int]] = []
+    changes = [FileChange(action=FileAction.UPLOAD, path=p, local=str(
+        kb.root / "manifests" / p), size=(kb.root / "manifests" / p).stat().st_size,
+        sha256="0" * 64) for p in ("docs/guide.md", "docs/faq.md")]
+    total = sum(c.size for c in changes)
+    progress = Progress(2, total, lambda p: seen.append((p.files_done, p.bytes_done)))
+    sync = FileSync(VectorStoreProvider(kb.client), FileProvider(kb.client),
+                    retry=RetryPolicy(total=1), parallelism=2, index_timeout=5,
+                    progress=progress)
+    outcome = sync.upload_all(changes)
+    assert sorted(outcome.uploaded) == ["docs/faq.md", "docs/guide.md"]
+    assert outcome.uploaded_bytes == total
+    assert (progress.files_done, progress.bytes_done) == (2, total)
+    assert seen[-1] == (2, total) and len(seen) >= 4
