@@ -33,7 +33,8 @@ def _plan(case: Path, monkeypatch: pytest.MonkeyPatch) -> Plan:
     manifests = load_manifest_set(["manifests.yaml"])
     assert not manifests.diagnostics.has_errors
     live = [LiveObject(kind=o["kind"], id=o["raw"]["id"], created_at=o["raw"]["created_at"],
-                       raw=o["raw"]) for o in json.loads((case / "live.json").read_text())]
+                       raw=o["raw"], files=o.get("files"))
+            for o in json.loads((case / "live.json").read_text())]
     options = {}
     if (case / "case.yaml").is_file():
         options = YAML(typ="safe").load((case / "case.yaml").read_text())
