@@ -89,7 +89,7 @@ def read_live(client: openai.OpenAI, providers: dict[str, Provider]) -> LiveStat
 
 
 def list_store_files(providers: dict[str, Provider], desired: Sequence[DesiredResource],
-                     live: LiveState) -> None:
+                     live: LiveState, *, replace: Sequence[str] = ()) -> None:
     """List the files of the managed stores that need it, in parallel, into `live`.
 
     A store whose digest records the declared files, with every file indexed, is in sync
@@ -103,7 +103,9 @@ def list_store_files(providers: dict[str, Provider], desired: Sequence[DesiredRe
     wanted = {r.name: r for r in desired if r.kind == "VectorStore"}
     managed = [o for o in live.objects if o.kind == "VectorStore"
                and ownership.owner(o.raw.get("metadata")) is not None]
-    chosen = [o.id for o in managed if not _in_sync(o, wanted)]
+    replaced = {a.split("/", 1)[1] for a in replace if a.startswith("VectorStore/")}
+    chosen = [o.id for o in managed if not _in_sync(o, wanted)
+              or ownership.owner(o.raw.get("metadata")) in replaced]
     _list_files(stores, live, set(chosen))
     uploads = [o for o in live.objects if o.kind == "File"]
     assistants = [o for o in live.objects if o.kind == "Assistant"]
@@ -180,7 +182,7 @@ def make_plan(settings: Settings, connection: Connection, client: openai.OpenAI,
             raise ReconcilerError(f"cannot manage {kind} manifests here: {reason}",
                                   hint="remove them, or point the reconciler at a server "
                                        "that serves this API")
-    list_store_files(providers_for(client), manifests.resources, live)
+    list_store_files(providers_for(client), manifests.resources, live, replace=replace)
     errors, warnings = check_models(
         [r for r in manifests.resources if r.kind != "VectorStore"], live,
         today or dt.date.today())

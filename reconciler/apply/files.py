@@ -124,7 +124,10 @@ class FileSync:
         entries = self._prepare(store_id, changes, outcome, chunking)
         batches = [self._call(partial(self.stores.attach_batch, store_id, part))
                    for part in _parts(entries, BATCH_LIMIT)]
-        failed = self._wait(store_id, [b["id"] for b in batches], outcome)
+        deadline = time.monotonic() + self.index_timeout
+        failed = self._wait(store_id, [b["id"] for b in batches], outcome, deadline)
+        if not outcome.errors:
+            self._settle(store_id, outcome, deadline)
         by_id = {v: k for k, v in outcome.uploaded.items()}
         for file_id in failed:  # a failed new version is taken out again; the old stays
             self._remove(store_id, file_id, delete=True)
@@ -160,9 +163,9 @@ class FileSync:
             entries.append(entry)
         return entries
 
-    def _wait(self, store_id: str, batch_ids: list[str], outcome: FileOutcome) -> set[str]:
+    def _wait(self, store_id: str, batch_ids: list[str], outcome: FileOutcome,
+              deadline: float) -> set[str]:
         """Wait for the batches to finish indexing; return the ids of files that failed."""
-        deadline = time.monotonic() + self.index_timeout
         delay = POLL_FIRST
         pending = list(batch_ids)
         failed: set[str] = set()
@@ -192,6 +195,23 @@ class FileSync:
                 time.sleep(delay)
                 delay = min(POLL_CAP, delay * 1.5)
         return failed
+
+    def _settle(self, store_id: str, outcome: FileOutcome, deadline: float) -> None:
+        """Wait until no file of the store is in progress (files attached by an earlier
+        apply that timed out, for instance)."""
+        delay = POLL_FIRST
+        while True:
+            counts = self._call(partial(self.stores.get, store_id)).get("file_counts") or {}
+            if not counts.get("in_progress"):
+                return
+            if time.monotonic() + delay > deadline:
+                outcome.errors.append(
+                    f"{counts['in_progress']} files still indexing after "
+                    f"{self.index_timeout:g} s; apply again to wait for them, or raise "
+                    "--index-timeout")
+                return
+            time.sleep(delay)
+            delay = min(POLL_CAP, delay * 1.5)
 
     def _remove(self, store_id: str, file_id: str, *, delete: bool) -> None:
         """Detach a file from a store, and delete the upload; gone already is fine."""

@@ -70,7 +70,8 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
         if chosen is not None and address not in chosen:
             continue
         obj = adopted.get(address) or managed.get(address)
-        after, files, depends_on = _resolved(resource, obj, context, problems)
+        after, files, depends_on = _resolved(resource, obj, context, problems,
+                                             replacing=address in replace)
         if address in adopted:
             change: ResourceChange | None = _adopt(resource, after, obj, files, depends_on)
         else:
@@ -120,12 +121,13 @@ class _Context:
 
 
 def _resolved(resource: DesiredResource, obj: LiveObject | None, context: _Context,
-              problems: list[str]) -> tuple[dict[str, Any], list[FileChange], tuple[str, ...]]:
+              problems: list[str], *, replacing: bool
+              ) -> tuple[dict[str, Any], list[FileChange], tuple[str, ...]]:
     """The comparable desired form with live ids filled in, the file changes it needs, and
     the changes it waits for (whose ids are known only after apply)."""
     after = desired_comparable(resource)
     if resource.kind == "VectorStore":
-        return after, _store_files(resource, obj, context), ()
+        return after, _store_files(resource, obj, context, replacing=replacing), ()
     if not (resource.files or resource.store_refs):
         return after, [], ()
     resources = copy.deepcopy(after["tool_resources"])
@@ -154,10 +156,13 @@ def _resolved(resource: DesiredResource, obj: LiveObject | None, context: _Conte
     return {**after, "tool_resources": resources}, files, tuple(depends_on)
 
 
-def _store_files(resource: DesiredResource, obj: LiveObject | None,
-                 context: _Context) -> list[FileChange]:
-    if obj is None or _expired(obj):
+def _store_files(resource: DesiredResource, obj: LiveObject | None, context: _Context, *,
+                 replacing: bool) -> list[FileChange]:
+    if obj is None:
         return file_plan.uploads_all(resource)
+    if replacing or _expired(obj):  # a new store: every file again; the old uploads go
+        return file_plan.uploads_all(resource) + file_plan.store_deletes(
+            obj.files or (), context.sizes)
     if obj.files is None:  # its digest says the files are as declared
         return []
     return file_plan.store_file_changes(resource, obj.files, context.sizes)

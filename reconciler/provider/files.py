@@ -50,6 +50,10 @@ class VectorStoreProvider(_SdkProvider):
     def _resource(self) -> Any:
         return self.client.vector_stores
 
+    def get(self, store_id: str) -> dict[str, Any]:
+        """One store, with its file counts as of now."""
+        return as_dict(call(lambda: self.client.vector_stores.retrieve(store_id)))
+
     def list_files(self, store_id: str) -> list[dict[str, Any]]:
         """Every file of a store, in pages of 100."""
         return [as_dict(item) for page in self._file_pages(store_id) for item in page]

@@ -332,6 +332,10 @@ def test_apply_waits_for_indexing_and_times_out_clearly(
     change = next(c for c in plan["changes"] if c["address"] == "VectorStore/kb")
     assert change["files"] == [] and [f["path"] for f in change["fields"]] == [
         "files.indexed"]
+    apply(project)  # nothing new to upload: it still waits for the files in progress
+    attached = store_files(project, stores(project)["kb"]["id"])
+    assert {f["status"] for f in attached.values()} == {"completed"}
+    assert_converged(project)
     docs(project, {"docs/c.md": "# C\n"})
     started = time.monotonic()
     apply(project)
@@ -435,3 +439,23 @@ def test_upload_progress_counts_bytes_and_files(kb: Project) -> None:
     assert outcome.uploaded_bytes == total
     assert (progress.files_done, progress.bytes_done) == (2, total)
     assert seen[-1] == (2, total) and len(seen) >= 4
+
+
+def test_replacing_a_store_uploads_every_file_and_deletes_the_old_uploads(kb: Project
+                                                                          ) -> None:
+    apply(kb)
+    old_store = stores(kb)["kb"]["id"]
+    old_uploads = {f["id"] for f in store_files(kb, old_store).values()}
+    plan = json.loads(kb.run("plan", "--replace", "VectorStore/kb", "--format", "json").stdout)
+    change = next(c for c in plan["changes"] if c["address"] == "VectorStore/kb")
+    assert change["action"] == "replace"
+    assert sorted(f["action"] for f in change["files"]) == ["delete"] * 3 + ["upload"] * 3
+    apply(kb, "--replace", "VectorStore/kb")
+    new_store = stores(kb)["kb"]["id"]
+    assert new_store != old_store
+    assert len(store_files(kb, new_store)) == 3
+    assert not old_uploads & set(uploads(kb))
+    helper = kb.managed("Assistant")["helper"]
+    assert helper["tool_resources"]["file_search"]["vector_store_ids"] == [new_store]
+    assert_no_orphans(kb)
+    assert_converged(kb)
