@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +22,10 @@ from reconciler.manifests import files as repo_files
 from reconciler.manifests import structure
 from reconciler.manifests.catalog import Catalog
 from reconciler.manifests.jsonschema_rules import parameters_problems, strict_problems
+from reconciler.manifests.lifecycle import check_ignore_changes
 from reconciler.manifests.loader import SourceDocument, discover, load_file
 from reconciler.manifests.references import ToolEntry, check_selector, resolve_tools
+from reconciler.manifests.stores import resolve_store
 from reconciler.manifests.structure import did_you_mean
 from reconciler.manifests.templates import (
     Merged,
@@ -40,9 +42,6 @@ from reconciler.model.desired import BODY_FIELDS, DesiredFile, DesiredResource
 from reconciler.model.kinds import API_VERSIONS, KINDS, RESOURCE_KINDS
 
 SPEC_MODELS: dict[str, type[BaseModel]] = {"Assistant": AssistantSpec, "Agent": AgentSpec}
-AUTO_CHUNKING = {"type": "static",
-                 "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
-"""What the API reports on each file chunked with the `auto` strategy."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,7 @@ def load_manifest_set(
     result.stores = {i.name for i in unique if i.kind == "VectorStore"} | invalid["VectorStore"]
     for item in unique:
         if item.kind == "VectorStore":
-            store = resolve_store(item, diagnostics)
+            store = resolve_store(item.doc, item.name, item.manifest, diagnostics)
             if store is not None:
                 result.resources.append(store)
         elif item.kind in RESOURCE_KINDS:
@@ -271,8 +270,8 @@ class _Resolver:
             merged.labels, self.result.tools, self.diagnostics,
             invalid=self.invalid.get("Tool", set()))
         self._check_response_format(merged)
-        _check_ignore_changes(item.kind, merged.spec, self.diagnostics,
-                              lambda path: _origin(merged.provenance.origin(path)))
+        check_ignore_changes(item.kind, merged.spec, self.diagnostics,
+                             lambda path: _origin(merged.provenance.origin(path)))
         values = {**spec, "name": spec.get("name", item.name)}
         references = self._tool_resources(merged, values)
         if self.diagnostics.count_errors() > errors or references is None:
@@ -381,47 +380,5 @@ class _Resolver:
                                    path=format_path(origin.path))
 
 
-
 def _origin(origin: Any) -> tuple[Location, str]:
     return origin.doc.locate(origin.path), format_path(origin.path)
-
-
-def _check_ignore_changes(kind: str, spec: dict[str, Any], diagnostics: Diagnostics,
-                          where: Callable[[tuple[str | int, ...]], tuple[Location, str]]
-                          ) -> None:
-    """Every field `lifecycle.ignore_changes` names must be a field of the kind."""
-    lifecycle = spec.get("lifecycle") or {}
-    fields = BODY_FIELDS[kind]
-    for index, name in enumerate(lifecycle.get("ignore_changes", [])):
-        if name == "all" or name in fields:
-            continue
-        if name.startswith("metadata.") and len(name) > len("metadata."):
-            continue
-        location, path = where(("lifecycle", "ignore_changes", index))
-        diagnostics.error(
-            Code.UNKNOWN_IGNORE_FIELD, f"ignore_changes names '{name}', which is not a "
-            f"field of {kind}", location, path=path,
-            hint=did_you_mean(name, fields) or "fields: all, metadata.KEY, "
-            + ", ".join(fields))
-
-
-def resolve_store(item: Loaded, diagnostics: Diagnostics) -> DesiredResource | None:
-    """Return the desired state of one VectorStore, or None if it has errors."""
-    spec = item.manifest.spec
-    errors = diagnostics.count_errors()
-    _check_ignore_changes("VectorStore", item.doc.data["spec"], diagnostics,
-                          lambda path: (item.doc.locate(("spec", *path)),
-                                        format_path(("spec", *path))))
-    found = repo_files.store_files(item.doc, spec.files, spec.exclude, diagnostics)
-    if found is None or diagnostics.count_errors() > errors:
-        return None
-    data = item.doc.data["spec"]
-    body = {"name": data.get("name", item.name), **{
-        k: data[k] for k in ("expires_after", "metadata") if k in data}}
-    chunking = data.get("chunking_strategy")
-    return DesiredResource(
-        kind="VectorStore", name=item.name, labels=dict(item.manifest.metadata.labels),
-        annotations=dict(item.manifest.metadata.annotations),
-        lifecycle=spec.lifecycle or Lifecycle(), source=item.doc.locate(()), body=body,
-        files=tuple(found),
-        chunking_strategy=AUTO_CHUNKING if chunking in (None, {"type": "auto"}) else chunking)

@@ -28,13 +28,13 @@ from reconciler.plan.model import (
 )
 from reconciler.plan.normalize import (
     content_hash,
-    desired_comparable,
     files_digest,
     fingerprint,
     live_comparable,
     manifest_digest,
     to_request,
 )
+from reconciler.plan.resolve import Context, code_file_ids, expired, orphans, resolved
 from reconciler.provider import LiveObject
 
 FORCE_NEW: dict[str, tuple[str, ...]] = {"VectorStore": (), "Assistant": (), "Agent": ()}
@@ -56,7 +56,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
          warnings: Sequence[str] = ()) -> Plan:
     """Return the plan that makes `live` match `desired`. Pure: no I/O."""
     problems: list[str] = []
-    context = _Context(live)
+    context = Context(live)
     managed, unmanaged = _index_live(context.objects, problems)
     context.managed = managed
     wanted = {f"{r.kind}/{r.name}": r for r in sorted(
@@ -70,7 +70,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
         if chosen is not None and address not in chosen:
             continue
         obj = adopted.get(address) or managed.get(address)
-        after, files, depends_on = _resolved(resource, obj, context, problems,
+        after, files, depends_on = resolved(resource, obj, context, problems,
                                              replacing=address in replace)
         if address in adopted:
             change: ResourceChange | None = _adopt(resource, after, obj, files, depends_on)
@@ -87,7 +87,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
             if address not in wanted and (chosen is None or address in chosen):
                 changes.append(_delete(address, obj, context, problems))
         if chosen is None:
-            changes += _orphans(context)
+            changes += orphans(context)
     if problems:
         raise PlanError(problems)
     adopted_ids = {obj.id for obj in adopted.values()}
@@ -96,94 +96,6 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
                 warnings=tuple(warnings), targets=tuple(targets),
                 no_delete=no_delete,
                 desired_digests={a: manifest_digest(r) for a, r in wanted.items()})
-
-
-class _Context:
-    """What planning one resource needs to know about the others."""
-
-    def __init__(self, live: Sequence[LiveObject]) -> None:
-        self.objects = [o for o in live if o.kind != "File"]
-        self.uploads = {o.id: o for o in live if o.kind == "File"}
-        self.sizes = {o.id: int(o.raw.get("bytes") or 0) for o in self.uploads.values()}
-        self.managed: dict[str, LiveObject] = {}
-        self.planned: dict[str, ResourceChange | None] = {}
-        self.code_users: dict[str, set[str]] = defaultdict(set)
-        for obj in self.objects:
-            resources = obj.raw.get("tool_resources") or {}
-            for file_id in (resources.get("code_interpreter") or {}).get("file_ids") or []:
-                self.code_users[file_id].add(obj.id)
-
-    def used_elsewhere(self, obj: LiveObject | None) -> set[str]:
-        """Uploads some other assistant uses, or that a store holds."""
-        others = {f for f, users in self.code_users.items()
-                  if users - {obj.id if obj else ""}}
-        return others | {str(e["id"]) for s in self.objects for e in s.files or ()}
-
-
-def _resolved(resource: DesiredResource, obj: LiveObject | None, context: _Context,
-              problems: list[str], *, replacing: bool
-              ) -> tuple[dict[str, Any], list[FileChange], tuple[str, ...]]:
-    """The comparable desired form with live ids filled in, the file changes it needs, and
-    the changes it waits for (whose ids are known only after apply)."""
-    after = desired_comparable(resource)
-    if resource.kind == "VectorStore":
-        return after, _store_files(resource, obj, context, replacing=replacing), ()
-    if not (resource.files or resource.store_refs):
-        return after, [], ()
-    resources = copy.deepcopy(after["tool_resources"])
-    depends_on: list[str] = []
-    files: list[FileChange] = []
-    if resource.store_refs:
-        ids = []
-        for name in resource.store_refs:
-            address = f"VectorStore/{name}"
-            store, planned = context.managed.get(address), context.planned.get(address)
-            if store is not None and (planned is None or planned.action is Action.UPDATE):
-                ids.append(store.id)
-                continue
-            ids.append(file_plan.known_after_apply(address))
-            depends_on.append(address)
-            if address not in context.planned:
-                problems.append(f"{resource.kind}/{resource.name} uses {address}, which does "
-                                "not exist yet: target it too")
-        search = resources.setdefault("file_search", {})
-        search["vector_store_ids"] = [*search.get("vector_store_ids", []), *ids]
-    if resource.files:
-        ids, files = file_plan.code_files(resource.files, _code_file_ids(obj), context.uploads,
-                                          keep=context.used_elsewhere(obj))
-        code = resources.setdefault("code_interpreter", {})
-        code["file_ids"] = [*code.get("file_ids", []), *ids]
-    return {**after, "tool_resources": resources}, files, tuple(depends_on)
-
-
-def _store_files(resource: DesiredResource, obj: LiveObject | None, context: _Context, *,
-                 replacing: bool) -> list[FileChange]:
-    if obj is None:
-        return file_plan.uploads_all(resource)
-    if replacing or _expired(obj):  # a new store: every file again; the old uploads go
-        return file_plan.uploads_all(resource) + file_plan.store_deletes(
-            obj.files or (), context.sizes)
-    if obj.files is None:  # its digest says the files are as declared
-        return []
-    return file_plan.store_file_changes(resource, obj.files, context.sizes)
-
-
-def _expired(obj: LiveObject) -> bool:
-    return obj.kind == "VectorStore" and obj.raw.get("status") == "expired"
-
-
-def _orphans(context: _Context) -> list[ResourceChange]:
-    """Deletes of our uploads that nothing uses (an interrupted apply left them)."""
-    stores = [o for o in context.managed.values() if o.kind == "VectorStore"]
-    assistants = [o for o in context.objects if o.kind == "Assistant"]
-    found = file_plan.orphaned(list(context.uploads.values()), stores, assistants) or []
-    return [ResourceChange(
-        address=f"File/{obj.id}", kind="File", name=obj.id, action=Action.DELETE,
-        live_id=obj.id, before={"filename": obj.raw.get("filename"),
-                                "bytes": obj.raw.get("bytes")},
-        fingerprint=fingerprint(obj),
-        reason="an upload of ours that no store or assistant uses (left by an interrupted "
-               "apply)") for obj in found]
 
 
 def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject],
@@ -291,7 +203,7 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
         fields.append(FieldChange(path="files.indexed", before=False, after=True))
     forced_by = [f.path for f in fields if f.path.split(".")[0].split("[")[0]
                  in FORCE_NEW[resource.kind]]
-    if _expired(obj):
+    if expired(obj):
         forced_by.append("the store expired (expires_after)")
     if not fields and not forced and not forced_by and not files:
         return None
@@ -300,7 +212,7 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
         if resource.lifecycle.prevent_destroy:
             problems.append(f"{address} has lifecycle.prevent_destroy, but the plan would "
                             f"replace it ({obj.id}); remove prevent_destroy to allow it")
-        reason = "replacement requested" if forced else forced_by[-1] if _expired(obj) else (
+        reason = "replacement requested" if forced else forced_by[-1] if expired(obj) else (
             "the API cannot change " + ", ".join(forced_by) + " in place")
         return ResourceChange(action=Action.REPLACE, after=after, fields=tuple(fields),
                               reason=reason, body=to_request(resource.kind, after, marks),
@@ -384,7 +296,7 @@ def _missing(value: Any) -> bool:
     return type(value).__name__ == "NotPresent"
 
 
-def _delete(address: str, obj: LiveObject, context: _Context,
+def _delete(address: str, obj: LiveObject, context: Context,
             problems: list[str]) -> ResourceChange:
     kind: ResourceKind = obj.kind
     name = address.split("/", 1)[1]
@@ -398,15 +310,8 @@ def _delete(address: str, obj: LiveObject, context: _Context,
     if obj.kind == "VectorStore":
         files = file_plan.store_deletes(obj.files or (), context.sizes)
     else:  # an assistant's code_interpreter uploads, unless something else uses them
-        _, files = file_plan.code_files((), _code_file_ids(obj), context.uploads,
+        _, files = file_plan.code_files((), code_file_ids(obj), context.uploads,
                                         keep=context.used_elsewhere(obj))
     return ResourceChange(address=address, kind=kind, name=name, action=Action.DELETE,
                           live_id=obj.id, before=before, fingerprint=fingerprint(obj),
                           reason="no manifest declares it any more", files=tuple(files))
-
-
-def _code_file_ids(obj: LiveObject | None) -> list[str]:
-    if obj is None:
-        return []
-    resources = obj.raw.get("tool_resources") or {}
-    return list((resources.get("code_interpreter") or {}).get("file_ids") or [])
