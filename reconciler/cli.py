@@ -73,12 +73,13 @@ def _color_from(argv: Sequence[str]) -> bool:
 @click.version_option(__version__, prog_name="reconciler")
 @click.pass_context
 def cli(ctx: click.Context, config: Path | None, color: bool | None, debug: bool) -> None:
-    """Keep OpenAI assistants and agents in git: validate, plan and apply manifests.
+    """Keep OpenAI assistants, agents and their files in git: validate, plan and apply.
 
-    Declare Assistant, Agent, Tool, Template and ModelCatalog manifests in YAML. `plan`
-    shows exactly what would change in the live account; `apply` converges it, safely and
-    idempotently. Without OPENAI_API_KEY, commands talk to the local emulator
-    (`reconciler emulator start`).
+    Declare Assistant, Agent, Tool, Template, ModelCatalog and VectorStore manifests in
+    YAML; a VectorStore names repository files by glob, uploaded once per content. `plan`
+    shows exactly what would change in the live account (files and bytes included);
+    `apply` converges it, safely and idempotently. Without OPENAI_API_KEY, commands talk
+    to the local emulator (`reconciler emulator start`).
 
     \b
     Exit codes: 0 success, 1 error (invalid input, failed call, usage error),
@@ -148,7 +149,7 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str, show: bool) -> N
 @click.pass_obj
 def render(app: AppContext, paths: tuple[str, ...], fmt: str, kinds: tuple[str, ...],
            names: tuple[str, ...]) -> None:
-    """Print the fully resolved assistants and agents: what will be sent to the API.
+    """Print the fully resolved stores, assistants and agents: what will be sent to the API.
 
     Templates are applied, variables filled in and tool names replaced by their
     definitions. Problems go to stderr; with any error nothing is printed and the exit code

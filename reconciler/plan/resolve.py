@@ -45,8 +45,9 @@ def resolved(resource: DesiredResource, obj: LiveObject | None, context: Context
     after = desired_comparable(resource)
     if resource.kind == "VectorStore":
         return after, _store_files(resource, obj, context, replacing=replacing), ()
-    if not (resource.files or resource.store_refs):
-        return after, [], ()
+    ignored = set(resource.lifecycle.ignore_changes)
+    if not (resource.files or resource.store_refs) or ignored & {"all", "tool_resources"}:
+        return after, [], ()  # nothing to resolve, or the live value is kept as it is
     resources = copy.deepcopy(after["tool_resources"])
     depends_on: list[str] = []
     files: list[FileChange] = []
