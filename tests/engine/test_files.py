@@ -236,6 +236,8 @@ def test_a_store_shared_by_two_assistants(kb: Project) -> None:
 
 
 def test_removing_a_store_deletes_it_and_its_uploads(kb: Project) -> None:
+    theirs = kb.client.files.create(file=("theirs.md", b"# Theirs\n"), purpose="assistants")
+    their_store = kb.client.vector_stores.create(name="by hand", file_ids=[theirs.id])
     apply(kb)
     kb.remove("helper.yaml")
     kb.remove("kb.yaml")
@@ -245,6 +247,10 @@ def test_removing_a_store_deletes_it_and_its_uploads(kb: Project) -> None:
     assert plan["summary"]["delete_files"] == 4
     apply(kb)
     assert stores(kb) == {} and uploads(kb) == {}
+    # what the reconciler did not make is never deleted
+    assert kb.client.vector_stores.retrieve(their_store.id).name == "by hand"
+    assert [f.id for f in kb.client.vector_stores.files.list(their_store.id)] == [theirs.id]
+    assert kb.client.files.retrieve(theirs.id).filename == "theirs.md"
 
 
 def test_hand_attached_files_are_detached_but_kept(kb: Project) -> None:
@@ -459,3 +465,17 @@ def test_replacing_a_store_uploads_every_file_and_deletes_the_old_uploads(kb: Pr
     assert helper["tool_resources"]["file_search"]["vector_store_ids"] == [new_store]
     assert_no_orphans(kb)
     assert_converged(kb)
+
+
+def test_progress_line_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from reconciler.apply.files import Progress
+    from reconciler.commands.engine import _ProgressLine
+
+    progress = Progress(2, 3 * 1024 * 1024, _ProgressLine())
+    progress.sent(1024 * 1024)
+    progress.finished()
+    progress.sent(2 * 1024 * 1024)
+    progress.finished()
+    shown = capsys.readouterr().err
+    assert shown.startswith("\ruploading: 0/2 files, 1.0 MiB of 3.0 MiB")
+    assert shown.endswith("\ruploading: 2/2 files, 3.0 MiB of 3.0 MiB\n")
