@@ -12,7 +12,7 @@ import click
 from reconciler import ownership
 from reconciler.commands.context import AppContext
 from reconciler.commands.engine import connect, connection_options
-from reconciler.engine import present_manifests, providers_for, read_live
+from reconciler.engine import list_store_files, present_manifests, providers_for, read_live
 from reconciler.manifests.project import ManifestSet
 from reconciler.plan.diff import diff
 from reconciler.plan.model import Action
@@ -86,7 +86,8 @@ def render_csv(table: list[dict[str, Any]]) -> str:
 @click.pass_obj
 def inventory(app: AppContext, fmt: str, base_url: str | None, organization: str | None,
               project: str | None) -> None:
-    """List every live assistant and agent: managed or not, its manifest, in sync or not.
+    """List every live vector store, assistant and agent: managed or not, its manifest, in
+    sync or not (a store whose files differ from its globs has drifted).
 
     Status: `in sync`, `drifted` (a plan would change it), `orphaned` (managed, but no
     manifest declares it any more), `unmanaged` (see `reconciler import`), `import pending`
@@ -100,8 +101,10 @@ def inventory(app: AppContext, fmt: str, base_url: str | None, organization: str
     connection = connect(app, base_url, organization, project)
     client = connection.client()
     manifests = present_manifests(app.settings())
-    table = rows(manifests, read_live(client, providers_for(client)).objects,
-                 connection.base_url)
+    providers = providers_for(client)
+    live = read_live(client, providers)
+    list_store_files(providers, manifests.resources, live)  # a store drifts by its files too
+    table = rows(manifests, live.objects, connection.base_url)
     if fmt == "json":
         click.echo(json.dumps(table, indent=2, ensure_ascii=False))
     elif fmt == "csv":

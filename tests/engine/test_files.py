@@ -479,3 +479,13 @@ def test_progress_line_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None
     shown = capsys.readouterr().err
     assert shown.startswith("\ruploading: 0/2 files, 1.0 MiB of 3.0 MiB")
     assert shown.endswith("\ruploading: 2/2 files, 3.0 MiB of 3.0 MiB\n")
+
+
+def test_inventory_shows_a_store_whose_files_changed_as_drifted(kb: Project) -> None:
+    apply(kb)
+    docs(kb, {"docs/guide.md": "# Guide\nEdited.\n"})
+    table = json.loads(kb.run("inventory", "--format", "json").stdout)
+    status = {(row["kind"], row["manifest"]): row["status"] for row in table}
+    assert status[("VectorStore", "kb")] == "drifted"
+    assert status[("Assistant", "helper")] == "in sync"
+    assert all(row["kind"] != "File" for row in table)
