@@ -125,13 +125,14 @@ class FileSync:
         batches = [self._call(partial(self.stores.attach_batch, store_id, part))
                    for part in _parts(entries, BATCH_LIMIT)]
         deadline = time.monotonic() + self.index_timeout
-        failed = self._wait(store_id, [b["id"] for b in batches], outcome, deadline)
+        paths = {**{i: p for p, i in outcome.uploaded.items()},
+                 **{c.upload_id: c.path for c in changes if c.upload_id is not None}}
+        failed = self._wait(store_id, [b["id"] for b in batches], outcome, deadline, paths)
         if not outcome.errors:
             self._settle(store_id, outcome, deadline)
-        by_id = {v: k for k, v in outcome.uploaded.items()}
         for file_id in failed:  # a failed new version is taken out again; the old stays
             self._remove(store_id, file_id, delete=True)
-            failed_uploads.add(by_id.get(file_id, file_id))
+            failed_uploads.add(paths.get(file_id, file_id))
         for change in changes:
             if change.action is FileAction.REPLACE and change.path not in failed_uploads:
                 self._remove(store_id, str(change.live_file_id), delete=True)
@@ -146,7 +147,9 @@ class FileSync:
         entries = []
         for change in changes:
             attributes = ownership.file_attributes(change.path, str(change.sha256))
-            if change.uploads and change.path in outcome.uploaded:
+            if change.upload_id is not None:  # an earlier upload of this content
+                file_id = change.upload_id
+            elif change.uploads and change.path in outcome.uploaded:
                 file_id = outcome.uploaded[change.path]
             elif change.action is FileAction.RECHUNK:
                 file_id = str(change.live_file_id)
@@ -164,12 +167,11 @@ class FileSync:
         return entries
 
     def _wait(self, store_id: str, batch_ids: list[str], outcome: FileOutcome,
-              deadline: float) -> set[str]:
+              deadline: float, paths: dict[str, str]) -> set[str]:
         """Wait for the batches to finish indexing; return the ids of files that failed."""
         delay = POLL_FIRST
         pending = list(batch_ids)
         failed: set[str] = set()
-        names = {v: k for k, v in outcome.uploaded.items()}
         while pending:
             still = []
             for batch_id in pending:
@@ -182,7 +184,7 @@ class FileSync:
                         failed.add(str(entry["id"]))
                         error = entry.get("last_error") or {}
                         outcome.errors.append(
-                            f"{names.get(entry['id'], entry['id'])}: indexing failed: "
+                            f"{paths.get(entry['id'], entry['id'])}: indexing failed: "
                             f"{error.get('code', 'error')}: {error.get('message', 'no detail')}")
             pending = still
             if pending:

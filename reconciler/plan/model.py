@@ -75,6 +75,9 @@ class FileChange(_Frozen):
     local: str | None = Field(None, description="Where apply reads it from (upload, replace).")
     live_file_id: str | None = Field(
         None, description="The live file it concerns (replace: the old version).")
+    upload_id: str | None = Field(
+        None, description="An upload of ours with this content that nothing uses (left by "
+                          "an interrupted apply): attached instead of uploading again.")
     reason: str | None = None
 
     @model_validator(mode="after")
@@ -86,10 +89,18 @@ class FileChange(_Frozen):
             raise ValueError("every file change but an upload concerns a live file")
         if (self.action is FileAction.RENAME) != (self.old_path is not None):
             raise ValueError("old_path is set exactly on a rename")
+        if self.upload_id is not None and not uploads:
+            raise ValueError("only an upload or a replace can reuse an upload")
         return self
 
     @property
     def uploads(self) -> bool:
+        """Whether apply sends the file's content."""
+        return self.action in (FileAction.UPLOAD, FileAction.REPLACE) and self.upload_id is None
+
+    @property
+    def attaches(self) -> bool:
+        """Whether apply attaches a new file id (uploaded now, or reused)."""
         return self.action in (FileAction.UPLOAD, FileAction.REPLACE)
 
 

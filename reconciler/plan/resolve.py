@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.model.desired import DesiredResource
+from reconciler.ownership import uploaded_sha
 from reconciler.plan import files as file_plan
 from reconciler.plan.model import Action, FileChange, ResourceChange
 from reconciler.plan.normalize import desired_comparable, fingerprint
@@ -25,10 +26,34 @@ class Context:
         self.managed: dict[str, LiveObject] = {}
         self.planned: dict[str, ResourceChange | None] = {}
         self.code_users: dict[str, set[str]] = defaultdict(set)
+        self._spares: dict[str, list[LiveObject]] | None = None
         for obj in self.objects:
             resources = obj.raw.get("tool_resources") or {}
             for file_id in (resources.get("code_interpreter") or {}).get("file_ids") or []:
                 self.code_users[file_id].add(obj.id)
+
+    def spares(self) -> dict[str, list[LiveObject]]:
+        """Our uploads that nothing uses, by content hash (empty when that cannot be told)."""
+        if self._spares is None:
+            stores = [o for o in self.managed.values() if o.kind == "VectorStore"]
+            assistants = [o for o in self.objects if o.kind == "Assistant"]
+            self._spares = defaultdict(list)
+            for upload in file_plan.orphaned(list(self.uploads.values()), stores,
+                                             assistants) or []:
+                self._spares[str(uploaded_sha(upload.raw.get("filename")))].append(upload)
+        return self._spares
+
+    def reuse(self, changes: list[FileChange]) -> list[FileChange]:
+        """Changes that upload content an unused upload of ours holds attach that instead."""
+        result = []
+        for change in changes:
+            spares = self.spares().get(str(change.sha256), [])
+            spare = next((u for u in spares if self.sizes[u.id] == change.size), None)
+            if change.uploads and spare is not None:
+                spares.remove(spare)
+                change = change.model_copy(update={"upload_id": spare.id})
+            result.append(change)
+        return result
 
     def used_elsewhere(self, obj: LiveObject | None) -> set[str]:
         """Uploads some other assistant uses, or that a store holds."""
@@ -69,6 +94,10 @@ def resolved(resource: DesiredResource, obj: LiveObject | None, context: Context
     if resource.files:
         ids, files = file_plan.code_files(resource.files, code_file_ids(obj), context.uploads,
                                           keep=context.used_elsewhere(obj))
+        files = context.reuse(files)
+        reused = {file_plan.upload_placeholder(f.path): f.upload_id for f in files
+                  if f.upload_id}
+        ids = [reused.get(i) or i for i in ids]
         code = resources.setdefault("code_interpreter", {})
         code["file_ids"] = [*code.get("file_ids", []), *ids]
     return {**after, "tool_resources": resources}, files, tuple(depends_on)
@@ -76,6 +105,11 @@ def resolved(resource: DesiredResource, obj: LiveObject | None, context: Context
 
 def _store_files(resource: DesiredResource, obj: LiveObject | None, context: Context, *,
                  replacing: bool) -> list[FileChange]:
+    return context.reuse(_store_changes(resource, obj, context, replacing=replacing))
+
+
+def _store_changes(resource: DesiredResource, obj: LiveObject | None, context: Context, *,
+                   replacing: bool) -> list[FileChange]:
     if obj is None:
         return file_plan.uploads_all(resource)
     if replacing or expired(obj):  # a new store: every file again; the old uploads go
@@ -91,10 +125,10 @@ def expired(obj: LiveObject) -> bool:
 
 
 def orphans(context: Context) -> list[ResourceChange]:
-    """Deletes of our uploads that nothing uses (an interrupted apply left them)."""
-    stores = [o for o in context.managed.values() if o.kind == "VectorStore"]
-    assistants = [o for o in context.objects if o.kind == "Assistant"]
-    found = file_plan.orphaned(list(context.uploads.values()), stores, assistants) or []
+    """Deletes of our uploads that nothing uses and no change reuses (an interrupted apply
+    left them)."""
+    found = sorted((u for spares in context.spares().values() for u in spares),
+                   key=lambda u: (u.created_at, u.id))
     return [ResourceChange(
         address=f"File/{obj.id}", kind="File", name=obj.id, action=Action.DELETE,
         live_id=obj.id, before={"filename": obj.raw.get("filename"),

@@ -103,6 +103,8 @@ def _file_line(change: FileChange) -> Line:
     marker, verb = FILE_STYLE[change.action]
     if change.action is FileAction.RENAME:
         what = f"from {change.old_path}, no upload"
+    elif change.upload_id is not None:
+        what = f"reusing the unused upload {change.upload_id}, no upload"
     elif change.uploads:
         what = human_bytes(change.size)
     elif change.action is FileAction.RECHUNK:
