@@ -80,6 +80,8 @@ class FileSync:
         self.parallelism = max(1, parallelism)
         self.index_timeout = index_timeout
         self.progress = progress
+        self._slots = threading.BoundedSemaphore(self.parallelism)
+        """Uploads in flight across every store at once (the connection pool's share)."""
 
     def upload_all(self, changes: Sequence[FileChange]) -> FileOutcome:
         """Upload every file that needs it, in parallel; failures are collected."""
@@ -108,8 +110,9 @@ class FileSync:
                                  "bytes); make a new plan")
         sent = self.progress.sent if self.progress else None
         try:
-            file_id = retrying(lambda: self.uploads.upload(local, name, sent), self.retry,
-                               Attempts())
+            with self._slots:
+                file_id = retrying(lambda: self.uploads.upload(local, name, sent),
+                                   self.retry, Attempts())
         except ProviderError as error:
             return error
         if self.progress is not None:
