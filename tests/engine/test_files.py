@@ -497,3 +497,33 @@ def test_inventory_shows_a_store_whose_files_changed_as_drifted(kb: Project) -> 
     assert status[("VectorStore", "kb")] == "drifted"
     assert status[("Assistant", "helper")] == "in sync"
     assert all(row["kind"] != "File" for row in table)
+
+
+def test_store_fields_update_in_place(kb: Project) -> None:
+    apply(kb)
+    store_id = stores(kb)["kb"]["id"]
+    kb.write({"kb.yaml": STORE.replace("Knowledge base", "Support knowledge")
+              + "  expires_after: {anchor: last_active_at, days: 30}\n"})
+    plan = plan_json(kb)
+    change = next(c for c in plan["changes"] if c["address"] == "VectorStore/kb")
+    assert change["action"] == "update" and change["files"] == []
+    assert sorted(f["path"] for f in change["fields"]) == ["expires_after", "name"]
+    apply(kb)
+    live = stores(kb)["kb"]
+    assert live["id"] == store_id and live["name"] == "Support knowledge"
+    assert live["expires_after"] == {"anchor": "last_active_at", "days": 30}
+    assert_converged(kb)
+    kb.write({"kb.yaml": STORE})
+    apply(kb)
+    assert stores(kb)["kb"].get("expires_after") is None
+    assert_converged(kb)
+
+
+def test_prevent_destroy_guards_a_store(kb: Project) -> None:
+    kb.write({"kb.yaml": STORE + "  lifecycle: {prevent_destroy: true}\n"})
+    apply(kb)
+    kb.remove("helper.yaml")
+    kb.remove("kb.yaml")
+    result = kb.run("plan")
+    assert result.exit_code == ExitCode.ERROR
+    assert "VectorStore/kb" in result.output and "prevent_destroy" in result.output
