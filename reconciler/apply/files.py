@@ -108,16 +108,31 @@ class FileSync:
         if size != change.size:
             return ProviderError(f"{local} changed since the plan ({change.size} -> {size} "
                                  "bytes); make a new plan")
-        sent = self.progress.sent if self.progress else None
         try:
             with self._slots:
-                file_id = retrying(lambda: self.uploads.upload(local, name, sent),
-                                   self.retry, Attempts())
+                file_id = retrying(lambda: self._attempt(local, name), self.retry, Attempts())
         except ProviderError as error:
             return error
         if self.progress is not None:
             self.progress.finished()
         return file_id
+
+    def _attempt(self, local: str, name: str) -> str:
+        """One upload; the bytes of a failed attempt are taken back from the progress."""
+        progress = self.progress
+        if progress is None:
+            return self.uploads.upload(local, name)
+        sent = [0]
+
+        def tell(count: int) -> None:
+            sent[0] += count
+            progress.sent(count)
+
+        try:
+            return self.uploads.upload(local, name, tell)
+        except ProviderError:
+            progress.sent(-sent[0])
+            raise
 
     def sync_store(self, store_id: str, changes: Sequence[FileChange],
                    chunking: dict[str, Any] | None) -> FileOutcome:

@@ -89,8 +89,11 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
          project: str | None) -> None:
     """Show what apply would change: compare the manifests with the live account.
 
-    Reads every live assistant and agent (100 per request) and sends no write. Objects the
-    reconciler did not create are never changed; they are counted and can be imported.
+    Reads every live vector store, assistant and agent (100 per request) and sends no
+    write. Repository files are hashed: a store's files are listed only when its recorded
+    digest differs from the declared files, and the plan lists each file to upload,
+    replace, rename or delete with its size. Objects the reconciler did not create are
+    never changed; they are counted and can be imported.
 
     \b
     Examples:

@@ -527,3 +527,25 @@ def test_prevent_destroy_guards_a_store(kb: Project) -> None:
     result = kb.run("plan")
     assert result.exit_code == ExitCode.ERROR
     assert "VectorStore/kb" in result.output and "prevent_destroy" in result.output
+
+
+def test_progress_takes_back_the_bytes_of_a_failed_attempt(kb: Project) -> None:
+    from reconciler.apply.files import FileSync, Progress
+    from reconciler.apply.retry import RetryPolicy
+    from reconciler.plan.model import FileAction, FileChange
+    from reconciler.provider.files import FileProvider, VectorStoreProvider
+
+    local = kb.root / "manifests" / "docs" / "guide.md"
+    change = FileChange(action=FileAction.UPLOAD, path="docs/guide.md", local=str(local),
+                        size=local.stat().st_size, sha256="0" * 64)
+    kb.emulator.faults({"fault": "server_error", "methods": ["POST"], "path": "/v1/files",
+                        "on": [1]})
+    progress = Progress(1, change.size)
+    sync = FileSync(VectorStoreProvider(kb.client), FileProvider(kb.client),
+                    retry=RetryPolicy(base=0.01, total=5), parallelism=1, index_timeout=5,
+                    progress=progress)
+    outcome = sync.upload_all([change])
+    kb.emulator.faults()
+    assert list(outcome.uploaded) == ["docs/guide.md"]
+    assert kb.requests()["POST /v1/files"] == 2
+    assert (progress.files_done, progress.bytes_done) == (1, change.size)
