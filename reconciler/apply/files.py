@@ -66,6 +66,8 @@ class FileOutcome:
     """Path -> new upload id."""
     errors: list[str] = field(default_factory=list)
     uploaded_bytes: int = 0
+    waiting: bool = False
+    """Indexing did not finish within the timeout."""
 
 
 class FileSync:
@@ -151,7 +153,9 @@ class FileSync:
         for file_id in failed:  # a failed new version is taken out again; the old stays
             self._remove(store_id, file_id, delete=True)
             failed_uploads.add(paths.get(file_id, file_id))
-        for change in changes:
+        if outcome.waiting:  # removals wait for the next apply, once indexing is done
+            return outcome
+        for change in changes:  # an old version goes once its successor is indexed
             if change.action is FileAction.REPLACE and change.path not in failed_uploads:
                 self._remove(store_id, str(change.live_file_id), delete=True)
             elif change.action in (FileAction.DELETE, FileAction.DETACH):
@@ -207,6 +211,7 @@ class FileSync:
             pending = still
             if pending:
                 if time.monotonic() + delay > deadline:
+                    outcome.waiting = True
                     outcome.errors.append(
                         f"files still indexing after {self.index_timeout:g} s (batches "
                         f"{', '.join(pending)}); apply again to wait for them, or raise "
@@ -225,6 +230,7 @@ class FileSync:
             if not counts.get("in_progress"):
                 return
             if time.monotonic() + delay > deadline:
+                outcome.waiting = True
                 outcome.errors.append(
                     f"{counts['in_progress']} files still indexing after "
                     f"{self.index_timeout:g} s; apply again to wait for them, or raise "

@@ -549,3 +549,26 @@ def test_progress_takes_back_the_bytes_of_a_failed_attempt(kb: Project) -> None:
     assert list(outcome.uploaded) == ["docs/guide.md"]
     assert kb.requests()["POST /v1/files"] == 2
     assert (progress.files_done, progress.bytes_done) == (1, change.size)
+
+
+def test_a_replaced_file_keeps_its_old_version_until_the_new_one_is_indexed(
+        slow_emulator: EmulatorProcess, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    slow_emulator.reset()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reconciler.yaml").write_text("manifests: [manifests]\n")
+    project = Project(tmp_path, slow_emulator)
+    docs(project, {"docs/a.md": "# A\n"})
+    project.write({"kb.yaml": STORE})
+    apply(project)
+    store_id = stores(project)["kb"]["id"]
+    [old] = [f["id"] for f in store_files(project, store_id).values()]
+    docs(project, {"docs/a.md": "# A, v2\n"})
+    result = project.run("apply", "--auto-approve", "--index-timeout", "0.2")
+    assert result.exit_code == ExitCode.ERROR and "still indexing" in result.output
+    entries = list(project.client.vector_stores.files.list(store_id))
+    assert old in [e.id for e in entries] and len(entries) == 2  # both, until it is indexed
+    apply(project)
+    [new] = [f["id"] for f in store_files(project, store_id).values()]
+    assert new != old and old not in uploads(project)
+    assert_converged(project)
