@@ -7,6 +7,11 @@ claim one name. Each change is retried on transient errors; a create whose outco
 unknown (a 5xx or a dropped connection after sending) is first looked for by its ownership
 marks, so a write that was stored is never made twice. A failure stops only what depends on
 it; everything else is applied and each failure is reported with its cause.
+
+Files (`apply.files`): a store is created marked "files pending", its files synced, and only
+then marked with the digest of its files; an assistant uploads its code_interpreter files
+before it is written and deletes the uploads it no longer uses after. Ids the plan shows as
+`known after apply` are filled in from the changes this run has made.
 """
 
 from __future__ import annotations
