@@ -112,14 +112,19 @@ class FileSync:
                                  "bytes); make a new plan")
         try:
             with self._slots:
-                file_id = retrying(lambda: self._attempt(local, name), self.retry, Attempts())
+                file_id, sent = retrying(lambda: self._attempt(local, name), self.retry,
+                                         Attempts())
         except ProviderError as error:
             return error
+        if sent != change.sha256:  # its name would claim content it does not hold
+            self.delete_upload(file_id)
+            return ProviderError(f"{local} changed since the plan (sha256 {sent[:12]}... "
+                                 f"instead of {change.sha256[:12]}...); make a new plan")
         if self.progress is not None:
             self.progress.finished()
         return file_id
 
-    def _attempt(self, local: str, name: str) -> str:
+    def _attempt(self, local: str, name: str) -> tuple[str, str]:
         """One upload; the bytes of a failed attempt are taken back from the progress."""
         progress = self.progress
         if progress is None:

@@ -6,6 +6,7 @@ Only our uploads are read (their names carry our mark, see `ownership.upload_nam
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 from collections.abc import Callable, Iterator
 from typing import Any, cast
@@ -29,14 +30,22 @@ Progress = Callable[[int], None]
 
 
 class _CountingReader(io.FileIO):
-    """A file read in chunks by the HTTP client, telling `progress` as it goes."""
+    """A file read in chunks by the HTTP client, telling `progress` as it goes and hashing
+    what it sends."""
 
     def __init__(self, path: str, progress: Progress | None) -> None:
         super().__init__(path, "rb")
         self.progress = progress
+        self.hash = hashlib.sha256()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if (offset, whence) == (0, 0):  # the client starts (again) from the beginning
+            self.hash = hashlib.sha256()
+        return super().seek(offset, whence)
 
     def read(self, size: int | None = -1) -> bytes:
         chunk = super().read(size)
+        self.hash.update(chunk)
         if self.progress is not None and chunk:
             self.progress(len(chunk))
         return chunk
@@ -133,12 +142,14 @@ class FileProvider:
                 return found
             after = page.data[-1].id
 
-    def upload(self, local: str, name: str, progress: Progress | None = None) -> str:
-        """Upload a file from disk, streamed in chunks; return its id."""
+    def upload(self, local: str, name: str, progress: Progress | None = None
+               ) -> tuple[str, str]:
+        """Upload a file from disk, streamed in chunks; return its id and the sha256 of what
+        was sent."""
         with _CountingReader(local, progress) as stream:
             created = call(lambda: self.client.files.create(file=(name, stream),
                                                             purpose="assistants"))
-        return str(created.id)
+            return str(created.id), stream.hash.hexdigest()
 
     def find_uploads(self, sha256: str, since: int) -> list[str]:
         """Ids of our uploads of this content made at or after `since`."""

@@ -442,7 +442,8 @@ def test_upload_progress_counts_bytes_and_files(kb: Project) -> None:
     seen: list[tuple[int, int]] = []
     changes = [FileChange(action=FileAction.UPLOAD, path=p, local=str(
         kb.root / "manifests" / p), size=(kb.root / "manifests" / p).stat().st_size,
-        sha256="0" * 64) for p in ("docs/guide.md", "docs/faq.md")]
+        sha256=sha((kb.root / "manifests" / p).read_text())) for p in (
+        "docs/guide.md", "docs/faq.md")]
     total = sum(c.size for c in changes)
     progress = Progress(2, total, lambda p: seen.append((p.files_done, p.bytes_done)))
     sync = FileSync(VectorStoreProvider(kb.client), FileProvider(kb.client),
@@ -537,7 +538,7 @@ def test_progress_takes_back_the_bytes_of_a_failed_attempt(kb: Project) -> None:
 
     local = kb.root / "manifests" / "docs" / "guide.md"
     change = FileChange(action=FileAction.UPLOAD, path="docs/guide.md", local=str(local),
-                        size=local.stat().st_size, sha256="0" * 64)
+                        size=local.stat().st_size, sha256=sha(local.read_text()))
     kb.emulator.faults({"fault": "server_error", "methods": ["POST"], "path": "/v1/files",
                         "on": [1]})
     progress = Progress(1, change.size)
@@ -572,3 +573,23 @@ def test_a_replaced_file_keeps_its_old_version_until_the_new_one_is_indexed(
     [new] = [f["id"] for f in store_files(project, store_id).values()]
     assert new != old and old not in uploads(project)
     assert_converged(project)
+
+
+def test_a_file_changed_since_the_plan_is_not_left_uploaded(kb: Project) -> None:
+    from reconciler.apply.files import FileSync
+    from reconciler.apply.retry import RetryPolicy
+    from reconciler.plan.model import FileAction, FileChange
+    from reconciler.provider.files import FileProvider, VectorStoreProvider
+
+    local = kb.root / "manifests" / "docs" / "guide.md"
+    planned = sha(local.read_text())
+    local.write_text(local.read_text().upper())  # same size, other content
+    change = FileChange(action=FileAction.UPLOAD, path="docs/guide.md", local=str(local),
+                        size=local.stat().st_size, sha256=planned)
+    sync = FileSync(VectorStoreProvider(kb.client), FileProvider(kb.client),
+                    retry=RetryPolicy(total=1), parallelism=1, index_timeout=5)
+    outcome = sync.upload_all([change])
+    assert outcome.uploaded == {}
+    [error] = outcome.errors
+    assert "changed since the plan" in error and "make a new plan" in error
+    assert uploads(kb) == {}
