@@ -152,7 +152,8 @@ def main() -> None:
                 result = measure_plan(emulator, Path(tmp) / f"m{count}", count,
                                       args.latency_ms)
                 total = sum(result["requests"].values())
-                expected = 2 * max(1, math.ceil(count / 2 / 100)) + 1
+                # a list per 100 of each kind, and one each for models, stores and uploads
+                expected = 2 * max(1, math.ceil(count / 2 / 100)) + 3
                 ratio = result["seconds"] / result["lists_alone"]
                 print(f"{count:>8} {total:>9} {expected:>9} {result['seconds']:>8.3f} "
                       f"{result['lists_alone']:>8.3f} {ratio:>6.2f} {result['peak_mib']:>9.1f} "
