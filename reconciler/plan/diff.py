@@ -37,6 +37,8 @@ from reconciler.plan.normalize import (
 from reconciler.plan.resolve import Context, code_file_ids, expired, orphans, resolved
 from reconciler.provider import LiveObject
 
+INDEXED = "files.indexed"
+"""A store whose files are as declared, but not yet recorded as all indexed."""
 FORCE_NEW: dict[str, tuple[str, ...]] = {"VectorStore": (), "Assistant": (), "Agent": ()}
 """Fields the API cannot change in place, per kind (a change means replace)."""
 
@@ -200,7 +202,7 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
     digest = (obj.raw.get("metadata") or {}).get(ownership.DIGEST_KEY)
     if stored_files is not None and not files and ownership.recorded_files(
             digest) != stored_files:
-        fields.append(FieldChange(path="files.indexed", before=False, after=True))
+        fields.append(FieldChange(path=INDEXED, before=False, after=True))
     forced_by = [f.path for f in fields if f.path.split(".")[0].split("[")[0]
                  in FORCE_NEW[resource.kind]]
     if expired(obj):
@@ -217,9 +219,12 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
         return ResourceChange(action=Action.REPLACE, after=after, fields=tuple(fields),
                               reason=reason, body=to_request(resource.kind, after, marks),
                               **live, **common)
+    unfinished = [f.path for f in fields] == [INDEXED] and not files
     return ResourceChange(action=Action.UPDATE, after=effective, fields=tuple(fields),
                           body=to_request(resource.kind, effective, marks,
                                           only=_changed_fields(fields)),
+                          reason="the last apply did not see every file indexed: wait for "
+                                 "them, then record it" if unfinished else None,
                           **live, **common)
 
 
