@@ -170,3 +170,19 @@ def test_store_globs_exclude_folders_and_hash_files(tmp_path: Any) -> None:
         ("docs/a.md", digest("A"), 1), ("docs/deep/b.md", digest("B"), 1),
         ("docs/x.txt", digest("X"), 1)]
     assert kb.chunking_strategy == AUTO
+
+
+def test_a_glob_matching_nothing_warns_and_a_missing_path_is_an_error(tmp_path: Any) -> None:
+    from reconciler.diagnostics import Severity
+    from reconciler.manifests.project import load_manifest_set
+
+    (tmp_path / "kb.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: VectorStore\nmetadata: {name: kb}\n"
+        "spec:\n  files: ['docs/**/*.pdf']\n---\n"
+        "apiVersion: reconciler/v1\nkind: VectorStore\nmetadata: {name: other}\n"
+        "spec:\n  files: [docs/handbook.pdf]\n")
+    loaded = load_manifest_set([str(tmp_path)])
+    found = [(d.severity, d.code.value, d.location.line if d.location else None)
+             for d in loaded.diagnostics]
+    assert found == [(Severity.WARNING, "missing-file", 5), (Severity.ERROR, "missing-file", 11)]
+    assert [(r.name, r.files) for r in loaded.resources] == [("kb", ())]

@@ -85,16 +85,26 @@ def _matches(doc: SourceDocument, base: Path, pattern: str, where: FieldPath,
     if not _relative_ok(doc, pattern, where, diagnostics):
         return []
     found = _glob(base, pattern)
-    if not found:
-        diagnostics.error(Code.MISSING_FILE, f"no file matches '{pattern}' (relative to "
-                          f"{base or '.'})", doc.locate(where), path=format_path(where),
-                          hint="paths and globs are relative to the manifest's folder; "
-                               "`**` matches any depth")
+    if found:
+        return found
+    if _is_glob(pattern):  # may match nothing for now (the plan shows what goes)
+        diagnostics.warning(Code.MISSING_FILE, f"no file matches '{pattern}' (relative to "
+                            f"{base or '.'})", doc.locate(where), path=format_path(where),
+                            hint="globs are relative to the manifest's folder; `**` matches "
+                                 "any depth")
+    else:
+        diagnostics.error(Code.MISSING_FILE, f"file '{pattern}' is not found (looked for "
+                          f"{base / pattern})", doc.locate(where), path=format_path(where),
+                          hint="paths are relative to the manifest's folder")
     return found
 
 
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
 def _glob(base: Path, pattern: str) -> list[Path]:
-    if not any(c in pattern for c in "*?["):
+    if not _is_glob(pattern):
         path = base / pattern
         return [path] if path.is_file() else []
     return sorted(p for p in base.glob(pattern) if p.is_file())

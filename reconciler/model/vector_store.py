@@ -72,7 +72,8 @@ class VectorStoreSpec(VectorStoreSettings):
 
     files: list[FilePattern] = Field(
         default_factory=list, description="Files to index: paths and globs relative to this "
-        "manifest. Every pattern must match at least one file.")
+        "manifest. A path that does not exist is an error; a glob that matches nothing, a "
+        "warning.")
     exclude: list[FilePattern] = Field(
         default_factory=list, description="Globs (relative to this manifest) of files to leave "
         "out, e.g. `docs/drafts/**`.")

@@ -71,7 +71,9 @@ def resolved(resource: DesiredResource, obj: LiveObject | None, context: Context
     if resource.kind == "VectorStore":
         return after, _store_files(resource, obj, context, replacing=replacing), ()
     ignored = set(resource.lifecycle.ignore_changes)
-    if not (resource.files or resource.store_refs) or ignored & {"all", "tool_resources"}:
+    uploaded = [i for i in code_file_ids(obj) if i in context.uploads]  # ours, live now
+    if not (resource.files or resource.store_refs or uploaded) or ignored & {
+            "all", "tool_resources"}:
         return after, [], ()  # nothing to resolve, or the live value is kept as it is
     resources = copy.deepcopy(after["tool_resources"])
     depends_on: list[str] = []
@@ -91,7 +93,7 @@ def resolved(resource: DesiredResource, obj: LiveObject | None, context: Context
                                 "not exist yet: target it too")
         search = resources.setdefault("file_search", {})
         search["vector_store_ids"] = [*search.get("vector_store_ids", []), *ids]
-    if resource.files:
+    if resource.files or uploaded:
         ids, files = file_plan.code_files(resource.files, code_file_ids(obj), context.uploads,
                                           keep=context.used_elsewhere(obj))
         files = context.reuse(files)
