@@ -5,7 +5,8 @@ Two stores, each applied by a real `reconciler apply` process:
   - one 200 MiB text file.
 For each: the wall time and peak memory (RSS) of the first apply, the bytes and requests it
 sent; then a second apply with nothing changed: its time, every request it sent, and how many
-of them list a store's files.
+of them list a store's files. Then the small store again, with its first apply killed half-way
+through the uploads: how many files the next apply sends, and how many it reuses.
 
     .venv/bin/python bench/files.py [--small 2000] [--large-mib 200] [--parallelism 8]
 
@@ -92,6 +93,39 @@ def run_apply(emulator: EmulatorProcess, folder: Path, parallelism: int) -> dict
             "requests": requests, "output": done.stdout}
 
 
+def interrupted(emulator: EmulatorProcess, folder: Path, parallelism: int,
+                count: int) -> list[str]:
+    """Kill an apply of `count` files half-way through its uploads, apply again: how many
+    files the second apply sends, and what it leaves behind."""
+    emulator.reset()
+    env = {**os.environ, "OPENAI_BASE_URL": emulator.url, "OPENAI_API_KEY": "bench"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--parallelism",
+         str(parallelism), str(folder)], cwd=folder, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while emulator.stats()["requests"].get("POST /v1/files", 0) < count // 2:
+        if process.poll() is not None:
+            return ["interrupted: the apply finished before it could be killed"]
+        time.sleep(0.01)
+    process.kill()
+    process.wait()
+    stranded = emulator.stats()["requests"].get("POST /v1/files", 0)
+    resumed = run_apply(emulator, folder, parallelism)
+    sent = resumed["requests"].get("POST /v1/files", 0)
+    deleted = resumed["requests"].get("DELETE /v1/files/{file_id}", 0)
+    print(f"\n== apply of {count:,} files killed after {stranded:,} uploads, then applied again")
+    print(f"second apply: {resumed['seconds']:.2f} s, {sent:,} uploads (not {count:,}), "
+          f"{count - sent:,} earlier uploads reused, {deleted} deleted")
+    again = run_apply(emulator, folder, parallelism)
+    writes = {k: v for k, v in again["requests"].items() if not k.startswith("GET")}
+    missed = []
+    if sent > count - stranded + parallelism:
+        missed.append(f"interrupted: the second apply uploaded {sent:,} files")
+    if writes:
+        missed.append(f"interrupted: a third apply still wrote {writes}")
+    return missed
+
+
 def store_lists(requests: dict[str, int]) -> int:
     return sum(n for label, n in requests.items()
                if label.startswith("GET /v1/vector_stores/") and label.endswith("/files"))
@@ -137,6 +171,7 @@ def main() -> int:
             first = run_apply(emulator, small, args.parallelism)
             again = run_apply(emulator, small, args.parallelism)
             missed += report(f"{args.small:,} small files", size, first, again)
+            missed += interrupted(emulator, small, args.parallelism, args.small)
             emulator.reset()
             large = root / "large-project"
             size = write_large(large, args.large_mib)
