@@ -109,8 +109,8 @@ def list_store_files(providers: dict[str, Provider], desired: Sequence[DesiredRe
     _list_files(stores, live, set(chosen))
     uploads = [o for o in live.objects if o.kind == "File"]
     assistants = [o for o in live.objects if o.kind == "Assistant"]
-    listed = [o for o in live.objects if o.kind == "VectorStore" and o.id in {
-        m.id for m in managed}]
+    managed_ids = {m.id for m in managed}
+    listed = [o for o in live.objects if o.id in managed_ids]
     if orphaned(uploads, listed, assistants) is None:
         _list_files(stores, live, {o.id for o in listed if o.files is None})
 
@@ -170,8 +170,9 @@ def make_plan(settings: Settings, connection: Connection, client: openai.OpenAI,
     # process: freezing them spares every later full collection from rescanning them,
     # which halves the time to load 1,000 manifests.
     gc.freeze()
+    providers = providers_for(client)
     pool = ThreadPoolExecutor(max_workers=1)
-    reading = pool.submit(read_live, client, providers_for(client))
+    reading = pool.submit(read_live, client, providers)
     try:
         manifests = load_desired(settings, paths)
         live = reading.result()
@@ -182,7 +183,7 @@ def make_plan(settings: Settings, connection: Connection, client: openai.OpenAI,
             raise ReconcilerError(f"cannot manage {kind} manifests here: {reason}",
                                   hint="remove them, or point the reconciler at a server "
                                        "that serves this API")
-    list_store_files(providers_for(client), manifests.resources, live, replace=replace)
+    list_store_files(providers, manifests.resources, live, replace=replace)
     errors, warnings = check_models(
         [r for r in manifests.resources if r.kind != "VectorStore"], live,
         today or dt.date.today())

@@ -27,6 +27,7 @@ class Context:
         self.planned: dict[str, ResourceChange | None] = {}
         self.code_users: dict[str, set[str]] = defaultdict(set)
         self._spares: dict[str, list[LiveObject]] | None = None
+        self._attached: set[str] | None = None
         for obj in self.objects:
             resources = obj.raw.get("tool_resources") or {}
             for file_id in (resources.get("code_interpreter") or {}).get("file_ids") or []:
@@ -56,10 +57,13 @@ class Context:
         return result
 
     def used_elsewhere(self, obj: LiveObject | None) -> set[str]:
-        """Uploads some other assistant uses, or that a store holds."""
-        others = {f for f, users in self.code_users.items()
-                  if users - {obj.id if obj else ""}}
-        return others | {str(e["id"]) for s in self.objects for e in s.files or ()}
+        """The uploads of `obj` that another assistant uses too, or that a store holds."""
+        if obj is None:
+            return set()
+        if self._attached is None:
+            self._attached = {str(e["id"]) for s in self.objects for e in s.files or ()}
+        return {i for i in code_file_ids(obj)
+                if self.code_users[i] - {obj.id} or i in self._attached}
 
 
 def resolved(resource: DesiredResource, obj: LiveObject | None, context: Context,
