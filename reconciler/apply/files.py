@@ -196,50 +196,54 @@ class FileSync:
     def _wait(self, store_id: str, batch_ids: list[str], outcome: FileOutcome,
               deadline: float, paths: dict[str, str]) -> set[str]:
         """Wait for the batches to finish indexing; return the ids of files that failed."""
-        delay = POLL_FIRST
         pending = list(batch_ids)
         failed: set[str] = set()
-        while pending:
-            still = []
-            for batch_id in pending:
+
+        def step() -> str | None:
+            for batch_id in list(pending):
                 batch = self._call(partial(self.stores.batch, store_id, batch_id))
                 if batch["status"] == "in_progress":
-                    still.append(batch_id)
-                elif batch["file_counts"].get("failed") or batch["status"] == "cancelled":
-                    for entry in self._call(partial(self.stores.batch_files, store_id,
-                                                    batch_id, "failed")):
-                        failed.add(str(entry["id"]))
-                        error = entry.get("last_error") or {}
-                        outcome.errors.append(
-                            f"{paths.get(entry['id'], entry['id'])}: indexing failed: "
-                            f"{error.get('code', 'error')}: {error.get('message', 'no detail')}")
-            pending = still
-            if pending:
-                if time.monotonic() + delay > deadline:
-                    outcome.waiting = True
-                    outcome.errors.append(
-                        f"files still indexing after {self.index_timeout:g} s (batches "
-                        f"{', '.join(pending)}); apply again to wait for them, or raise "
-                        "--index-timeout")
-                    return failed
-                time.sleep(delay)
-                delay = min(POLL_CAP, delay * 1.5)
+                    continue
+                pending.remove(batch_id)
+                if batch["file_counts"].get("failed") or batch["status"] == "cancelled":
+                    failed.update(self._failures(store_id, batch_id, outcome, paths))
+            return f"batches {', '.join(pending)}" if pending else None
+
+        self._poll(step, outcome, deadline)
         return failed
+
+    def _failures(self, store_id: str, batch_id: str, outcome: FileOutcome,
+                  paths: dict[str, str]) -> list[str]:
+        """Report the files of a batch that failed, with the API's error; their ids."""
+        found = self._call(partial(self.stores.batch_files, store_id, batch_id, "failed"))
+        for entry in found:
+            error = entry.get("last_error") or {}
+            outcome.errors.append(
+                f"{paths.get(entry['id'], entry['id'])}: indexing failed: "
+                f"{error.get('code', 'error')}: {error.get('message', 'no detail')}")
+        return [str(entry["id"]) for entry in found]
 
     def _settle(self, store_id: str, outcome: FileOutcome, deadline: float) -> None:
         """Wait until no file of the store is in progress (files attached by an earlier
         apply that timed out, for instance)."""
-        delay = POLL_FIRST
-        while True:
+        def step() -> str | None:
             counts = self._call(partial(self.stores.get, store_id)).get("file_counts") or {}
-            if not counts.get("in_progress"):
-                return
+            count = counts.get("in_progress")
+            return f"{count} files in progress" if count else None
+
+        self._poll(step, outcome, deadline)
+
+    def _poll(self, step: Callable[[], str | None], outcome: FileOutcome,
+              deadline: float) -> None:
+        """Run `step` with backoff until it reports nothing pending (None), or the deadline
+        passes: then what it reported is an error."""
+        delay = POLL_FIRST
+        while (pending := step()) is not None:
             if time.monotonic() + delay > deadline:
                 outcome.waiting = True
                 outcome.errors.append(
-                    f"{counts['in_progress']} files still indexing after "
-                    f"{self.index_timeout:g} s; apply again to wait for them, or raise "
-                    "--index-timeout")
+                    f"files still indexing after {self.index_timeout:g} s ({pending}); apply "
+                    "again to wait for them, or raise --index-timeout")
                 return
             time.sleep(delay)
             delay = min(POLL_CAP, delay * 1.5)
