@@ -154,13 +154,7 @@ class Executor:
         if change.kind == "VectorStore":
             return self._store(provider, change, body, attempts, recovered, sent)
         if change.files:
-            uploaded = self._sync().upload_all(change.files)
-            sent.uploaded, sent.uploaded_bytes = uploaded.uploaded, uploaded.uploaded_bytes
-            if uploaded.errors:
-                for file_id in uploaded.uploaded.values():
-                    self._sync().delete_upload(file_id)
-                raise ProviderError("; ".join(uploaded.errors))
-            body = _filled(body, {upload_placeholder(p): i for p, i in uploaded.uploaded.items()})
+            body = self._with_uploads(change, body, sent)
         if change.action is Action.UPDATE:
             assert change.live_id is not None
             live_id = change.live_id
@@ -169,6 +163,18 @@ class Executor:
             result = self._create(provider, change.name, body, attempts, recovered).id
         self._delete_uploads(change)
         return result
+
+    def _with_uploads(self, change: ResourceChange, body: dict[str, Any],
+                      sent: FileOutcome) -> dict[str, Any]:
+        """Upload an assistant's new files; return the body with their ids. If any fails,
+        the others are deleted again and nothing is written."""
+        uploaded = self._sync().upload_all(change.files)
+        sent.uploaded, sent.uploaded_bytes = uploaded.uploaded, uploaded.uploaded_bytes
+        if uploaded.errors:
+            for file_id in uploaded.uploaded.values():
+                self._sync().delete_upload(file_id)
+            raise ProviderError("; ".join(uploaded.errors))
+        return _filled(body, {upload_placeholder(p): i for p, i in uploaded.uploaded.items()})
 
     def _store(self, provider: Provider, change: ResourceChange, body: dict[str, Any],
                attempts: Attempts, recovered: list[bool], sent: FileOutcome) -> str:
