@@ -28,7 +28,6 @@ from reconciler.provider.files import BATCH_LIMIT, FileProvider, VectorStoreProv
 
 POLL_FIRST = 0.1
 POLL_CAP = 5.0
-CODE_PATH_PREFIX = "upload of "
 
 
 class Progress:

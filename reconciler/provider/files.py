@@ -151,11 +151,6 @@ class FileProvider:
                                                             purpose="assistants"))
             return str(created.id), stream.hash.hexdigest()
 
-    def find_uploads(self, sha256: str, since: int) -> list[str]:
-        """Ids of our uploads of this content made at or after `since`."""
-        return [o.id for o in self.read_all()
-                if o.created_at >= since and uploaded_sha(o.raw.get("filename")) == sha256]
-
     def delete(self, object_id: str) -> None:
         call(lambda: self.client.files.delete(object_id))
 
