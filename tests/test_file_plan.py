@@ -186,3 +186,29 @@ def test_a_glob_matching_nothing_warns_and_a_missing_path_is_an_error(tmp_path: 
              for d in loaded.diagnostics]
     assert found == [(Severity.WARNING, "missing-file", 5), (Severity.ERROR, "missing-file", 11)]
     assert [(r.name, r.files) for r in loaded.resources] == [("kb", ())]
+
+
+def test_an_expired_store_is_replaced_with_every_file(tmp_path: Any) -> None:
+    from reconciler.manifests.project import load_manifest_set
+    from reconciler.plan.diff import diff
+    from reconciler.plan.model import Action
+
+    (tmp_path / "a.md").write_text("A")
+    (tmp_path / "kb.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: VectorStore\nmetadata: {name: kb}\n"
+        "spec:\n  files: [a.md]\n  expires_after: {anchor: last_active_at, days: 1}\n")
+    [kb] = load_manifest_set([str(tmp_path)]).resources
+    live = LiveObject(kind="VectorStore", id="vs_1", created_at=0, raw={
+        "id": "vs_1", "name": "kb", "status": "expired",
+        "expires_after": {"anchor": "last_active_at", "days": 1},
+        "metadata": ownership.marks("kb", "x"), "file_counts": {"total": 1}},
+        files=(live_file("f1", "a.md", "A"),))
+    upload = LiveObject(kind="File", id="f1", created_at=0, raw={
+        "id": "f1", "bytes": 1, "filename": ownership.upload_name(digest("A"), "a.md")})
+    [change] = diff([kb], [live, upload], endpoint="e").changes
+    assert change.action is Action.REPLACE
+    assert change.reason == "the store expired (expires_after)"
+    # the old store's upload of a.md is attached to the new store: nothing is sent again
+    [again] = change.files
+    assert (again.action, again.path, again.upload_id, again.uploads) == (
+        FileAction.UPLOAD, "a.md", "f1", False)

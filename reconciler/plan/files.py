@@ -135,6 +135,27 @@ def _delete(path: str, entry: dict[str, Any], sizes: Mapping[str, int],
                       sha256=_sha(entry), size=sizes.get(entry["id"], 0), reason=reason)
 
 
+def store_recreated(resource: DesiredResource, live_files: Sequence[dict[str, Any]],
+                    sizes: Mapping[str, int]) -> list[FileChange]:
+    """A store made anew (replaced, or expired): the old store's uploads with the content of
+    a declared file are attached again (no upload); the rest are uploaded, or deleted."""
+    spare: dict[str, list[dict[str, Any]]] = {}
+    for live in live_files:
+        if live["id"] in sizes and _sha(live) != "None":
+            spare.setdefault(_sha(live), []).append(live)
+    changes = []
+    for wanted in resource.files:
+        entries = spare.get(wanted.sha256) or []
+        entry = next((e for e in entries if sizes[e["id"]] == wanted.size), None)
+        if entry is None:
+            changes.append(_upload(wanted))
+            continue
+        entries.remove(entry)
+        changes.append(_upload(wanted).model_copy(update={"upload_id": entry["id"]}))
+    left = [e for entries in spare.values() for e in entries]
+    return changes + store_deletes(left, sizes)
+
+
 def store_deletes(live_files: Sequence[dict[str, Any]], sizes: Mapping[str, int]
                   ) -> list[FileChange]:
     """A store going away: our uploads in it are deleted too (the rest are left)."""

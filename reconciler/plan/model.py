@@ -76,8 +76,9 @@ class FileChange(_Frozen):
     live_file_id: str | None = Field(
         None, description="The live file it concerns (replace: the old version).")
     upload_id: str | None = Field(
-        None, description="An upload of ours with this content that nothing uses (left by "
-                          "an interrupted apply): attached instead of uploading again.")
+        None, description="An upload of ours with this content that nothing else will use "
+                          "(left by an interrupted apply, or the store being replaced): "
+                          "attached instead of uploading again.")
     reason: str | None = None
 
     @model_validator(mode="after")

@@ -118,9 +118,8 @@ def _store_changes(resource: DesiredResource, obj: LiveObject | None, context: C
                    replacing: bool) -> list[FileChange]:
     if obj is None:
         return file_plan.uploads_all(resource)
-    if replacing or expired(obj):  # a new store: every file again; the old uploads go
-        return file_plan.uploads_all(resource) + file_plan.store_deletes(
-            obj.files or (), context.sizes)
+    if replacing or expired(obj):  # a new store: the old uploads serve again, or go
+        return file_plan.store_recreated(resource, obj.files or (), context.sizes)
     if obj.files is None:  # its digest says the files are as declared
         return []
     return file_plan.store_file_changes(resource, obj.files, context.sizes)

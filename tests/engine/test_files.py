@@ -456,20 +456,26 @@ def test_upload_progress_counts_bytes_and_files(kb: Project) -> None:
     assert seen[-1] == (2, total) and len(seen) >= 4
 
 
-def test_replacing_a_store_uploads_every_file_and_deletes_the_old_uploads(kb: Project
-                                                                          ) -> None:
+def test_replacing_a_store_attaches_its_uploads_to_the_new_one(kb: Project) -> None:
     apply(kb)
     old_store = stores(kb)["kb"]["id"]
     old_uploads = {f["id"] for f in store_files(kb, old_store).values()}
+    docs(kb, {"docs/faq.md": "# FAQ\nChanged too.\n"})
     plan = json.loads(kb.run("plan", "--replace", "VectorStore/kb", "--format", "json").stdout)
     change = next(c for c in plan["changes"] if c["address"] == "VectorStore/kb")
     assert change["action"] == "replace"
-    assert sorted(f["action"] for f in change["files"]) == ["delete"] * 3 + ["upload"] * 3
+    assert sorted((f["action"], f["path"], f["upload_id"] is not None)
+                  for f in change["files"]) == [
+        ("delete", "docs/faq.md", False), ("upload", "docs/deep/setup.md", True),
+        ("upload", "docs/faq.md", False), ("upload", "docs/guide.md", True)]
+    kb.clear_stats()
     apply(kb, "--replace", "VectorStore/kb")
+    assert kb.requests()["POST /v1/files"] == 1  # only the changed file is sent
     new_store = stores(kb)["kb"]["id"]
     assert new_store != old_store
-    assert len(store_files(kb, new_store)) == 3
-    assert not old_uploads & set(uploads(kb))
+    attached = store_files(kb, new_store)
+    assert len(attached) == 3
+    assert len(old_uploads & {f["id"] for f in attached.values()}) == 2
     helper = kb.managed("Assistant")["helper"]
     assert helper["tool_resources"]["file_search"]["vector_store_ids"] == [new_store]
     assert_no_orphans(kb)
