@@ -18,6 +18,8 @@ from reconciler.model.vector_store import MAX_FILE_BYTES, MAX_STORE_FILES
 
 FieldPath = tuple[str | int, ...]
 HASH_THREADS = 8
+MAX_PATH = 512
+"""The API's limit on an attribute value, where a store file's path is recorded."""
 
 
 def sha256_of(path: str) -> str:
@@ -47,6 +49,10 @@ def store_files(doc: SourceDocument, patterns: Sequence[str], excludes: Sequence
         if _relative_ok(doc, pattern, where, diagnostics):
             excluded.update(_key(base, p) for p in _under(base, pattern))
     keys = sorted(k for k in chosen if k not in excluded)
+    for key in (k for k in keys if len(k) > MAX_PATH):
+        diagnostics.error(Code.TOO_LONG, f"'{key[:60]}...' is {len(key)} characters long; a "
+                          f"store file records its path in an attribute of at most {MAX_PATH}",
+                          doc.locate(("spec", "files")), path="spec.files")
     if len(keys) > MAX_STORE_FILES:
         diagnostics.error(Code.TOO_MANY, f"the patterns match {len(keys)} files; a vector store "
                           f"holds at most {MAX_STORE_FILES}", doc.locate(("spec", "files")),
