@@ -212,3 +212,18 @@ def test_an_expired_store_is_replaced_with_every_file(tmp_path: Any) -> None:
     [again] = change.files
     assert (again.action, again.path, again.upload_id, again.uploads) == (
         FileAction.UPLOAD, "a.md", "f1", False)
+
+
+def test_a_path_longer_than_an_attribute_value_is_an_error(tmp_path: Any) -> None:
+    from reconciler.manifests.project import load_manifest_set
+
+    folder = tmp_path / "/".join(["d" * 100] * 6)
+    folder.mkdir(parents=True)
+    (folder / "page.md").write_text("P")
+    (tmp_path / "kb.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: VectorStore\nmetadata: {name: kb}\n"
+        "spec:\n  files: ['**/*.md']\n")
+    loaded = load_manifest_set([str(tmp_path)])
+    [problem] = [d for d in loaded.diagnostics]
+    assert problem.code.value == "too-long" and "512" in problem.message
+    assert loaded.resources == []
