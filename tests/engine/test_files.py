@@ -366,6 +366,7 @@ def test_apply_killed_mid_upload_then_converges(kb: Project) -> None:
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    time.sleep(0.5)  # requests the server already had (slowed by 150 ms) finish storing
     kb.emulator.faults()
     stranded = uploads(kb)
     assert len(stranded) >= 2, "the killed apply uploaded files"
