@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.diagnostics import Diagnostics, format_path
+from reconciler.diagnostics import Code, Diagnostics, format_path
 from reconciler.manifests import files as repo_files
 from reconciler.manifests.lifecycle import check_ignore_changes
 from reconciler.manifests.loader import SourceDocument
@@ -25,6 +25,13 @@ def resolve_store(doc: SourceDocument, name: str, manifest: Any,
     check_ignore_changes("VectorStore", doc.data["spec"], diagnostics,
                          lambda path: (doc.locate(("spec", *path)),
                                        format_path(("spec", *path))))
+    static = static_chunking(doc.data["spec"])
+    if static and static["chunk_overlap_tokens"] * 2 > static["max_chunk_size_tokens"]:
+        where = ("spec", "chunking_strategy", "static", "chunk_overlap_tokens")
+        diagnostics.error(Code.OUT_OF_RANGE, f"chunk_overlap_tokens ({static[where[-1]]}) "
+                          "must not exceed half of max_chunk_size_tokens "
+                          f"({static['max_chunk_size_tokens']})", doc.locate(where),
+                          path=format_path(where))
     found = repo_files.store_files(doc, spec.files, spec.exclude, diagnostics)
     if found is None or diagnostics.count_errors() > errors:
         return None
@@ -38,3 +45,10 @@ def resolve_store(doc: SourceDocument, name: str, manifest: Any,
         lifecycle=spec.lifecycle or Lifecycle(), source=doc.locate(()), body=body,
         files=tuple(found),
         chunking_strategy=AUTO_CHUNKING if chunking in (None, {"type": "auto"}) else chunking)
+
+
+def static_chunking(spec: dict[str, Any]) -> dict[str, Any] | None:
+    """The `static` options of a store's chunking strategy, if it has them."""
+    chunking = spec.get("chunking_strategy") or {}
+    static = chunking.get("static") if chunking.get("type") == "static" else None
+    return static if isinstance(static, dict) else None
