@@ -60,6 +60,8 @@ class Code(StrEnum):
     MISSING_FILE = "missing-file"
     FILE_TOO_LARGE = "file-too-large"
     UNKNOWN_VECTOR_STORE = "unknown-vector-store"
+    UNSUPPORTED_FILE_TYPE = "unsupported-file-type"
+    EMPTY_FILE = "empty-file"
 
 
 class Location(BaseModel):

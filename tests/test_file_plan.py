@@ -227,3 +227,18 @@ def test_a_path_longer_than_an_attribute_value_is_an_error(tmp_path: Any) -> Non
     [problem] = [d for d in loaded.diagnostics]
     assert problem.code.value == "too-long" and "512" in problem.message
     assert loaded.resources == []
+
+
+def test_an_empty_file_is_a_warning(tmp_path: Any) -> None:
+    from reconciler.diagnostics import Severity
+    from reconciler.manifests.project import load_manifest_set
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "empty.md").write_text("")
+    (tmp_path / "kb.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: VectorStore\nmetadata: {name: kb}\n"
+        "spec:\n  files: ['docs/*.md']\n")
+    loaded = load_manifest_set([str(tmp_path)])
+    assert [(d.severity, d.code.value, d.path) for d in loaded.diagnostics] == [
+        (Severity.WARNING, "empty-file", "spec.files[0]")]
+    assert [f.path for f in loaded.resources[0].files] == ["docs/empty.md"]

@@ -22,11 +22,10 @@ from reconciler.emulator.errors import invalid, not_found
 from reconciler.emulator.http import json_body, ok, state_of
 from reconciler.emulator.state import State, new_id
 from reconciler.emulator.validation import check_metadata, validate_body
+from reconciler.model.vector_store import SEARCHABLE_EXTENSIONS
 
 STORE, FILE, BATCH = "vector_store", "vector_store_file", "vector_store_file_batch"
-SEARCHABLE = {".c", ".cpp", ".cs", ".css", ".doc", ".docx", ".go", ".html", ".java", ".js",
-              ".json", ".md", ".pdf", ".php", ".pptx", ".py", ".rb", ".sh", ".tex", ".ts",
-              ".txt"}
+SEARCHABLE = SEARCHABLE_EXTENSIONS
 TEXT = {".c", ".cpp", ".cs", ".css", ".go", ".html", ".java", ".js", ".json", ".md", ".php",
         ".py", ".rb", ".sh", ".tex", ".ts", ".txt"}
 AUTO_CHUNKING = {"type": "static",

@@ -14,7 +14,11 @@ from pathlib import Path, PurePosixPath
 from reconciler.diagnostics import Code, Diagnostics, format_path
 from reconciler.manifests.loader import SourceDocument
 from reconciler.model.desired import DesiredFile
-from reconciler.model.vector_store import MAX_FILE_BYTES, MAX_STORE_FILES
+from reconciler.model.vector_store import (
+    MAX_FILE_BYTES,
+    MAX_STORE_FILES,
+    SEARCHABLE_EXTENSIONS,
+)
 
 FieldPath = tuple[str | int, ...]
 HASH_THREADS = 8
@@ -38,28 +42,45 @@ def store_files(doc: SourceDocument, patterns: Sequence[str], excludes: Sequence
     """Expand a store's globs into its files (sorted by path); None when one is wrong."""
     base = base_dir(doc)
     errors = diagnostics.count_errors()
-    chosen: dict[str, Path] = {}
+    chosen: dict[str, tuple[Path, FieldPath]] = {}
     for index, pattern in enumerate(patterns):
-        found = _matches(doc, base, pattern, ("spec", "files", index), diagnostics)
-        for path in found:
-            chosen.setdefault(_key(base, path), path)
+        where = ("spec", "files", index)
+        for path in _matches(doc, base, pattern, where, diagnostics):
+            chosen.setdefault(_key(base, path), (path, where))
     excluded: set[str] = set()
     for index, pattern in enumerate(excludes):
         where = ("spec", "exclude", index)
         if _relative_ok(doc, pattern, where, diagnostics):
             excluded.update(_key(base, p) for p in _under(base, pattern))
     keys = sorted(k for k in chosen if k not in excluded)
-    for key in (k for k in keys if len(k) > MAX_PATH):
-        diagnostics.error(Code.TOO_LONG, f"'{key[:60]}...' is {len(key)} characters long; a "
-                          f"store file records its path in an attribute of at most {MAX_PATH}",
-                          doc.locate(("spec", "files")), path="spec.files")
+    for key in keys:
+        _check_file(doc, key, *chosen[key], diagnostics)
     if len(keys) > MAX_STORE_FILES:
         diagnostics.error(Code.TOO_MANY, f"the patterns match {len(keys)} files; a vector store "
                           f"holds at most {MAX_STORE_FILES}", doc.locate(("spec", "files")),
                           path="spec.files", hint="narrow the globs, or split the store")
     if diagnostics.count_errors() > errors:
         return None
-    return _described(doc, [(k, chosen[k]) for k in keys], ("spec", "files"), diagnostics)
+    return _described(doc, [(k, chosen[k][0]) for k in keys], ("spec", "files"), diagnostics)
+
+
+def _check_file(doc: SourceDocument, key: str, path: Path, where: FieldPath,
+                diagnostics: Diagnostics) -> None:
+    """What the API would refuse about one store file, reported at the pattern naming it."""
+    suffix = PurePosixPath(key).suffix.lower()
+    location, field = doc.locate(where), format_path(where)
+    if suffix not in SEARCHABLE_EXTENSIONS:
+        diagnostics.error(Code.UNSUPPORTED_FILE_TYPE, f"'{key}': file_search cannot index "
+                          f"{suffix or 'files without an extension'}", location, path=field,
+                          hint="supported: " + ", ".join(sorted(SEARCHABLE_EXTENSIONS))
+                          + "; leave it out with `exclude`")
+    elif path.stat().st_size == 0:
+        diagnostics.warning(Code.EMPTY_FILE, f"'{key}' is empty: file_search will fail to "
+                            "index it", location, path=field)
+    if len(key) > MAX_PATH:
+        diagnostics.error(Code.TOO_LONG, f"'{key[:60]}...' is {len(key)} characters long; a "
+                          f"store file records its path in an attribute of at most {MAX_PATH}",
+                          location, path=field)
 
 
 def named_files(doc: SourceDocument, paths: Sequence[str], where: FieldPath,
