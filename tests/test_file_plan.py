@@ -242,3 +242,19 @@ def test_an_empty_file_is_a_warning(tmp_path: Any) -> None:
     assert [(d.severity, d.code.value, d.path) for d in loaded.diagnostics] == [
         (Severity.WARNING, "empty-file", "spec.files[0]")]
     assert [f.path for f in loaded.resources[0].files] == ["docs/empty.md"]
+
+
+def test_a_pull_request_comment_shows_the_first_50_files_of_a_store() -> None:
+    from reconciler.plan.model import Action, Plan, ResourceChange
+    from reconciler.render.plan import render_markdown, render_text
+
+    files = tuple(FileChange(action=FileAction.UPLOAD, path=f"docs/{i:03}.md", size=1024,
+                             sha256="0" * 64, local=f"docs/{i:03}.md") for i in range(120))
+    plan = Plan(endpoint="e", changes=(ResourceChange(
+        address="VectorStore/kb", kind="VectorStore", name="kb", action=Action.UPDATE,
+        live_id="vs_1", before={}, after={}, body={}, files=files),))
+    markdown = render_markdown(plan)
+    assert "+ file docs/049.md (upload, 1.0 KiB)" in markdown
+    assert "docs/050.md" not in markdown
+    assert "... and 70 more files (70.0 KiB to upload); the text and JSON plans list" in markdown
+    assert "+ file docs/119.md (upload, 1.0 KiB)" in render_text(plan)

@@ -252,10 +252,22 @@ def render_markdown(plan: Plan) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+MARKDOWN_FILES = 50
+"""File lines shown per resource in a pull-request comment (GitHub caps a comment at
+65,536 characters); the rest are counted, and the text and JSON plans list them all."""
+
+
 def _markdown_details(change: ResourceChange) -> list[str]:
     symbol, _, verb = STYLE[change.action]
+    lines = change_lines(change)
+    hidden = max(0, len(change.files) - MARKDOWN_FILES)
+    if hidden:
+        lines = lines[:len(lines) - hidden]
+        size = human_bytes(sum(f.size for f in change.files[MARKDOWN_FILES:] if f.uploads))
+        lines.append(Line(" ", f"... and {hidden} more files ({size} to upload); the text "
+                               "and JSON plans list every one"))
     body = [f"{_md_marker(line)} {'    ' if line.body else ''}{line.text}"
-            for line in change_lines(change)]
+            for line in lines]
     reason = [f"  ({change.reason})"] if change.reason else []
     return ["<details>", f"<summary><code>{symbol} {change.address}</code> {verb}</summary>",
             "", "```diff", *reason, *body, "```", "", "</details>", ""]
