@@ -178,7 +178,7 @@ def main() -> int:
             first = run_apply(emulator, large, args.parallelism)
             again = run_apply(emulator, large, args.parallelism)
             missed += report(f"one {args.large_mib} MiB file", size, first, again)
-            growth = first["rss_mib"] - again["rss_mib"]
+            growth = round(first["rss_mib"] - again["rss_mib"])
             print(f"peak RSS while uploading minus peak RSS of a plan alone: {growth:.0f} MiB "
                   f"(the file: {args.large_mib} MiB)")
             if growth > args.large_mib / 2:
