@@ -11,8 +11,8 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Route
 
 from reconciler.emulator import listing
-from reconciler.emulator.errors import ApiError, invalid, not_found
-from reconciler.emulator.http import ok, state_of
+from reconciler.emulator.errors import ApiError, invalid
+from reconciler.emulator.http import ok, state_of, stored
 from reconciler.emulator.state import State, new_id
 
 KIND = "file"
@@ -98,10 +98,7 @@ async def list_files(request: Request) -> JSONResponse:
 
 
 def load_file(state: State, file_id: str) -> dict[str, Any]:
-    record = state.store.get(KIND, file_id)
-    if record is None:
-        raise not_found("file", file_id)
-    return record
+    return stored(state, KIND, file_id, "file")
 
 
 async def get_file(request: Request) -> JSONResponse:

@@ -37,14 +37,19 @@ def ok(body: Any) -> JSONResponse:
     return JSONResponse(body)
 
 
-def load_object(request: Request, kind: str, param: str, label: str, *,
-                parent: str = "") -> dict[str, Any]:
-    """The stored object named by the path parameter `param`, or OpenAI's 404."""
-    object_id = request.path_params[param]
-    found = state_of(request).store.get(kind, object_id, parent=parent)
+def stored(state: State, kind: str, object_id: str, label: str, *,
+           parent: str = "") -> dict[str, Any]:
+    """A stored object, or OpenAI's 404 naming it as `label`."""
+    found = state.store.get(kind, object_id, parent=parent)
     if found is None:
         raise not_found(label, object_id)
     return found
+
+
+def load_object(request: Request, kind: str, param: str, label: str, *,
+                parent: str = "") -> dict[str, Any]:
+    """The stored object named by the path parameter `param`, or OpenAI's 404."""
+    return stored(state_of(request), kind, request.path_params[param], label, parent=parent)
 
 
 def delete_object(request: Request, kind: str, param: str, label: str) -> JSONResponse:

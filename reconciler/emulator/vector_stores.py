@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from reconciler.emulator import listing
-from reconciler.emulator.errors import invalid, not_found
-from reconciler.emulator.http import json_body, ok, state_of
+from reconciler.emulator.errors import invalid
+from reconciler.emulator.http import json_body, ok, state_of, stored
 from reconciler.emulator.state import State, new_id
 from reconciler.emulator.validation import check_metadata, validate_body
 from reconciler.model.vector_store import SEARCHABLE_EXTENSIONS
@@ -158,10 +158,7 @@ def present_store(state: State, store: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load_store(state: State, store_id: str) -> dict[str, Any]:
-    store = state.store.get(STORE, store_id)
-    if store is None:
-        raise not_found("vector store", store_id)
-    return store
+    return stored(state, STORE, store_id, "vector store")
 
 
 async def create_vector_store(request: Request) -> JSONResponse:
@@ -253,10 +250,7 @@ def _file_page(request: Request, entries: list[dict[str, Any]]) -> JSONResponse:
 
 def _load_entry(state: State, store_id: str, file_id: str) -> dict[str, Any]:
     _load_store(state, store_id)
-    entry = state.store.get(FILE, file_id, parent=store_id)
-    if entry is None:
-        raise not_found("file", file_id)
-    return entry
+    return stored(state, FILE, file_id, "file", parent=store_id)
 
 
 async def get_store_file(request: Request) -> JSONResponse:
@@ -332,10 +326,7 @@ async def create_batch(request: Request) -> JSONResponse:
 
 def _load_batch(state: State, store_id: str, batch_id: str) -> dict[str, Any]:
     _load_store(state, store_id)
-    batch = state.store.get(BATCH, batch_id, parent=store_id)
-    if batch is None:
-        raise not_found("file batch", batch_id)
-    return batch
+    return stored(state, BATCH, batch_id, "file batch", parent=store_id)
 
 
 async def get_batch(request: Request) -> JSONResponse:
