@@ -11,11 +11,12 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import click
 
-from reconciler import __version__, schemas
+from reconciler import __version__, schemas, secrets
 from reconciler.commands.context import AppContext, default_color
 from reconciler.commands.engine import apply as apply_command
 from reconciler.commands.engine import plan as plan_command
@@ -26,10 +27,11 @@ from reconciler.commands.models import models as models_command
 from reconciler.emulator.cli import emulator as emulator_commands
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
-from reconciler.manifests.project import ManifestSet, load_manifest_set
+from reconciler.manifests.project import ManifestSet
 from reconciler.model.kinds import KINDS, RESOURCE_KINDS
 from reconciler.render import diagnostics as render_diagnostics
 from reconciler.render import resolved as render_resolved
+from reconciler.settings import load_manifests
 
 
 class ReconcilerCLI(click.Group):
@@ -49,7 +51,7 @@ class ReconcilerCLI(click.Group):
             code = ExitCode.ERROR
         except ReconcilerError as exc:
             if "--debug" in argv:
-                traceback.print_exc()
+                click.echo(secrets.redact(traceback.format_exc()), err=True, nl=False)
             _report(exc, color=_color_from(argv))
             code = exc.exit_code
         if not standalone_mode:
@@ -99,9 +101,7 @@ def cli(ctx: click.Context, config: Path | None, color: bool | None, debug: bool
 
 
 def _load(app: AppContext, paths: Sequence[str]) -> ManifestSet:
-    settings = app.settings()
-    chosen = list(paths) or settings.manifest_paths()
-    return load_manifest_set(chosen, exclude=settings.config.exclude)
+    return load_manifests(app.settings(), paths)
 
 
 @cli.command()
@@ -227,11 +227,18 @@ def _report(error: ReconcilerError, *, color: bool) -> None:
                                               color=color)
         click.echo(text.rsplit("\n", 1)[0], err=True)
     prefix = click.style("error:", fg="red", bold=True) if color else "error:"
-    click.echo(f"{prefix} {error.message}", err=True)
+    click.echo(f"{prefix} {secrets.redact(error.message)}", err=True)
     if error.hint:
-        click.echo(f"hint: {error.hint}", err=True)
+        click.echo(f"hint: {secrets.redact(error.hint)}", err=True)
+
+
+def _crash(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+    """Print an internal error's traceback (a bug) with every known secret masked."""
+    text = "".join(traceback.format_exception(kind, error, trace))
+    sys.stderr.write(secrets.redact(text))
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI (the console script and `python -m reconciler`)."""
+    sys.excepthook = _crash
     cli.main(args=list(sys.argv[1:] if argv is None else argv), prog_name="reconciler")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import httpx2
 import openai
@@ -16,21 +17,29 @@ import openai
 from reconciler.emulator import server
 from reconciler.errors import ConfigError
 from reconciler.model.config import ConnectionConfig
+from reconciler.secrets import redact_url, remember, url_secrets
 
 OPENAI_URL = "https://api.openai.com/v1"
 
 
 @dataclass(frozen=True)
 class Connection:
-    """A resolved connection. `api_key` is excluded from repr and never rendered."""
+    """A resolved connection. `url` (which may carry credentials) and `api_key` are given
+    only to the SDK: they are excluded from repr and never rendered; `base_url` is the URL
+    as it may be shown and stored."""
 
-    base_url: str
+    url: str = field(repr=False)
     api_key: str = field(repr=False)
     organization: str | None = None
     project: str | None = None
     source: str = "environment"
     """Where the base URL came from, for display: flag, reconciler.yaml, environment,
     emulator, default."""
+
+    @property
+    def base_url(self) -> str:
+        """The URL without credentials (userinfo, query): for display and saved plans."""
+        return redact_url(self.url)
 
     @property
     def is_emulator(self) -> bool:
@@ -51,7 +60,7 @@ class Connection:
         limits = httpx2.Limits(max_connections=max(parallelism * 2, 10),
                                max_keepalive_connections=max(parallelism * 2, 10))
         return openai.OpenAI(
-            base_url=self.base_url, api_key=self.api_key, organization=self.organization,
+            base_url=self.url, api_key=self.api_key, organization=self.organization,
             project=self.project, max_retries=0, timeout=timeout,
             http_client=openai.DefaultHttpxClient(limits=limits))
 
@@ -63,11 +72,13 @@ def resolve(config: ConnectionConfig, *, base_url: str | None = None,
     env = dict(os.environ if environ is None else environ)
     key_name = config.api_key_env
     api_key = env.get(key_name) or None
+    remember(api_key)
     org = organization or config.organization or env.get("OPENAI_ORG_ID") or None
     proj = project or config.project or env.get("OPENAI_PROJECT_ID") or None
     for url, source in ((base_url, "flag"), (config.base_url, "reconciler.yaml"),
                         (env.get("OPENAI_BASE_URL"), "environment")):
         if url:
+            _check_url(url, source)
             emulated = _emulator_url() == url.rstrip("/")
             return Connection(url.rstrip("/"), api_key or ("emulator" if emulated else _need(
                 key_name)), org, proj, "emulator" if emulated else source)
@@ -80,6 +91,24 @@ def resolve(config: ConnectionConfig, *, base_url: str | None = None,
         f"no API to talk to: {key_name} is not set and no local emulator is running",
         hint=f"set {key_name} (and OPENAI_BASE_URL for another server), or start the "
              "local emulator: reconciler emulator start")
+
+
+def _check_url(url: str, source: str) -> None:
+    """Refuse a base URL the SDK could not use, naming where it came from (never the URL's
+    credentials)."""
+    remember(*url_secrets(url))
+    where = {"flag": "--base-url", "reconciler.yaml": "connection.base_url in reconciler.yaml",
+             "environment": "OPENAI_BASE_URL"}[source]
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ConfigError(f"{where} is not a valid URL: {redact_url(url)}",
+                          hint="expected http(s)://HOST[:PORT]/v1, e.g. "
+                               "https://api.openai.com/v1")
 
 
 def _emulator_url() -> str | None:

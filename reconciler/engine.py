@@ -21,7 +21,7 @@ from reconciler import ownership
 from reconciler.connection import Connection
 from reconciler.diagnostics import Code, Diagnostics
 from reconciler.errors import ManifestError, ReconcilerError
-from reconciler.manifests.project import ManifestSet, load_manifest_set
+from reconciler.manifests.project import ManifestSet
 from reconciler.model.desired import DesiredResource
 from reconciler.plan.diff import diff
 from reconciler.plan.files import orphaned
@@ -30,7 +30,7 @@ from reconciler.plan.normalize import files_digest
 from reconciler.provider import LiveObject, Provider, UnsupportedError
 from reconciler.provider.files import FileProvider, VectorStoreProvider
 from reconciler.provider.openai_api import AgentProvider, AssistantProvider, call
-from reconciler.settings import Settings
+from reconciler.settings import Settings, load_manifests
 
 
 @dataclass
@@ -57,10 +57,10 @@ def providers_for(client: openai.OpenAI) -> dict[str, Provider]:
             "Agent": AgentProvider(client), "File": FileProvider(client)}
 
 
-def load_desired(settings: Settings, paths: Sequence[str]) -> ManifestSet:
+def load_desired(settings: Settings, paths: Sequence[str], *,
+                 allow_empty: bool = False) -> ManifestSet:
     """Load and validate the manifests; raise with every problem when they are invalid."""
-    chosen = list(paths) or settings.manifest_paths()
-    manifests = load_manifest_set(chosen, exclude=settings.config.exclude)
+    manifests = load_manifests(settings, paths, allow_empty=allow_empty)
     if manifests.diagnostics.has_errors:
         raise ManifestError(manifests.diagnostics)
     return manifests
@@ -69,7 +69,7 @@ def load_desired(settings: Settings, paths: Sequence[str]) -> ManifestSet:
 def present_manifests(settings: Settings) -> ManifestSet:
     """The manifests of the configured paths that exist (none yet is an empty set)."""
     present = [p for p in settings.manifest_paths() if Path(p).exists()]
-    return load_desired(settings, present) if present else ManifestSet()
+    return load_desired(settings, present, allow_empty=True) if present else ManifestSet()
 
 
 def read_live(client: openai.OpenAI, providers: dict[str, Provider]) -> LiveState:
@@ -160,7 +160,7 @@ def check_models(desired: Sequence[DesiredResource], live: LiveState,
 def make_plan(settings: Settings, connection: Connection, client: openai.OpenAI,
               paths: Sequence[str], *, targets: Sequence[str] = (),
               replace: Sequence[str] = (), no_delete: bool = False,
-              today: dt.date | None = None) -> Planned:
+              allow_empty: bool = False, today: dt.date | None = None) -> Planned:
     """Load, read, compare: the shared pipeline. Sends only list requests.
 
     The live state is read while the manifests load (both take about as long); when the
@@ -174,7 +174,7 @@ def make_plan(settings: Settings, connection: Connection, client: openai.OpenAI,
     pool = ThreadPoolExecutor(max_workers=1)
     reading = pool.submit(read_live, client, providers)
     try:
-        manifests = load_desired(settings, paths)
+        manifests = load_desired(settings, paths, allow_empty=allow_empty or no_delete)
         live = reading.result()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from reconciler import API_VERSION
 from reconciler.model.config import ProjectConfig
 from reconciler.model.kinds import KINDS
+from reconciler.outputs import check_folder, write_text
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 VERSION_DIR = API_VERSION.split("/")[1]
@@ -92,10 +93,10 @@ def dumps(schema: dict[str, Any]) -> str:
 
 def export(out: Path) -> list[Path]:
     """Write every published schema under `out`; return the files written."""
+    check_folder(out, "--out")
     written = []
     for relative, schema in published().items():
         target = out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(dumps(schema), encoding="utf-8")
+        write_text(target, dumps(schema))
         written.append(target)
     return written

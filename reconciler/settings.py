@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.diagnostics import Code, Diagnostics, format_path
 from reconciler.errors import ManifestError
 from reconciler.manifests import structure
-from reconciler.manifests.loader import display_path, load_file
+from reconciler.manifests.boundary import ProjectRoot, common_folder, literal_prefix
+from reconciler.manifests.loader import SourceDocument, display_path, load_file
+from reconciler.manifests.project import ManifestSet, load_manifest_set
 from reconciler.model.config import ProjectConfig
 
 CONFIG_NAME = "reconciler.yaml"
@@ -25,6 +29,22 @@ class Settings:
     def manifest_paths(self) -> list[str]:
         """Return the configured manifest paths, relative to the working directory."""
         return [display_path(self.root / p) for p in self.config.manifests]
+
+    def project_root(self, paths: Sequence[str] = ()) -> Path:
+        """The folder no file named by a manifest may leave: the folder of reconciler.yaml,
+        or, without one or for PATHS given outside it, the folder the PATHS share."""
+        if paths and (self.path is None or not all(
+                ProjectRoot.at(self.root).contains(p) for p in paths)):
+            return common_folder(paths)
+        return self.root
+
+
+def load_manifests(settings: Settings, paths: Sequence[str], *,
+                   allow_empty: bool = False) -> ManifestSet:
+    """Load the manifests of `paths`, or of the configured paths when none is given."""
+    chosen = list(paths) or settings.manifest_paths()
+    return load_manifest_set(chosen, exclude=settings.config.exclude,
+                             root=settings.project_root(paths), allow_empty=allow_empty)
 
 
 def find_config(start: Path) -> Path | None:
@@ -51,6 +71,22 @@ def load_settings(config: Path | None = None, *, start: Path | None = None) -> S
         for issue in structure.check(ProjectConfig, data):
             diagnostics.error(issue.code, issue.message, documents[0].locate(issue.path),
                               path=format_path(issue.path), hint=issue.hint)
+    if not diagnostics.has_errors:
+        _check_inside(documents[0], path, diagnostics)
     if diagnostics.has_errors:
         raise ManifestError(diagnostics)
     return Settings(root=path.parent, config=ProjectConfig.model_validate(data), path=path)
+
+
+def _check_inside(document: SourceDocument, config: Path, diagnostics: Diagnostics) -> None:
+    """The configured manifest paths stay inside the project (reconciler.yaml's folder)."""
+    root = config.parent
+    boundary = ProjectRoot.at(root)
+    for index, entry in enumerate(document.data.get("manifests") or []):
+        where = ("manifests", index)
+        if Path(entry).is_absolute() or not all(boundary.contains(os.path.normpath(root / p))
+                                                for p in (entry, literal_prefix(entry))):
+            diagnostics.error(Code.PATH_OUTSIDE_PROJECT, f"'{entry}' is outside the project "
+                              f"(the folder of {config.name})", document.locate(where),
+                              path=format_path(where),
+                              hint=f"list folders, files or globs relative to {config.name}")

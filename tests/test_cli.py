@@ -134,8 +134,13 @@ def test_invalid_config_is_reported_with_its_location(write_tree: WriteTree) -> 
 
 
 def test_explicit_config_flag(write_tree: WriteTree) -> None:
-    write_tree({"conf/project.yaml": "manifests: [../m]\n", "m/a.yaml": GOOD})
+    write_tree({"conf/project.yaml": "manifests: [m]\n", "conf/m/a.yaml": GOOD,
+                "conf/outside.yaml": "manifests: [../m]\n"})
     assert run("--config", "conf/project.yaml", "validate").exit_code == ExitCode.OK
+    outside = run("--config", "conf/outside.yaml", "validate")
+    assert outside.exit_code == ExitCode.ERROR
+    assert ("outside.yaml:1:13: error[path-outside-project] manifests[0]: '../m' is outside "
+            "the project (the folder of outside.yaml)") in outside.stderr
     missing = run("--config", "nope.yaml", "validate")
     assert missing.exit_code == ExitCode.ERROR and "no such file" in missing.stderr
 

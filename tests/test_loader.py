@@ -83,4 +83,4 @@ def test_missing_path_and_empty_folder(write_tree: WriteTree) -> None:
     write_tree({"empty/readme.md": "# nothing"})
     assert [d.code for d in load_manifest_set(["nope"]).diagnostics] == [Code.PATH_NOT_FOUND]
     (empty,) = load_manifest_set(["empty"]).diagnostics
-    assert (empty.code, empty.severity.value) == (Code.NO_MANIFESTS, "warning")
+    assert (empty.code, empty.severity.value) == (Code.NO_MANIFESTS, "error")

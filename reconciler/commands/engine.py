@@ -20,6 +20,8 @@ from reconciler.connection import Connection, resolve
 from reconciler.engine import Planned, load_desired, make_plan, providers_for, read_live
 from reconciler.errors import ReconcilerError
 from reconciler.exitcodes import ExitCode
+from reconciler.manifests.boundary import ProjectRoot
+from reconciler.outputs import check_file
 from reconciler.plan import saved
 from reconciler.plan.model import Action, Plan
 from reconciler.provider.files import FileProvider, VectorStoreProvider
@@ -46,7 +48,7 @@ def connection_options(function: F) -> F:
 
 
 def selection_options(function: F) -> F:
-    """--target, --replace, --no-delete."""
+    """--target, --replace, --no-delete, --allow-mass-delete."""
     for option in reversed([
         click.option("--target", "targets", multiple=True, metavar="KIND/NAME",
                      help="Only this resource (repeatable), e.g. Assistant/support-bot."),
@@ -54,6 +56,9 @@ def selection_options(function: F) -> F:
                      help="Delete and re-create this resource even if it is in sync."),
         click.option("--no-delete", is_flag=True,
                      help="Keep live objects whose manifest was removed."),
+        click.option("--allow-mass-delete", "allow_empty", is_flag=True,
+                     help="Allow a plan with no manifests at all, which deletes every "
+                          "managed object (refused by default: usually a wrong path)."),
     ]):
         function = option(function)
     return function
@@ -84,7 +89,8 @@ def _progress(connection: Connection, fmt: str = "text") -> None:
 @connection_options
 @click.pass_obj
 def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
-         replace: tuple[str, ...], no_delete: bool, fmt: str, out: Path | None,
+         replace: tuple[str, ...], no_delete: bool, allow_empty: bool, fmt: str,
+         out: Path | None,
          detailed_exitcode: bool, base_url: str | None, organization: str | None,
          project: str | None) -> None:
     """Show what apply would change: compare the manifests with the live account.
@@ -102,10 +108,13 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
       reconciler plan --format markdown > plan.md     # a pull-request comment
       reconciler plan --out plan.json && reconciler apply plan.json
     """
+    if out is not None:
+        check_file(out, "--out")
     connection = connect(app, base_url, organization, project)
     _progress(connection, fmt)
     planned = make_plan(app.settings(), connection, connection.client(), paths,
-                        targets=targets, replace=replace, no_delete=no_delete)
+                        targets=targets, replace=replace, no_delete=no_delete,
+                        allow_empty=allow_empty)
     click.echo(render_plan.render(planned.plan, fmt, color=app.color))
     if out is not None:
         saved.save(planned.plan, out)
@@ -128,7 +137,8 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
 @connection_options
 @click.pass_obj
 def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
-          replace: tuple[str, ...], no_delete: bool, auto_approve: bool, parallelism: int,
+          replace: tuple[str, ...], no_delete: bool, allow_empty: bool, auto_approve: bool,
+          parallelism: int,
           retry_timeout: float, index_timeout: float, base_url: str | None,
           organization: str | None, project: str | None) -> None:
     """Make the live account match the manifests.
@@ -151,13 +161,15 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
     """
     connection = connect(app, base_url, organization, project)
     client = connection.client(parallelism=parallelism)
+    settings = app.settings()
     if len(paths) == 1 and paths[0].endswith(".json"):
         chosen = _saved_plan(app, connection, client, Path(paths[0]))
     else:
         _progress(connection)
-        planned = make_plan(app.settings(), connection, client, paths, targets=targets,
-                            replace=replace, no_delete=no_delete)
+        planned = make_plan(settings, connection, client, paths, targets=targets,
+                            replace=replace, no_delete=no_delete, allow_empty=allow_empty)
         chosen = planned.plan
+        check_local_files(chosen, ProjectRoot.at(settings.project_root(paths)))
         click.echo(render_plan.render_text(chosen, color=app.color))
         if not chosen.has_changes:
             return
@@ -194,7 +206,8 @@ class _ProgressLine:
 def _saved_plan(app: AppContext, connection: Connection, client: openai.OpenAI,
                 path: Path) -> Plan:
     chosen = saved.load(path)
-    manifests = load_desired(app.settings(), ())
+    check_local_files(chosen, ProjectRoot.at(app.settings().project_root()))
+    manifests = load_desired(app.settings(), (), allow_empty=True)  # as checked at plan
     live = read_live(client, providers_for(client))
     reasons = saved.stale_reasons(chosen, manifests.resources, live.objects,
                                   endpoint=connection.base_url)
@@ -202,6 +215,19 @@ def _saved_plan(app: AppContext, connection: Connection, client: openai.OpenAI,
         raise saved.StalePlanError(reasons)
     click.echo(render_plan.render_text(chosen, color=app.color))
     return chosen
+
+
+def check_local_files(plan: Plan, root: ProjectRoot) -> None:
+    """Refuse a plan that would read a file outside the project, before anything is read."""
+    refused = [refusal for change in plan.changes for file in change.files
+               if file.local is not None
+               and (refusal := root.refusal(Path(file.local), file.local)) is not None]
+    if refused:
+        raise ReconcilerError(
+            "the plan names local files that may not be read; nothing was changed:\n  - "
+            + "\n  - ".join(f"{r.path} {r.reason}" for r in refused),
+            hint="only files inside the project are uploaded; make a new plan with "
+                 "`reconciler plan --out FILE`")
 
 
 def _confirm(connection: Connection, auto_approve: bool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import click
@@ -16,6 +17,8 @@ from reconciler.importing.convert import Conversion, convert, function_key
 from reconciler.importing.write import render, target
 from reconciler.manifests.loader import display_path
 from reconciler.manifests.project import ManifestSet
+from reconciler.model.common import NAME_PATTERN
+from reconciler.outputs import check_folder, write_text
 from reconciler.provider import LiveObject
 
 
@@ -51,7 +54,13 @@ def import_(app: AppContext, kind: str | None, object_id: str | None, name: str 
         raise click.UsageError("give both KIND and ID, or neither")
     if name and object_id is None:
         raise click.UsageError("--name goes with KIND ID")
+    if name is not None and not re.fullmatch(NAME_PATTERN, name):
+        raise click.UsageError(f"--name {name!r} is not a manifest name: lowercase letters, "
+                               "digits, '.', '_' and '-', starting and ending with a letter "
+                               "or digit, at most 63 characters")
     settings = app.settings()
+    if folder is not None and not dry_run:
+        check_folder(folder, "--dir")
     client = connect(app, base_url, organization, project).client()
     existing = present_manifests(settings)
     candidates = _unmanaged(read_live(client, providers_for(client)).objects, existing)
@@ -138,6 +147,8 @@ def _write(conversion: Conversion, folder: Path, schema_root: Path, *, dry_run: 
            force: bool) -> None:
     manifests = conversion.resources + conversion.tools
     files = {target(folder, m): m for m in manifests}
+    if not dry_run:
+        check_folder(folder, "--dir")
     clashes = [p for p in files if p.exists()]
     if clashes and not force and not dry_run:
         raise ReconcilerError("these files exist; nothing was written:\n  "
@@ -154,8 +165,7 @@ def _write(conversion: Conversion, folder: Path, schema_root: Path, *, dry_run: 
         if dry_run:
             click.echo("".join(f"    {line}\n" for line in text.splitlines()))
         else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            write_text(path, text)
     for warning in conversion.warnings:
         click.echo(f"warning: {warning}", err=True)
     if not dry_run:

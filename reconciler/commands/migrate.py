@@ -18,6 +18,7 @@ from reconciler.importing.write import render, target
 from reconciler.manifests.loader import display_path
 from reconciler.manifests.project import ManifestSet
 from reconciler.model.desired import DesiredResource
+from reconciler.outputs import write_text
 from reconciler.provider import LiveObject
 from reconciler.provider.openai_api import AssistantProvider
 
@@ -81,8 +82,7 @@ def assistants_to_agents(app: AppContext, paths: tuple[str, ...], write_files: b
                               hint="--force overwrites them")
     schemas = settings.root / "schemas"
     for path, manifest in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(manifest, path, schemas), encoding="utf-8")
+        write_text(path, render(manifest, path, schemas))
         click.echo(f"wrote {display_path(path)} ({manifest.kind}/{manifest.name})")
 
 

@@ -19,6 +19,7 @@ from reconciler.models_sync import (
     new_catalog_text,
     sync_text,
 )
+from reconciler.outputs import write_text
 from reconciler.provider.openai_api import call
 
 
@@ -76,8 +77,7 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
     if check:
         click.echo(f"{shown} is out of date; run `reconciler models sync`.")
         click.get_current_context().exit(ExitCode.CHANGES)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(updated, encoding="utf-8")
+    write_text(path, updated)
     click.echo(f"updated {shown}: {len(report.added)} added, {len(report.unavailable)} marked "
                f"unavailable, {len(report.available_again)} available again, "
                f"{len(report.shutdown_noted)} shutdown dates noted.")

@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from reconciler.errors import ReconcilerError
 from reconciler.importing.convert import Manifest
 from reconciler.manifests.loader import make_yaml
+from reconciler.model.common import NAME_PATTERN
 from reconciler.schemas import VERSION_DIR, file_name
 
 FOLDERS = {"Assistant": "assistants", "Agent": "agents", "Tool": "tools"}
 
 
 def target(folder: Path, manifest: Manifest) -> Path:
-    """Where a manifest goes: `<folder>/<kind folder>/<name>.yaml`."""
+    """Where a manifest goes: `<folder>/<kind folder>/<name>.yaml`, never outside `folder`."""
+    if not re.fullmatch(NAME_PATTERN, manifest.name):
+        raise ReconcilerError(f"'{manifest.name}' is not a manifest name; nothing was written")
     return folder / FOLDERS[manifest.kind] / f"{manifest.name}.yaml"
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from reconciler.diagnostics import Code, Diagnostics, format_path
+from reconciler.manifests.boundary import ProjectRoot, Refusal, is_glob
 from reconciler.manifests.loader import SourceDocument
+from reconciler.model.assistant import CODE_INTERPRETER_EXTENSIONS
 from reconciler.model.desired import DesiredFile
 from reconciler.model.vector_store import (
     MAX_FILE_BYTES,
@@ -38,23 +41,23 @@ def base_dir(doc: SourceDocument) -> Path:
 
 
 def store_files(doc: SourceDocument, patterns: Sequence[str], excludes: Sequence[str],
-                diagnostics: Diagnostics) -> list[DesiredFile] | None:
+                root: ProjectRoot, diagnostics: Diagnostics) -> list[DesiredFile] | None:
     """Expand a store's globs into its files (sorted by path); None when one is wrong."""
     base = base_dir(doc)
     errors = diagnostics.count_errors()
     chosen: dict[str, tuple[Path, FieldPath]] = {}
     for index, pattern in enumerate(patterns):
         where = ("spec", "files", index)
-        for path in _matches(doc, base, pattern, where, diagnostics):
+        for path in _matches(doc, root, base, pattern, where, diagnostics):
             chosen.setdefault(_key(base, path), (path, where))
     excluded: set[str] = set()
     for index, pattern in enumerate(excludes):
         where = ("spec", "exclude", index)
-        if _relative_ok(doc, pattern, where, diagnostics):
-            excluded.update(_key(base, p) for p in _under(base, pattern))
+        excluded.update(_key(base, p) for p in _under(doc, root, base, pattern, where,
+                                                       diagnostics))
     keys = sorted(k for k in chosen if k not in excluded)
     for key in keys:
-        _check_file(doc, key, *chosen[key], diagnostics)
+        _check_file(doc, key, *chosen[key], SEARCH, diagnostics)
     if len(keys) > MAX_STORE_FILES:
         diagnostics.error(Code.TOO_MANY, f"the patterns match {len(keys)} files; a vector store "
                           f"holds at most {MAX_STORE_FILES}", doc.locate(("spec", "files")),
@@ -64,17 +67,31 @@ def store_files(doc: SourceDocument, patterns: Sequence[str], excludes: Sequence
     return _described(doc, [(k, chosen[k][0]) for k in keys], ("spec", "files"), diagnostics)
 
 
-def _check_file(doc: SourceDocument, key: str, path: Path, where: FieldPath,
+@dataclass(frozen=True)
+class FileUse:
+    """What a tool accepts: the file types, and whether an empty file fails."""
+
+    tool: str
+    extensions: frozenset[str]
+    empty_fails: bool
+
+
+SEARCH = FileUse("file_search cannot index", SEARCHABLE_EXTENSIONS, empty_fails=True)
+CODE = FileUse("code_interpreter does not accept", CODE_INTERPRETER_EXTENSIONS,
+               empty_fails=False)
+
+
+def _check_file(doc: SourceDocument, key: str, path: Path, where: FieldPath, use: FileUse,
                 diagnostics: Diagnostics) -> None:
-    """What the API would refuse about one store file, reported at the pattern naming it."""
+    """What the API would refuse about one file, reported at the entry naming it."""
     suffix = PurePosixPath(key).suffix.lower()
     location, field = doc.locate(where), format_path(where)
-    if suffix not in SEARCHABLE_EXTENSIONS:
-        diagnostics.error(Code.UNSUPPORTED_FILE_TYPE, f"'{key}': file_search cannot index "
+    if suffix not in use.extensions:
+        diagnostics.error(Code.UNSUPPORTED_FILE_TYPE, f"'{key}': {use.tool} "
                           f"{suffix or 'files without an extension'}", location, path=field,
-                          hint="supported: " + ", ".join(sorted(SEARCHABLE_EXTENSIONS))
-                          + "; leave it out with `exclude`")
-    elif path.stat().st_size == 0:
+                          hint="supported: " + ", ".join(sorted(use.extensions))
+                          + ("; leave it out with `exclude`" if use is SEARCH else ""))
+    elif use.empty_fails and path.stat().st_size == 0:
         diagnostics.warning(Code.EMPTY_FILE, f"'{key}' is empty: file_search will fail to "
                             "index it", location, path=field)
     if len(key) > MAX_PATH:
@@ -83,17 +100,20 @@ def _check_file(doc: SourceDocument, key: str, path: Path, where: FieldPath,
                           location, path=field)
 
 
-def named_files(doc: SourceDocument, paths: Sequence[str], where: FieldPath,
+def named_files(doc: SourceDocument, paths: Sequence[str], where: FieldPath, root: ProjectRoot,
                 diagnostics: Diagnostics) -> list[DesiredFile] | None:
-    """Exact paths (no globs) relative to a manifest; None when one is missing."""
+    """Exact paths (no globs) of code_interpreter files relative to a manifest, checked;
+    None when one is wrong."""
     base = base_dir(doc)
     errors = diagnostics.count_errors()
     found: list[tuple[str, Path]] = []
     for index, name in enumerate(paths):
         path_in_doc = (*where, index)
-        if not _relative_ok(doc, name, path_in_doc, diagnostics):
-            continue
         path = base / name
+        refusal = root.refusal(path, name)
+        if refusal is not None:
+            _refuse(doc, [refusal], path_in_doc, diagnostics)
+            continue
         if not path.is_file():
             what = "a folder, not a file" if path.is_dir() else "not found"
             diagnostics.error(Code.MISSING_FILE, f"file '{name}' is {what} (looked for "
@@ -101,60 +121,62 @@ def named_files(doc: SourceDocument, paths: Sequence[str], where: FieldPath,
                               path=format_path(path_in_doc),
                               hint="paths are relative to the manifest's folder")
             continue
+        _check_file(doc, _key(base, path), path, path_in_doc, CODE, diagnostics)
         found.append((_key(base, path), path))
     if diagnostics.count_errors() > errors:
         return None
     return _described(doc, found, where, diagnostics)
 
 
-def _matches(doc: SourceDocument, base: Path, pattern: str, where: FieldPath,
-             diagnostics: Diagnostics) -> list[Path]:
-    if not _relative_ok(doc, pattern, where, diagnostics):
-        return []
-    found = _glob(base, pattern)
-    if found:
-        return found
-    if _is_glob(pattern):  # may match nothing for now (the plan shows what goes)
+def _matches(doc: SourceDocument, root: ProjectRoot, base: Path, pattern: str,
+             where: FieldPath, diagnostics: Diagnostics) -> list[Path]:
+    found = root.match(base, pattern)
+    _refuse(doc, found.refused, where, diagnostics)
+    if found.files or found.refused:
+        return found.files
+    if is_glob(pattern):  # may match nothing for now (the plan shows what goes)
         diagnostics.warning(Code.MISSING_FILE, f"no file matches '{pattern}' (relative to "
                             f"{base or '.'})", doc.locate(where), path=format_path(where),
                             hint="globs are relative to the manifest's folder; `**` matches "
                                  "any depth")
     else:
-        diagnostics.error(Code.MISSING_FILE, f"file '{pattern}' is not found (looked for "
+        what = "a folder, not a file" if found.folders else "not found"
+        diagnostics.error(Code.MISSING_FILE, f"file '{pattern}' is {what} (looked for "
                           f"{base / pattern})", doc.locate(where), path=format_path(where),
-                          hint="paths are relative to the manifest's folder")
-    return found
+                          hint="paths are relative to the manifest's folder; a glob such as "
+                               f"'{pattern.rstrip('/')}/**/*.md' names a folder's files"
+                          if found.folders else "paths are relative to the manifest's folder")
+    return found.files
 
 
-def _is_glob(pattern: str) -> bool:
-    return any(c in pattern for c in "*?[")
-
-
-def _glob(base: Path, pattern: str) -> list[Path]:
-    if not _is_glob(pattern):
-        path = base / pattern
-        return [path] if path.is_file() else []
-    return sorted(p for p in base.glob(pattern) if p.is_file())
-
-
-def _under(base: Path, pattern: str) -> list[Path]:
+def _under(doc: SourceDocument, root: ProjectRoot, base: Path, pattern: str, where: FieldPath,
+           diagnostics: Diagnostics) -> list[Path]:
     """Files a pattern matches, and every file under the folders it matches
     (`drafts/**` leaves out the whole folder)."""
-    found = []
-    for path in base.glob(pattern):
-        found += [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
-    return found
+    found = root.match(base, pattern)
+    files = list(found.files)
+    for folder in found.folders:
+        below = root.match(folder, "**/*")
+        files += below.files
+        found.refused += below.refused
+    _refuse(doc, found.refused, where, diagnostics)
+    return files
 
 
-def _relative_ok(doc: SourceDocument, pattern: str, where: FieldPath,
-                 diagnostics: Diagnostics) -> bool:
-    if PurePosixPath(pattern).is_absolute() or Path(pattern).is_absolute():
-        diagnostics.error(Code.INVALID_VALUE, f"'{pattern}' is an absolute path",
-                          doc.locate(where), path=format_path(where),
-                          hint="use a path relative to the manifest's folder, so the "
-                               "manifests work from any checkout")
-        return False
-    return True
+def _refuse(doc: SourceDocument, refused: Sequence[Refusal], where: FieldPath,
+            diagnostics: Diagnostics) -> None:
+    """Report paths that may not be read, at the entry that names them."""
+    for refusal in refused:
+        if refusal.outside:
+            diagnostics.error(Code.PATH_OUTSIDE_PROJECT, f"'{refusal.path}' {refusal.reason}",
+                              doc.locate(where), path=format_path(where),
+                              hint="manifests may name only files inside the project (the "
+                                   "folder of reconciler.yaml), by a path relative to the "
+                                   "manifest's folder")
+        else:
+            diagnostics.error(Code.NOT_A_REGULAR_FILE, f"'{refusal.path}' {refusal.reason}",
+                              doc.locate(where), path=format_path(where),
+                              hint="only regular files are uploaded")
 
 
 def _key(base: Path, path: Path) -> str:

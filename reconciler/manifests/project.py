@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -20,10 +21,11 @@ from pydantic import BaseModel, ValidationError
 from reconciler.diagnostics import Code, Diagnostics, Location, format_path
 from reconciler.manifests import files as repo_files
 from reconciler.manifests import structure
+from reconciler.manifests.boundary import ProjectRoot, common_folder
 from reconciler.manifests.catalog import Catalog
 from reconciler.manifests.jsonschema_rules import parameters_problems, strict_problems
 from reconciler.manifests.lifecycle import check_ignore_changes
-from reconciler.manifests.loader import SourceDocument, discover, load_file
+from reconciler.manifests.loader import SourceDocument, discover, display_path, load_file
 from reconciler.manifests.references import ToolEntry, check_selector, resolve_tools
 from reconciler.manifests.stores import resolve_store
 from reconciler.manifests.structure import did_you_mean
@@ -70,16 +72,26 @@ class ManifestSet:
 
 
 def load_manifest_set(
-    paths: Iterable[str], *, exclude: Sequence[str] = (), today: dt.date | None = None
+    paths: Iterable[str], *, exclude: Sequence[str] = (), today: dt.date | None = None,
+    root: Path | None = None, allow_empty: bool = False,
 ) -> ManifestSet:
-    """Read, validate and resolve every manifest under `paths`."""
+    """Read, validate and resolve every manifest under `paths`.
+
+    Every file a manifest names must lie inside `root` (default: the folder the paths share,
+    see `settings.project_root`). Finding no manifest at all is an error (a plan of nothing
+    would delete every managed object) unless `allow_empty` (`import` into a new project).
+    """
+    paths = list(paths)
     result = ManifestSet()
     diagnostics = result.diagnostics
-    files = discover(paths, exclude=exclude, diagnostics=diagnostics)
+    boundary = ProjectRoot.at(root if root is not None else common_folder(paths))
+    files = _inside(boundary, discover(paths, exclude=exclude, diagnostics=diagnostics),
+                    diagnostics)
     result.files = [str(f) for f in files]
-    if not files and not diagnostics.has_errors:
-        diagnostics.warning(Code.NO_MANIFESTS, "no YAML files found in " + ", ".join(paths),
-                            hint="nothing is declared: a plan deletes every managed object")
+    if not files and not diagnostics.has_errors and not allow_empty:
+        diagnostics.error(Code.NO_MANIFESTS, "no YAML files found in " + ", ".join(paths),
+                          hint="check the paths; with nothing declared, a plan would delete "
+                               "every managed object")
     loaded: list[Loaded] = []
     invalid: dict[str, set[str]] = defaultdict(set)
     for file in files:
@@ -93,11 +105,11 @@ def load_manifest_set(
     unique = _without_duplicates(loaded, diagnostics)
     _index(result, unique, diagnostics)
     broken = check_templates(result.templates, diagnostics) | invalid["Template"]
-    resolver = _Resolver(result, broken, invalid, today or dt.date.today())
+    resolver = _Resolver(result, broken, invalid, today or dt.date.today(), boundary)
     result.stores = {i.name for i in unique if i.kind == "VectorStore"} | invalid["VectorStore"]
     for item in unique:
         if item.kind == "VectorStore":
-            store = resolve_store(item.doc, item.name, item.manifest, diagnostics)
+            store = resolve_store(item.doc, item.name, item.manifest, boundary, diagnostics)
             if store is not None:
                 result.resources.append(store)
         elif item.kind in RESOURCE_KINDS:
@@ -105,6 +117,19 @@ def load_manifest_set(
             if desired is not None:
                 result.resources.append(desired)
     return result
+
+
+def _inside(root: ProjectRoot, files: list[Path], diagnostics: Diagnostics) -> list[Path]:
+    """The manifest files inside the project; the others (reached through a symbolic link,
+    or given outside it) are errors and never read."""
+    for file in files:
+        if not root.contains(file):
+            diagnostics.error(Code.PATH_OUTSIDE_PROJECT, f"the manifest file {display_path(file)}"
+                              f" lies outside the project ({display_path(root.path)})",
+                              Location(file=display_path(file)),
+                              hint="manifests are read only inside the project: the folder of "
+                                   "reconciler.yaml, or the folder given on the command line")
+    return [f for f in files if root.contains(f)]
 
 
 def _check_document(doc: SourceDocument, diagnostics: Diagnostics) -> Loaded | None:
@@ -243,8 +268,9 @@ class _Resolver:
     """Resolves assistants and agents against the indexed tools, templates and catalog."""
 
     def __init__(self, result: ManifestSet, broken: set[str], invalid: Mapping[str, set[str]],
-                 today: dt.date) -> None:
+                 today: dt.date, root: ProjectRoot) -> None:
         self.result = result
+        self.root = root
         self.diagnostics = result.diagnostics
         self.broken = broken
         self.invalid = invalid
@@ -304,7 +330,8 @@ class _Resolver:
         base = ("tool_resources", "code_interpreter", "files")
         if paths:
             origin = merged.provenance.origin(base)
-            found = repo_files.named_files(origin.doc, paths, origin.path, self.diagnostics)
+            found = repo_files.named_files(origin.doc, paths, origin.path, self.root,
+                                           self.diagnostics)
         self._check_count(merged, base, len(paths) + len(code.get("file_ids", [])),
                           MAX_CODE_FILES, "code_interpreter files")
         where = ("tool_resources", "file_search", "vector_stores")

@@ -7,6 +7,7 @@ from typing import Any
 
 from reconciler.diagnostics import Code, Diagnostics, format_path
 from reconciler.manifests import files as repo_files
+from reconciler.manifests.boundary import ProjectRoot
 from reconciler.manifests.lifecycle import check_ignore_changes
 from reconciler.manifests.loader import SourceDocument
 from reconciler.model.common import Lifecycle
@@ -17,7 +18,7 @@ AUTO_CHUNKING = {"type": "static",
 """What the API reports on each file chunked with the `auto` strategy."""
 
 
-def resolve_store(doc: SourceDocument, name: str, manifest: Any,
+def resolve_store(doc: SourceDocument, name: str, manifest: Any, root: ProjectRoot,
                   diagnostics: Diagnostics) -> DesiredResource | None:
     """Return the desired state of one VectorStore, or None if it has errors."""
     spec = manifest.spec
@@ -32,7 +33,7 @@ def resolve_store(doc: SourceDocument, name: str, manifest: Any,
                           "must not exceed half of max_chunk_size_tokens "
                           f"({static['max_chunk_size_tokens']})", doc.locate(where),
                           path=format_path(where))
-    found = repo_files.store_files(doc, spec.files, spec.exclude, diagnostics)
+    found = repo_files.store_files(doc, spec.files, spec.exclude, root, diagnostics)
     if found is None or diagnostics.count_errors() > errors:
         return None
     data = doc.data["spec"]

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from reconciler import ownership
 from reconciler.errors import ReconcilerError
 from reconciler.model.desired import DesiredResource
+from reconciler.outputs import write_text
 from reconciler.plan.model import FORMAT_VERSION, Action, Plan
 from reconciler.plan.normalize import fingerprint, manifest_digest
 from reconciler.provider import LiveObject
@@ -25,7 +26,7 @@ class StalePlanError(ReconcilerError):
 
 
 def save(plan: Plan, path: Path) -> None:
-    path.write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    write_text(path, plan.model_dump_json(indent=2) + "\n")
 
 
 def load(path: Path) -> Plan:

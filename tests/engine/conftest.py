@@ -51,6 +51,11 @@ class Project:
         return CliRunner().invoke(cli, list(args), env=self.env, input=input,
                                   catch_exceptions=False)
 
+    def run_env(self, env: dict[str, str], *args: str) -> Result:
+        """Run with these environment variables on top of the project's."""
+        return CliRunner().invoke(cli, list(args), env={**self.env, **env},
+                                  catch_exceptions=False)
+
     @property
     def client(self) -> openai.OpenAI:
         return openai.OpenAI(base_url=self.emulator.url, api_key=API_KEY, max_retries=0)

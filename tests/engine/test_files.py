@@ -87,8 +87,8 @@ def uploads(project: Project) -> dict[str, str]:
             if ownership.uploaded_sha(f.filename)}
 
 
-def plan_json(project: Project) -> dict[str, Any]:
-    result = project.run("plan", "--format", "json")
+def plan_json(project: Project, *args: str) -> dict[str, Any]:
+    result = project.run("plan", "--format", "json", *args)
     assert result.exit_code == ExitCode.OK, result.output
     data: dict[str, Any] = json.loads(result.stdout)
     return data
@@ -241,11 +241,13 @@ def test_removing_a_store_deletes_it_and_its_uploads(kb: Project) -> None:
     apply(kb)
     kb.remove("helper.yaml")
     kb.remove("kb.yaml")
-    plan = plan_json(kb)
+    refused = kb.run("plan")
+    assert refused.exit_code == ExitCode.ERROR and "error[no-manifests]" in refused.output
+    plan = plan_json(kb, "--allow-mass-delete")
     store_change = next(c for c in plan["changes"] if c["address"] == "VectorStore/kb")
     assert store_change["action"] == "delete" and len(store_change["files"]) == 3
     assert plan["summary"]["delete_files"] == 4
-    apply(kb)
+    apply(kb, "--allow-mass-delete")
     assert stores(kb) == {} and uploads(kb) == {}
     # what the reconciler did not make is never deleted
     assert kb.client.vector_stores.retrieve(their_store.id).name == "by hand"
@@ -532,7 +534,7 @@ def test_prevent_destroy_guards_a_store(kb: Project) -> None:
     apply(kb)
     kb.remove("helper.yaml")
     kb.remove("kb.yaml")
-    result = kb.run("plan")
+    result = kb.run("plan", "--allow-mass-delete")
     assert result.exit_code == ExitCode.ERROR
     assert "VectorStore/kb" in result.output and "prevent_destroy" in result.output
 

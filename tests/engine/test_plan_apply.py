@@ -224,7 +224,7 @@ def test_prevent_destroy_blocks_replace_and_delete(project: Project) -> None:
     assert replaced.exit_code == ExitCode.ERROR
     assert "Agent/researcher has lifecycle.prevent_destroy" in replaced.stderr
     project.remove("b.yaml")
-    deleted = project.run("plan")
+    deleted = project.run("plan", "--allow-mass-delete")
     assert deleted.exit_code == ExitCode.ERROR
     assert "was applied with lifecycle.prevent_destroy" in deleted.stderr
     assert project.writes() == 0
@@ -241,7 +241,7 @@ def test_unmanaged_objects_are_left_alone(project: Project) -> None:
     assert "Plan: 1 to create, 0 to update, 0 to delete." in planned.stdout
     _apply(project)
     project.remove("a.yaml")
-    _apply(project)
+    _apply(project, "--allow-mass-delete")
     assert project.client.beta.assistants.retrieve(by_hand.id).model_dump() == before
 
 

@@ -1,0 +1,171 @@
+"""The project boundary: every local path a manifest names stays inside the project root.
+
+Manifests come from pull requests, and `apply` uploads the files they name to OpenAI, so a
+path must never reach a file the CI runner can read elsewhere (`../../.ssh/id_rsa`,
+`/proc/self/environ`, a symbolic link to either). The root is the folder holding
+`reconciler.yaml`, or without one the folder given on the command line (see `settings`).
+
+Paths are resolved with symbolic links followed; a path whose target lies outside the root is
+refused, never silently skipped. Globs are expanded here rather than by `Path.glob`, so that
+they never descend into a folder that leaves the project, and only regular files are returned
+(no FIFO, socket or device is ever opened).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+GLOB_CHARACTERS = "*?["
+
+
+def is_glob(pattern: str) -> bool:
+    """Whether a path has glob characters."""
+    return any(c in pattern for c in GLOB_CHARACTERS)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A path that may not be read, as written, and why."""
+
+    path: str
+    reason: str
+    outside: bool = True
+    """Outside the project (else: inside, but not a regular file)."""
+
+
+@dataclass
+class Matches:
+    """What a pattern matched: regular files inside the project, and what was refused."""
+
+    files: list[Path] = field(default_factory=list)
+    folders: list[Path] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProjectRoot:
+    """The folder no manifest-named path may leave."""
+
+    path: Path
+
+    @classmethod
+    def at(cls, folder: Path | str) -> ProjectRoot:
+        return cls(Path(folder).resolve())
+
+    def contains(self, path: Path | str) -> bool:
+        """Whether `path`, symbolic links followed, lies inside the root."""
+        resolved = Path(os.path.realpath(path))
+        return resolved == self.path or self.path in resolved.parents
+
+    def refusal(self, path: Path, written: str) -> Refusal | None:
+        """Why the file at `path` (named `written` in a manifest) may not be read, if so."""
+        if PurePosixPath(written).is_absolute() or Path(written).is_absolute():
+            return Refusal(written, "is an absolute path")
+        if not self.contains(path):
+            return Refusal(written, self._leaves(path))
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return None  # missing: the caller says so
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            return Refusal(written, f"is a {_file_type(mode)}, not a regular file",
+                           outside=False)
+        return None
+
+    def _leaves(self, path: Path) -> str:
+        link = next((p for p in (path, *path.parents) if p.is_symlink()), None)
+        if link is not None and self.contains(link.parent):
+            return "is a symbolic link to a place outside the project"
+        return "leads outside the project"
+
+    def match(self, base: Path, pattern: str) -> Matches:
+        """Expand a path or glob relative to `base`: `*`, `?`, `[...]` within a name, `**`
+        any number of folders (not through symbolic links, as `Path.glob` does)."""
+        found = Matches()
+        if not is_glob(pattern):
+            path = base / pattern
+            refusal = self.refusal(path, pattern)
+            if refusal is not None:
+                found.refused.append(refusal)
+            elif path.is_file() or path.is_dir():
+                (found.files if path.is_file() else found.folders).append(path)
+            return found
+        if PurePosixPath(pattern).is_absolute() or Path(pattern).is_absolute():
+            found.refused.append(Refusal(pattern, "is an absolute path"))
+            return found
+        parts = PurePosixPath(pattern.replace(os.sep, "/")).parts
+        for path in self._walk(base, parts, "", found):
+            (found.folders if path.is_dir() else found.files).append(path)
+        found.files.sort()
+        return found
+
+    def _walk(self, folder: Path, parts: tuple[str, ...], shown: str,
+              found: Matches) -> Iterator[Path]:
+        if not parts:
+            yield folder
+            return
+        head, rest = parts[0], parts[1:]
+        if head == "**":
+            yield from self._walk(folder, rest, shown, found)
+            for child, name in self._children(folder, found, shown, links=False):
+                if child.is_dir():
+                    yield from self._walk(child, parts, f"{shown}{name}/", found)
+            return
+        if is_glob(head):
+            children = [(c, n) for c, n in self._children(folder, found, shown)
+                        if fnmatch.fnmatchcase(n, head)]
+        else:
+            children = [(folder / head, head)] if os.path.lexists(folder / head) else []
+        for child, name in children:
+            if self._allowed(child, f"{shown}{name}", found, last=not rest):
+                yield from self._walk(child, rest, f"{shown}{name}/", found)
+
+    def _children(self, folder: Path, found: Matches, shown: str, *,
+                  links: bool = True) -> Iterator[tuple[Path, str]]:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if links or not entry.is_symlink():
+                yield Path(entry.path), entry.name
+
+    def _allowed(self, path: Path, shown: str, found: Matches, *, last: bool) -> bool:
+        """Whether the walk may return `path` (the last part) or go into it."""
+        refusal = self.refusal(path, shown)
+        if refusal is not None:
+            found.refused.append(refusal)
+            return False
+        return path.is_file() or path.is_dir() if last else path.is_dir()
+
+
+def _file_type(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    return "special file"
+
+
+def common_folder(paths: Sequence[str | Path]) -> Path:
+    """The folder that the given manifest paths share (a file counts as its folder); the
+    working directory when none is given. The project root when there is no reconciler.yaml."""
+    folders = [Path(p) if Path(p).is_dir() else Path(p).parent for p in paths]
+    if not folders:
+        return Path.cwd()
+    return Path(os.path.commonpath([os.path.abspath(f) for f in folders]))
+
+
+def literal_prefix(pattern: str) -> str:
+    """The folders of a glob before its first wildcard (`docs/**/*.md` -> `docs`)."""
+    parts = PurePosixPath(pattern).parts
+    first = next((i for i, part in enumerate(parts) if is_glob(part)), len(parts))
+    literal = parts[:first]
+    return str(PurePosixPath(*literal)) if literal else "."

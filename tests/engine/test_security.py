@@ -1,0 +1,260 @@
+"""Hostile input, as a pull request author would write it: files named outside the project,
+edited saved plans, keys placed where they could be printed, output paths that cannot be
+written. Each must be one clear error with nothing changed on the live side and nothing read
+or printed that should not be."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from reconciler.exitcodes import ExitCode
+from tests.engine.conftest import Project
+from tests.engine.test_files import docs, uploads
+
+STORE = """
+apiVersion: reconciler/v1
+kind: VectorStore
+metadata:
+  name: kb
+spec:
+  files:
+    - {pattern}
+"""
+
+CODE = """
+apiVersion: reconciler/v1
+kind: Assistant
+metadata:
+  name: analyst
+spec:
+  model: gpt-4o
+  tools: [{{type: code_interpreter}}]
+  tool_resources:
+    code_interpreter:
+      files: [{path}]
+"""
+
+
+@pytest.fixture
+def outside(project: Project) -> Path:
+    """A folder beside the project holding a secret."""
+    folder = project.root.parent / f"{project.root.name}-outside"
+    folder.mkdir(exist_ok=True)
+    (folder / "secret.md").write_text("# the CI runner's secret\n")
+    (folder / "deep").mkdir(exist_ok=True)
+    (folder / "deep" / "secret.md").write_text("# another\n")
+    return folder
+
+
+def refused(project: Project, line: int, what: str, column: int = 7) -> None:
+    """validate and apply both refuse at `line` of the manifest; nothing is uploaded."""
+    checked = project.run("validate")
+    assert checked.exit_code == ExitCode.ERROR, checked.output
+    assert f":{line}:{column}: error[path-outside-project]" in checked.output, checked.output
+    assert what in checked.output
+    applied = project.run("apply", "--auto-approve")
+    assert applied.exit_code == ExitCode.ERROR
+    assert project.writes() == 0 and uploads(project) == {}
+
+
+def test_a_store_file_named_through_dotdot_is_refused(project: Project, outside: Path) -> None:
+    project.write({"kb.yaml": STORE.format(pattern=f"../../{outside.name}/secret.md")})
+    refused(project, 7, "leads outside the project")
+
+
+def test_a_glob_through_dotdot_is_refused(project: Project, outside: Path) -> None:
+    project.write({"kb.yaml": STORE.format(pattern=f"'../../{outside.name}/**/*.md'")})
+    refused(project, 7, "leads outside the project")
+
+
+def test_an_absolute_path_is_refused(project: Project, outside: Path) -> None:
+    project.write({"kb.yaml": STORE.format(pattern=str(outside / "secret.md"))})
+    refused(project, 7, "is an absolute path")
+
+
+def test_a_symlink_to_a_file_outside_is_refused(project: Project, outside: Path) -> None:
+    docs(project, {"docs/real.md": "# real\n"})
+    os.symlink(outside / "secret.md", project.root / "manifests/docs/link.md")
+    project.write({"kb.yaml": STORE.format(pattern="'docs/*.md'")})
+    refused(project, 7, "'docs/link.md' is a symbolic link to a place outside the project")
+
+
+def test_a_symlinked_folder_outside_is_not_entered(project: Project, outside: Path) -> None:
+    docs(project, {"docs/real.md": "# real\n"})
+    os.symlink(outside, project.root / "manifests/docs/shared")
+    project.write({"kb.yaml": STORE.format(pattern="'docs/*/*.md'")})
+    refused(project, 7, "'docs/shared' is a symbolic link to a place outside the project")
+    # `**` never follows a symbolic link to a folder: the link is not even seen
+    project.write({"kb.yaml": STORE.format(pattern="'docs/**/*.md'")})
+    plan = project.run("plan", "--format", "json")
+    assert plan.exit_code == ExitCode.OK, plan.output
+    files = [f["path"] for c in json.loads(plan.stdout)["changes"] for f in c["files"]]
+    assert files == ["docs/real.md"]
+
+
+def test_proc_self_environ_is_refused(project: Project) -> None:
+    project.write({"kb.yaml": STORE.format(pattern="/proc/self/environ")})
+    refused(project, 7, "is an absolute path")
+    os.symlink("/proc/self/environ", project.root / "manifests/environ.txt")
+    project.write({"kb.yaml": STORE.format(pattern="environ.txt")})
+    refused(project, 7, "is a symbolic link to a place outside the project")
+
+
+def test_code_interpreter_files_stay_inside(project: Project) -> None:
+    project.write({"a.yaml": CODE.format(path="../../../../etc/passwd")})
+    refused(project, 10, "'../../../../etc/passwd' leads outside the project", column=15)
+
+
+def test_code_interpreter_files_get_the_type_check(project: Project) -> None:
+    docs(project, {"data/tool.exe": "MZ"})
+    project.write({"a.yaml": CODE.format(path="data/tool.exe")})
+    checked = project.run("validate")
+    assert checked.exit_code == ExitCode.ERROR
+    assert ":10:15: error[unsupported-file-type]" in checked.output
+    assert "code_interpreter does not accept .exe" in checked.output
+
+
+def test_a_fifo_is_refused_without_being_opened(project: Project) -> None:
+    docs(project, {"docs/a.md": "# a\n"})
+    os.mkfifo(project.root / "manifests/docs/pipe.md")
+    project.write({"kb.yaml": STORE.format(pattern="'docs/*.md'")})
+    checked = project.run("validate")  # opening the FIFO would block for ever
+    assert checked.exit_code == ExitCode.ERROR
+    assert "error[not-a-regular-file] spec.files[0]: 'docs/pipe.md' is a FIFO" in checked.output
+
+
+def test_symlink_loops_are_harmless(project: Project) -> None:
+    docs(project, {"docs/a.md": "# a\n"})
+    os.symlink(".", project.root / "manifests/docs/loop")
+    project.write({"kb.yaml": STORE.format(pattern="'docs/**/*.md'")})
+    plan = project.run("plan", "--format", "json")
+    assert plan.exit_code == ExitCode.OK, plan.output
+    files = [f["path"] for c in json.loads(plan.stdout)["changes"] for f in c["files"]]
+    assert files == ["docs/a.md"]
+
+
+def test_a_symlink_inside_the_project_is_followed(project: Project) -> None:
+    docs(project, {"shared/faq.md": "# faq\n"})
+    os.symlink("../shared", project.root / "manifests/docs")
+    project.write({"kb.yaml": STORE.format(pattern="'docs/*.md'")})
+    plan = project.run("plan", "--format", "json")
+    assert plan.exit_code == ExitCode.OK, plan.output
+
+
+def test_manifest_files_linked_from_outside_are_not_read(project: Project,
+                                                         outside: Path) -> None:
+    (outside / "kube.yaml").write_text("apiVersion: v1\nclusters: [{token: hunter2}]\n")
+    project.write({"kb.yaml": STORE.format(pattern="'*.md'")})
+    os.symlink(outside / "kube.yaml", project.root / "manifests/kube.yaml")
+    checked = project.run("validate")
+    assert checked.exit_code == ExitCode.ERROR
+    assert "error[path-outside-project] the manifest file" in checked.output
+    assert "hunter2" not in checked.output and "clusters" not in checked.output
+
+
+def test_configured_manifest_paths_stay_inside(project: Project) -> None:
+    (project.root / "reconciler.yaml").write_text("manifests: [manifests, ../..]\n")
+    checked = project.run("validate")
+    assert checked.exit_code == ExitCode.ERROR
+    assert "reconciler.yaml:1:24: error[path-outside-project] manifests[1]: '../..'" in (
+        checked.output)
+
+
+def test_an_edited_saved_plan_cannot_read_outside(project: Project, outside: Path) -> None:
+    docs(project, {"docs/a.md": "# a\n"})
+    project.write({"kb.yaml": STORE.format(pattern="docs/a.md")})
+    assert project.run("plan", "--out", "plan.json").exit_code == ExitCode.OK
+    saved = json.loads((project.root / "plan.json").read_text())
+    for target in ("/etc/passwd", f"../{outside.name}/secret.md"):
+        saved["changes"][0]["files"][0]["local"] = target
+        (project.root / "edited.json").write_text(json.dumps(saved))
+        project.clear_stats()
+        result = project.run("apply", "edited.json")
+        assert result.exit_code == ExitCode.ERROR
+        assert f"{target} " in result.stderr and "nothing was changed" in result.stderr
+        assert project.requests() == {}, "refused before anything is read or sent"
+
+
+@pytest.mark.parametrize("name", ["../../x", "a/b", "UPPER", "-x"])
+def test_import_names_must_be_manifest_names(project: Project, name: str) -> None:
+    created = project.client.beta.assistants.create(model="gpt-4o", name="Helper")
+    result = project.run("import", "Assistant", created.id, "--name", name)
+    assert result.exit_code == ExitCode.ERROR
+    assert "is not a manifest name" in result.output
+    assert not list(project.root.rglob("*.yaml"))[1:], "nothing written but reconciler.yaml"
+
+
+def test_import_writes_only_inside_the_chosen_folder(project: Project) -> None:
+    project.client.beta.assistants.create(model="gpt-4o", name="../../../escape")
+    result = project.run("import", "--all", "--dir", "imported")
+    assert result.exit_code == ExitCode.OK, result.output
+    written = sorted(p.relative_to(project.root).as_posix()
+                     for p in project.root.rglob("*.yaml") if "schemas" not in p.parts)
+    assert written == ["imported/assistants/escape.yaml", "reconciler.yaml"]
+    assert not (project.root.parent / "escape.yaml").exists()
+
+
+# -- keys never appear ------------------------------------------------------------------
+
+KEY = "sk-proj-DISTINCTIVE-7f3a9c1e5b"
+
+
+def _key_places(project: Project) -> list[tuple[dict[str, str], list[str], str]]:
+    """(environment, extra arguments, reconciler.yaml) for each way a key can be given."""
+    url = project.emulator.url
+    userinfo = url.replace("http://", f"http://user:{KEY}@")
+    query = f"{url}?api-key={KEY}"
+    config = "manifests: [manifests]\n"
+    return [
+        ({"OPENAI_API_KEY": KEY}, [], config),
+        ({"OPENAI_API_KEY": "", "PROD_KEY": KEY}, [],
+         config + "connection: {api_key_env: PROD_KEY}\n"),
+        ({}, ["--base-url", userinfo], config),
+        ({}, ["--base-url", query], config),
+        ({"OPENAI_BASE_URL": userinfo}, [], config),
+        ({"OPENAI_BASE_URL": query}, [], config),
+        ({}, [], config + f"connection: {{base_url: '{userinfo}'}}\n"),
+        ({}, [], config + f"connection: {{base_url: '{query}'}}\n"),
+        ({"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": KEY}, [], config),
+    ]
+
+
+COMMANDS: list[list[str]] = [
+    ["validate"], ["render"],
+    ["plan"], ["plan", "--format", "json"], ["plan", "--format", "markdown"],
+    ["plan", "--out", "saved.json"], ["apply", "--auto-approve"], ["apply", "saved.json"],
+    ["inventory"], ["inventory", "--format", "json"], ["import", "--all", "--dry-run"],
+    ["import", "--all", "--dir", "imported"], ["models", "sync", "--check"],
+    ["migrate", "assistants-to-agents"],
+]
+
+
+def test_a_key_appears_in_no_output_and_no_file(project: Project) -> None:
+    project.write({"a.yaml": CODE.format(path="data/sales.csv").replace(
+        "code_interpreter:\n      files: [data/sales.csv]", "code_interpreter: {}")})
+    docs(project, {"data/sales.csv": "region,total\n"})
+    project.client.beta.assistants.create(model="gpt-4o", name="by hand")
+    (project.root / "manifests/models.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: ModelCatalog\nmetadata: {name: models}\n"
+        "spec:\n  models:\n    - {id: gpt-4o}\n")
+    runs = succeeded = 0
+    for env, extra, config in _key_places(project):
+        (project.root / "reconciler.yaml").write_text(config)
+        for command in COMMANDS:
+            for debug in ([], ["--debug"]):
+                connects = command[0] not in ("validate", "render", "migrate")
+                result = project.run_env(env, *debug, *command, *(extra if connects else []))
+                runs += 1
+                succeeded += result.exit_code == ExitCode.OK
+                shown = result.stdout + result.stderr
+                assert KEY not in shown, (env, command, shown)
+                assert "Traceback" not in shown or debug, (env, command, shown)
+    written = [p for p in project.root.rglob("*") if p.is_file()]
+    assert runs == 9 * len(COMMANDS) * 2 and succeeded > 3 * len(COMMANDS)
+    assert {"saved.json", "imported"} <= {p.relative_to(project.root).parts[0] for p in written}
+    for path in written:
+        assert KEY.encode() not in path.read_bytes(), path
