@@ -14,6 +14,7 @@ import click
 from reconciler import __version__
 from reconciler.plan.model import Action, FieldChange, FileAction, FileChange, Plan, ResourceChange
 from reconciler.plan.normalize import DEFAULTS
+from reconciler.render.escape import escape_workflow_commands
 
 STYLE = {
     Action.CREATE: ("+", "green", "will be created"),
@@ -69,6 +70,8 @@ class Line:
     marker: str
     text: str
     body: bool = False
+    value: bool = False
+    """A line of a multi-line value (not of a diff): shown indented, without a marker."""
 
 
 def change_lines(change: ResourceChange) -> list[Line]:
@@ -124,11 +127,13 @@ def _shown_fields(kind: str, after: dict[str, Any]) -> dict[str, Any]:
 
 def _assignment(marker: str, name: str, value: Any) -> list[Line]:
     if isinstance(value, str) and "\n" in value:
-        body = [Line(marker, f"    {line}", body=True) for line in value.rstrip("\n").split("\n")]
-        return [Line(marker, f"{name} = <<-EOT"), *body, Line(marker, "EOT", body=True)]
+        body = [Line(marker, f"    {line}", body=True, value=True)
+                for line in value.rstrip("\n").split("\n")]
+        return [Line(marker, f"{name} = <<-EOT"), *body,
+                Line(marker, "EOT", body=True, value=True)]
     if isinstance(value, list) and any(isinstance(item, dict) for item in value):
-        items = [Line(marker, f"    {show(item)},", body=True) for item in value]
-        return [Line(marker, f"{name} = ["), *items, Line(marker, "]", body=True)]
+        items = [Line(marker, f"    {show(item)},", body=True, value=True) for item in value]
+        return [Line(marker, f"{name} = ["), *items, Line(marker, "]", body=True, value=True)]
     return [Line(marker, f"{name} = {show(value)}")]
 
 
@@ -199,7 +204,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     lines.append(paint(summary_line(plan), bold=True))
     if (note := unmanaged_line(plan)) is not None:
         lines.append(note)
-    return "\n".join(lines)
+    return escape_workflow_commands("\n".join(lines))
 
 
 Paint = Callable[..., str]
@@ -209,9 +214,7 @@ def _text_line(line: Line, paint: Paint) -> str:
     colour = MARKER_COLOURS.get(line.marker)
     if not line.body:
         return paint(f"      {line.marker} ", colour) + line.text
-    if line.text.startswith("    "):  # a multi-line value: indented under its field
-        return f"        {line.text}"
-    if line.text in ("EOT", "]"):
+    if line.value:  # a multi-line value: indented under its field
         return f"        {line.text}"
     return "          " + paint(f"{line.marker}{line.text}",
                                 colour if line.marker != "~" else None)
@@ -249,7 +252,7 @@ def render_markdown(plan: Plan) -> str:
         lines.append("")
     if (note := unmanaged_line(plan)) is not None:
         lines += [f"_{note}_", ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return escape_workflow_commands("\n".join(lines).rstrip("\n") + "\n")
 
 
 MARKDOWN_FILES = 50

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.scalarstring import LiteralScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from reconciler.model.desired import DesiredResource
+from reconciler.render.escape import escape_workflow_commands
 
 
 def as_document(resource: DesiredResource) -> dict[str, Any]:
@@ -35,7 +36,8 @@ def as_document(resource: DesiredResource) -> dict[str, Any]:
 
 
 def render_yaml(resources: Sequence[DesiredResource]) -> str:
-    """Render as a YAML stream, multi-line text in block style for review."""
+    """Render as a YAML stream, multi-line text in block style for review (quoted instead
+    when one of its lines would be a CI runner's command)."""
     yaml = YAML()
     yaml.default_flow_style = False
     yaml.width = 100
@@ -55,5 +57,7 @@ def _blockify(value: Any) -> Any:
     if isinstance(value, list):
         return [_blockify(v) for v in value]
     if isinstance(value, str) and "\n" in value:
+        if escape_workflow_commands(value) != value:  # a line a CI runner would obey
+            return DoubleQuotedScalarString(value)
         return LiteralScalarString(value)
     return value
