@@ -31,6 +31,7 @@ from reconciler.manifests.project import ManifestSet
 from reconciler.model.kinds import KINDS, RESOURCE_KINDS
 from reconciler.render import diagnostics as render_diagnostics
 from reconciler.render import resolved as render_resolved
+from reconciler.render.escape import escape_workflow_commands
 from reconciler.settings import load_manifests
 
 
@@ -227,9 +228,9 @@ def _report(error: ReconcilerError, *, color: bool) -> None:
                                               color=color)
         click.echo(text.rsplit("\n", 1)[0], err=True)
     prefix = click.style("error:", fg="red", bold=True) if color else "error:"
-    click.echo(f"{prefix} {secrets.redact(error.message)}", err=True)
+    click.echo(escape_workflow_commands(f"{prefix} {secrets.redact(error.message)}"), err=True)
     if error.hint:
-        click.echo(f"hint: {secrets.redact(error.hint)}", err=True)
+        click.echo(escape_workflow_commands(f"hint: {secrets.redact(error.hint)}"), err=True)
 
 
 def _crash(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from reconciler.plan.model import Action, FieldChange, Plan, ResourceChange
 from reconciler.render.escape import escape_workflow_commands
 from reconciler.render.plan import render_markdown, render_text
+from tests.conftest import WriteTree
 
 HOSTILE = "Be brief.\n::add-mask::hunter2\n  ::warning file=x::pwned\n##[group]fake\n    indented"
 
@@ -61,3 +62,15 @@ def test_rendered_manifests_quote_text_a_runner_would_obey() -> None:
     assert _commands(text) == []
     assert "description: |-\n    two\n    lines" in text, "other text stays a block"
     assert YAML(typ="safe").load(text)["body"]["instructions"] == HOSTILE
+
+
+def test_diagnostics_and_errors_cannot_inject(write_tree: WriteTree) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    write_tree({"a.yaml": 'apiVersion: reconciler/v1\nkind: Tool\nmetadata: {name: t}\n'
+                          'spec: {type: file_search, "x\\n::add-mask::y": 1}\n'})
+    result = CliRunner().invoke(cli, ["validate", "."])
+    assert result.exit_code == 1 and "add-mask" in result.output
+    assert _commands(result.output) == []

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import click
 
 from reconciler.diagnostics import Diagnostic, Diagnostics, Severity
+from reconciler.render.escape import escape_workflow_commands
 
 FORMAT_VERSION = "1.0"
 COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
@@ -22,7 +23,7 @@ def render_text(diagnostics: Diagnostics, *, files: int, documents: int, color: 
     if errors == 0:
         summary = f"valid: {summary}"
     lines.append(click.style(summary, bold=True) if color else summary)
-    return "\n".join(lines)
+    return escape_workflow_commands("\n".join(lines))
 
 
 def _text_line(d: Diagnostic, *, color: bool) -> str:
