@@ -258,3 +258,40 @@ def test_a_key_appears_in_no_output_and_no_file(project: Project) -> None:
     assert {"saved.json", "imported"} <= {p.relative_to(project.root).parts[0] for p in written}
     for path in written:
         assert KEY.encode() not in path.read_bytes(), path
+
+
+# -- the CLI never shows a traceback for bad input --------------------------------------
+
+BAD_INPUT: list[tuple[list[str], str]] = [
+    (["--config", "binary.dat", "validate"], "binary.dat"),
+    (["plan", "--out", "missing/plan.json"], "--out missing/plan.json: the folder missing"),
+    (["plan", "--out", "manifests"], "Invalid value for '--out': File 'manifests' is a dir"),
+    (["plan", "--base-url", "ht!tp://[bad"], "--base-url is not a valid URL"),
+    (["plan", "--base-url", "no-scheme.example/v1"], "--base-url is not a valid URL"),
+    (["plan", "--base-url", "http://host:port/v1"], "--base-url is not a valid URL"),
+    (["schema", "export", "--out", "afile/schemas"], "afile is a file, not a folder"),
+    (["import", "--all", "--dir", "afile/imported"], "afile is a file, not a folder"),
+    (["validate", "empty"], "error[no-manifests] no YAML files found in empty"),
+    (["validate", "/dev/null"], "error[no-manifests] no YAML files found in /dev/null"),
+    (["plan", "empty"], "error[no-manifests]"),
+    (["apply", "--auto-approve", "/dev/null"], "error[no-manifests]"),
+    (["apply", "afile.json"], "afile.json is not a plan saved by `reconciler plan --out`"),
+    (["validate", "--bogus"], "No such option"),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
+def test_bad_input_is_one_clear_error(project: Project, args: list[str], says: str) -> None:
+    project.write({"kb.yaml": STORE.format(pattern="'*.md'")})
+    (project.root / "binary.dat").write_bytes(bytes(range(256)) * 8)
+    (project.root / "afile").write_text("x")
+    (project.root / "afile.json").write_text('{"endpoint": 1}')
+    (project.root / "empty").mkdir()
+    before = sorted(p for p in project.root.rglob("*"))
+    project.clear_stats()
+    result = project.run(*args)
+    assert result.exit_code == ExitCode.ERROR, result.output
+    assert says in result.output
+    assert "Traceback" not in result.output
+    assert sorted(p for p in project.root.rglob("*")) == before, "nothing written"
+    assert project.writes() == 0
