@@ -272,9 +272,9 @@ BAD_INPUT: list[tuple[list[str], str]] = [
     (["schema", "export", "--out", "afile/schemas"], "afile is a file, not a folder"),
     (["import", "--all", "--dir", "afile/imported"], "afile is a file, not a folder"),
     (["validate", "empty"], "error[no-manifests] no YAML files found in empty"),
-    (["validate", "/dev/null"], "error[no-manifests] no YAML files found in /dev/null"),
+    (["validate", "/dev/null"], "error[not-a-regular-file] ../../../../dev/null is a device"),
     (["plan", "empty"], "error[no-manifests]"),
-    (["apply", "--auto-approve", "/dev/null"], "error[no-manifests]"),
+    (["apply", "--auto-approve", "/dev/null"], "error[not-a-regular-file]"),
     (["apply", "afile.json"], "afile.json is not a plan saved by `reconciler plan --out`"),
     (["validate", "--bogus"], "No such option"),
 ]
