@@ -112,28 +112,17 @@ class ProjectRoot:
         head, rest = parts[0], parts[1:]
         if head == "**":
             yield from self._walk(folder, rest, shown, found)
-            for child, name in self._children(folder, found, shown, links=False):
+            for child, name in _children(folder, links=False):
                 if child.is_dir():
                     yield from self._walk(child, parts, f"{shown}{name}/", found)
             return
         if is_glob(head):
-            children = [(c, n) for c, n in self._children(folder, found, shown)
-                        if fnmatch.fnmatchcase(n, head)]
+            children = [(c, n) for c, n in _children(folder) if fnmatch.fnmatchcase(n, head)]
         else:
             children = [(folder / head, head)] if os.path.lexists(folder / head) else []
         for child, name in children:
             if self._allowed(child, f"{shown}{name}", found, last=not rest):
                 yield from self._walk(child, rest, f"{shown}{name}/", found)
-
-    def _children(self, folder: Path, found: Matches, shown: str, *,
-                  links: bool = True) -> Iterator[tuple[Path, str]]:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
-        except OSError:
-            return
-        for entry in entries:
-            if links or not entry.is_symlink():
-                yield Path(entry.path), entry.name
 
     def _allowed(self, path: Path, shown: str, found: Matches, *, last: bool) -> bool:
         """Whether the walk may return `path` (the last part) or go into it."""
@@ -142,6 +131,17 @@ class ProjectRoot:
             found.refused.append(refusal)
             return False
         return path.is_file() or path.is_dir() if last else path.is_dir()
+
+
+def _children(folder: Path, *, links: bool = True) -> Iterator[tuple[Path, str]]:
+    """The entries of a folder, by name (without symbolic links unless `links`)."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if links or not entry.is_symlink():
+            yield Path(entry.path), entry.name
 
 
 def _file_type(mode: int) -> str:
