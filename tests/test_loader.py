@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from reconciler.diagnostics import Code, Diagnostics
-from reconciler.manifests.loader import discover, load_text, to_plain
+from reconciler.manifests.loader import discover, load_text
 from reconciler.manifests.project import load_manifest_set
 from tests.conftest import WriteTree
+from tests.yaml_plain import to_plain
 
 ASSISTANT = """
 apiVersion: reconciler/v1

@@ -13,9 +13,9 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from reconciler import schemas
-from reconciler.manifests.loader import to_plain
 from tests.conftest import EXAMPLES, SCHEMAS
 from tests.test_corpus import EXPECTED, INVALID
+from tests.yaml_plain import to_plain
 
 ANY_KIND = json.loads((SCHEMAS / "v1" / "manifest.schema.json").read_text())
 

@@ -73,7 +73,7 @@ class ProjectRoot:
         except OSError:
             return None  # missing: the caller says so
         if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
-            return Refusal(written, f"is a {_file_type(mode)}, not a regular file",
+            return Refusal(written, f"is a {file_type(mode)}, not a regular file",
                            outside=False)
         return None
 
@@ -144,7 +144,10 @@ def _children(folder: Path, *, links: bool = True) -> Iterator[tuple[Path, str]]
             yield Path(entry.path), entry.name
 
 
-def _file_type(mode: int) -> str:
+def file_type(mode: int) -> str:
+    """What a file that is not a regular file is, for a message."""
+    if stat.S_ISDIR(mode):
+        return "folder"
     if stat.S_ISFIFO(mode):
         return "FIFO"
     if stat.S_ISSOCK(mode):

@@ -3,6 +3,11 @@
 Merge rule, from the root template to the resource: scalars override, maps merge deeply,
 lists replace. Every merged value remembers which document and field it came from
 (`Provenance`), so a problem in the result points at the line that supplied the value.
+
+Placeholders are filled in once (a variable's value is not searched for more) and against a
+length budget, `MAX_EXPANDED_LENGTH`, computed before the text is built: manifests come from
+pull requests, and `{{ x }}` written ten thousand times with a long `x` must not allocate
+gigabytes.
 """
 
 from __future__ import annotations
@@ -21,6 +26,18 @@ TEMPLATE_ONLY = ("extends", "labels", "vars")
 RESOURCE_ONLY = ("template", "vars")
 SUBSTITUTED_FIELDS = ("name", "description", "instructions")
 PLACEHOLDER = re.compile(r"(\\?)\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+MAX_EXPANDED_LENGTH = 1_000_000
+"""Characters a field may have once filled in. The API takes at most 256,000 (instructions), so
+no working manifest comes near; the `too-long` checks that follow report what lies between."""
+
+
+class ExpansionTooLarge(ValueError):
+    """Filling a text in would make it longer than the limit; nothing was built."""
+
+    def __init__(self, length: int, used: set[str]) -> None:
+        super().__init__(f"the filled-in text would have {length:,} characters")
+        self.length = length
+        self.used = used
 
 
 @dataclass(frozen=True)
@@ -177,20 +194,10 @@ def substitute(
     changed = False
     for field_name in SUBSTITUTED_FIELDS:
         text = merged.spec.get(field_name)
-        if not isinstance(text, str):
-            continue
-        result, missing, names = fill(text, merged.vars)
-        used |= names
-        changed = changed or result != text
-        merged.spec[field_name] = result
-        if missing:
-            listed = ", ".join(f"'{m}'" for m in missing)
-            diagnostics.error(
-                Code.MISSING_VARIABLE,
-                f"{field_name} uses variable{'s' if len(missing) > 1 else ''} {listed} "
-                "with no value", merged.provenance.locate((field_name,)),
-                path=f"spec.{field_name}",
-                hint="set it in spec.vars of the assistant or agent, or in the template's vars")
+        if isinstance(text, str):
+            result = _fill_field(merged, field_name, text, used, diagnostics)
+            changed = changed or result != text
+            merged.spec[field_name] = result
     for name in own_vars:
         if name not in used:
             diagnostics.warning(
@@ -199,8 +206,45 @@ def substitute(
     return changed
 
 
-def fill(text: str, variables: Mapping[str, Any]) -> tuple[str, list[str], set[str]]:
-    """Return the filled text, the missing variable names, and the names used."""
+def _fill_field(merged: Merged, field_name: str, text: str, used: set[str],
+                diagnostics: Diagnostics) -> str:
+    """Fill one field in, adding the names it uses to `used`; report a variable without a
+    value, or a result too long, at the field. Returns the text (as it was, if too long)."""
+    try:
+        result, missing, names = fill(text, merged.vars)
+    except ExpansionTooLarge as exc:
+        used |= exc.used
+        diagnostics.error(
+            Code.EXPANSION_TOO_LARGE, f"{field_name} would have {exc.length:,} characters once "
+            f"its variables are filled in; at most {MAX_EXPANDED_LENGTH:,} are allowed",
+            merged.provenance.locate((field_name,)), path=f"spec.{field_name}",
+            hint="the API takes at most 256,000 characters of instructions: look for a long "
+                 "variable used many times")
+        return text
+    used |= names
+    if missing:
+        listed = ", ".join(f"'{m}'" for m in missing)
+        diagnostics.error(
+            Code.MISSING_VARIABLE,
+            f"{field_name} uses variable{'s' if len(missing) > 1 else ''} {listed} "
+            "with no value", merged.provenance.locate((field_name,)),
+            path=f"spec.{field_name}",
+            hint="set it in spec.vars of the assistant or agent, or in the template's vars")
+    return result
+
+
+def fill(text: str, variables: Mapping[str, Any], *,
+         limit: int = MAX_EXPANDED_LENGTH) -> tuple[str, list[str], set[str]]:
+    """Return the filled text, the missing variable names, and the names used.
+
+    Each placeholder is replaced once: a value holding `{{ name }}` is kept as written. Raises
+    `ExpansionTooLarge`, before building anything, when the text would grow beyond `limit`.
+    """
+    if "{{" not in text:
+        return text, [], set()
+    length, used_names = expanded_length(text, variables)
+    if length > max(limit, len(text)):
+        raise ExpansionTooLarge(length, used_names)
     missing: list[str] = []
     used: set[str] = set()
 
@@ -216,6 +260,22 @@ def fill(text: str, variables: Mapping[str, Any]) -> tuple[str, list[str], set[s
         return _as_text(variables[name])
 
     return PLACEHOLDER.sub(replace, text), missing, used
+
+
+def expanded_length(text: str, variables: Mapping[str, Any]) -> tuple[int, set[str]]:
+    """The length `text` would have once filled in, without building it; and the names used."""
+    sizes: dict[str, int] = {}
+    length = len(text)
+    for match in PLACEHOLDER.finditer(text):
+        if match.group(1):  # `\{{ name }}` loses its backslash
+            length -= 1
+            continue
+        name = match.group(2)
+        if name not in sizes:
+            sizes[name] = len(_as_text(variables[name])) if name in variables else -1
+        if sizes[name] >= 0:
+            length += sizes[name] - (match.end() - match.start())
+    return length, set(sizes)
 
 
 def _as_text(value: Any) -> str:
