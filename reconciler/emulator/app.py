@@ -55,6 +55,11 @@ class Gate:
         self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/admin"):
+            refusal = self._admin_refusal(scope)
+            if refusal is not None:
+                await refusal.response()(scope, receive, send)
+                return
         if scope["type"] != "http" or not scope["path"].startswith("/v1"):
             await self.app(scope, receive, send)
             return
@@ -75,9 +80,12 @@ class Gate:
                            code="api_retired").response()(scope, receive, send)
             return
         refusal = self._refusal(scope)
+        if refusal is None and (refusal := self._oversized(scope)) is not None:
+            await _drain(receive)
         if refusal is not None:
             await refusal.response()(scope, receive, send)
             return
+        receive = self._limited(scope, receive)
         if rule is None:
             await self.app(scope, receive, send)
             return
@@ -104,10 +112,54 @@ class Gate:
         else:
             await server_error(rule.status).response()(scope, receive, send)
 
+    def _body_limit(self, scope: Scope) -> int:
+        settings = self.state.settings
+        if scope["method"] == "POST" and scope["path"] == "/v1/files":
+            return settings.max_upload_bytes + MULTIPART_OVERHEAD
+        return settings.max_json_bytes
+
+    def _oversized(self, scope: Scope) -> ApiError | None:
+        """Refuse a body whose declared length is over the limit, before reading it."""
+        declared = _headers(scope).get("content-length", "")
+        limit = self._body_limit(scope)
+        return _too_large(limit) if declared.isdigit() and int(declared) > limit else None
+
+    def _limited(self, scope: Scope, receive: Receive) -> Receive:
+        """`receive`, refusing the body as soon as more than the limit has arrived (a
+        chunked body has no declared length): it is never read whole."""
+        limit, received = self._body_limit(scope), 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                if message.get("more_body"):
+                    await _drain(receive)
+                raise _too_large(limit)
+            return message
+
+        return limited
+
+    def _admin_refusal(self, scope: Scope) -> ApiError | None:
+        """The admin API can wipe and fault the emulator: with `--api-key` it needs the key,
+        and a write must be JSON, which a web page cannot send across origins without a
+        preflight (so no form post from a browser can reach it)."""
+        if scope["method"] == "GET" and scope["path"] == "/admin/health":
+            return None
+        headers = _headers(scope)
+        expected = self.state.settings.api_key
+        if expected is not None and _bearer(headers) != expected:
+            return ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
+        media = headers.get("content-type", "").split(";")[0].strip().lower()
+        if scope["method"] != "GET" and media != "application/json":
+            return ApiError(415, "Admin requests must have Content-Type: application/json.",
+                            code="unsupported_media_type")
+        return None
+
     def _refusal(self, scope: Scope) -> ApiError | None:
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        auth = headers.get("authorization", "")
-        key = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        headers = _headers(scope)
+        key = _bearer(headers)
         if not key:
             return ApiError(401, "You didn't provide an API key. You need to provide your API "
                                  "key in an Authorization header using Bearer auth (i.e. "
@@ -121,6 +173,39 @@ class Gate:
                                      f"{name} API. Please try again by setting the header "
                                      f"'OpenAI-Beta: {value}'.")
         return None
+
+
+MULTIPART_OVERHEAD = 64 * 1024
+"""Room for the multipart envelope around an upload of the largest size accepted."""
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _bearer(headers: dict[str, str]) -> str:
+    auth = headers.get("authorization", "")
+    return auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, f"Request too large: the body is over the limit of {limit} bytes.",
+                    code="request_too_large")
+
+
+DRAIN_BYTES = 32 * 1024 * 1024
+"""How much of a refused body is read (and thrown away) so that the client, still sending,
+reads the 413 rather than a reset connection; past it the connection is closed."""
+
+
+async def _drain(receive: Receive) -> None:
+    """Read and discard the rest of a refused body, up to DRAIN_BYTES."""
+    drained = 0
+    while drained <= DRAIN_BYTES:
+        message = await receive()
+        drained += len(message.get("body", b""))
+        if not message.get("more_body"):
+            return
 
 
 async def _discard(message: Message) -> None:
@@ -158,6 +243,9 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400:  # a malformed multipart body, as Starlette reports it
+        return ApiError(400, f"Invalid request body: {exc.detail}",
+                        code="invalid_request_body").response()
     return ApiError(exc.status_code if exc.status_code in (404, 405) else 404,
                     f"Invalid URL ({request.method} {request.url.path})").response()
 

@@ -73,19 +73,24 @@ def from_store(store: Store, kind: str, params: ListParams, *, parent: str = "",
     return envelope([transform(o) for o in page.items], page.has_more)
 
 
-def from_items(items: list[dict[str, Any]], params: ListParams) -> dict[str, Any]:
-    """Page through an already filtered list (oldest first) in Python."""
+def from_items(items: list[dict[str, Any]], params: ListParams,
+               keep: Callable[[dict[str, Any]], bool] | None = None) -> dict[str, Any]:
+    """Page through a list (oldest first) in Python, keeping the items `keep` accepts.
+
+    A cursor is looked up among all the items, not only those kept: a client paging through
+    a filtered list may name an object that has left the filter since (a store file that
+    finished indexing), and gets the page after its position, as from OpenAI.
+    """
     ordered = items if params.order == "asc" else list(reversed(items))
     ids = [o["id"] for o in ordered]
-    start, stop = 0, len(ordered)
-    if params.after is not None:
-        start = _index(ids, params.after, "after") + 1
-    elif params.before is not None:
+    if params.after is None and params.before is not None:
         stop = _index(ids, params.before, "before")
-        start = max(0, stop - params.limit)
-        return envelope(ordered[start:stop], start > 0)
-    chosen = ordered[start:start + params.limit]
-    return envelope(chosen, start + params.limit < len(ordered))
+        window = [o for o in ordered[:stop] if keep is None or keep(o)]
+        start = max(0, len(window) - params.limit)
+        return envelope(window[start:], start > 0)
+    start = _index(ids, params.after, "after") + 1 if params.after is not None else 0
+    window = [o for o in ordered[start:] if keep is None or keep(o)]
+    return envelope(window[:params.limit], len(window) > params.limit)
 
 
 def _cursor(store: Store, kind: str, object_id: str | None, parent: str,

@@ -21,6 +21,8 @@ class EmulatorProcess:
     url: str
     process: subprocess.Popen[str]
     db: Path
+    api_key: str | None = None
+    """The key it was started with (`--api-key`), sent to the admin API."""
 
     @property
     def admin(self) -> str:
@@ -29,8 +31,11 @@ class EmulatorProcess:
     def call(self, method: str, path: str, body: Any = None) -> Any:
         """Call an admin endpoint (`/faults`, `/stats`, `/reset`, `/health`)."""
         data = None if body is None else json.dumps(body).encode()
+        headers = {"content-type": "application/json"}
+        if self.api_key is not None:
+            headers["authorization"] = f"Bearer {self.api_key}"
         request = urllib.request.Request(self.admin + path, data=data, method=method,
-                                         headers={"content-type": "application/json"})
+                                         headers=headers)
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
             return json.loads(response.read())
 
@@ -68,7 +73,8 @@ def spawn(folder: Path, *args: str, timeout: float = 30.0) -> EmulatorProcess:
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if line.startswith(READY_PREFIX):
-            running = EmulatorProcess(line[len(READY_PREFIX):].split(" ")[0], process, db)
+            key = args[args.index("--api-key") + 1] if "--api-key" in args else None
+            running = EmulatorProcess(line[len(READY_PREFIX):].split(" ")[0], process, db, key)
             _wait_healthy(running, deadline)
             return running
         if not line and process.poll() is not None:

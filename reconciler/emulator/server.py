@@ -11,15 +11,19 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import ReconcilerError
+
+if TYPE_CHECKING:
+    from reconciler.emulator.faults import FaultPlan
 
 DEFAULT_DIR = Path(".reconciler")
 READY_PREFIX = "reconciler emulator: serving the OpenAI API at "
@@ -46,11 +50,17 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
     from reconciler.emulator.faults import FaultInjector, FaultPlan
     from reconciler.emulator.state import Settings, State
 
-    plan = FaultPlan.model_validate(_read_json(faults)) if faults else FaultPlan()
+    plan = _fault_plan(faults) if faults else FaultPlan()
     seed_models = _read_json(models) if models else None
-    state = State.open(db, models=seed_models,
-                       settings=Settings(index_delay=index_delay, api_key=api_key,
-                                         max_upload_bytes=max_upload_bytes, retired=retired))
+    try:
+        state = State.open(db, models=seed_models,
+                           settings=Settings(index_delay=index_delay, api_key=api_key,
+                                             max_upload_bytes=max_upload_bytes,
+                                             retired=retired))
+    except (sqlite3.Error, OSError) as exc:
+        raise ReconcilerError(f"cannot use {db} as the emulator's state: {exc}",
+                              hint="give --db a new file name, or an emulator's SQLite "
+                                   "file") from exc
     app = build_app(state, FaultInjector(plan))
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -68,6 +78,20 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                             timeout_keep_alive=30, backlog=2048)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _fault_plan(path: Path) -> FaultPlan:
+    from pydantic import ValidationError
+
+    from reconciler.emulator.faults import FaultPlan
+
+    try:
+        return FaultPlan.model_validate(_read_json(path))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the plan"
+        raise ReconcilerError(f"{path} is not a valid fault plan: {where}: {first['msg']}",
+                              hint="see the README, 'Fault injection'") from exc
 
 
 def _read_json(path: Path) -> Any:

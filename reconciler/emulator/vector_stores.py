@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -212,14 +213,15 @@ async def delete_vector_store(request: Request) -> JSONResponse:
 # --- store files ----------------------------------------------------------------------
 
 
-def _filtered(request: Request, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _status_filter(request: Request) -> Callable[[dict[str, Any]], bool] | None:
+    """What the `filter` parameter keeps (None: everything)."""
     wanted = request.query_params.get("filter")
     if wanted is None:
-        return entries
+        return None
     if wanted not in STATUSES:
         raise invalid(f"Invalid value for 'filter': '{wanted}'. Supported values are: "
                       + ", ".join(f"'{s}'" for s in STATUSES) + ".", "filter", "invalid_value")
-    return [e for e in entries if file_status(e) == wanted]
+    return lambda entry: file_status(entry) == wanted
 
 
 async def attach_file(request: Request) -> JSONResponse:
@@ -243,7 +245,7 @@ async def list_store_files(request: Request) -> JSONResponse:
 
 def _file_page(request: Request, entries: list[dict[str, Any]]) -> JSONResponse:
     """A page of vector store files, filtered by `filter`, each shown as of now."""
-    page = listing.from_items(_filtered(request, entries), listing.parse(request))
+    page = listing.from_items(entries, listing.parse(request), keep=_status_filter(request))
     page["data"] = [present_file(e) for e in page["data"]]
     return ok(page)
 
@@ -309,6 +311,9 @@ async def create_batch(request: Request) -> JSONResponse:
     body = await json_body(request)
     validate_body("CreateVectorStoreFileBatchRequest", body)
     store_id = request.path_params["store_id"]
+    if "files" in body and "file_ids" in body:
+        raise invalid("Invalid request: 'file_ids' and 'files' are mutually exclusive; "
+                      "provide only one of them.", "files", "invalid_request")
     items = body.get("files") or [{"file_id": f} for f in body.get("file_ids") or []]
     now = state.now()
     batch = {"id": new_id("vsfb_"), "created_at": now, "vector_store_id": store_id,
