@@ -71,7 +71,7 @@ def load_settings(config: Path | None = None, *, start: Path | None = None) -> S
         for issue in structure.check(ProjectConfig, data):
             diagnostics.error(issue.code, issue.message, documents[0].locate(issue.path),
                               path=format_path(issue.path), hint=issue.hint)
-    if not diagnostics.has_errors:
+    if documents and not diagnostics.has_errors:
         _check_inside(documents[0], path, diagnostics)
     if diagnostics.has_errors:
         raise ManifestError(diagnostics)

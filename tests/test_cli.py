@@ -186,3 +186,9 @@ def test_python_dash_m_and_console_script_exit_codes(tmp_path: Path) -> None:
     ok = subprocess.run([sys.executable, "-m", "reconciler", "validate", str(EXAMPLES)],
                         capture_output=True, text=True, check=False)
     assert ok.returncode == 0
+
+
+def test_an_empty_config_means_the_defaults(write_tree: WriteTree) -> None:
+    write_tree({"reconciler.yaml": "# nothing yet\n", "manifests/a.yaml": GOOD})
+    result = run("validate")
+    assert result.exit_code == ExitCode.OK, result.output

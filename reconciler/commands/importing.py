@@ -59,7 +59,8 @@ def import_(app: AppContext, kind: str | None, object_id: str | None, name: str 
                                "digits, '.', '_' and '-', starting and ending with a letter "
                                "or digit, at most 63 characters")
     settings = app.settings()
-    if folder is not None and not dry_run:
+    folder = folder or Path(settings.manifest_paths()[0])
+    if not dry_run:
         check_folder(folder, "--dir")
     client = connect(app, base_url, organization, project).client()
     existing = present_manifests(settings)
@@ -70,7 +71,6 @@ def import_(app: AppContext, kind: str | None, object_id: str | None, name: str 
         return
     conversion = convert(chosen, taken=_taken(existing), names=(
         {object_id: name} if object_id and name else None), known_tools=_known_tools(existing))
-    folder = folder or Path(settings.manifest_paths()[0])
     _write(conversion, folder, settings.root / "schemas", dry_run=dry_run, force=force)
 
 
@@ -147,8 +147,6 @@ def _write(conversion: Conversion, folder: Path, schema_root: Path, *, dry_run: 
            force: bool) -> None:
     manifests = conversion.resources + conversion.tools
     files = {target(folder, m): m for m in manifests}
-    if not dry_run:
-        check_folder(folder, "--dir")
     clashes = [p for p in files if p.exists()]
     if clashes and not force and not dry_run:
         raise ReconcilerError("these files exist; nothing was written:\n  "
