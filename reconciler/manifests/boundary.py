@@ -112,20 +112,37 @@ class ProjectRoot:
         head, rest = parts[0], parts[1:]
         if head == "**":
             yield from self._walk(folder, rest, shown, found)
-            for child, name in _children(folder, links=False):
-                if child.is_dir():
-                    yield from self._walk(child, parts, f"{shown}{name}/", found)
+            for sub in _entries(folder):
+                if sub.is_dir(follow_symlinks=False):
+                    yield from self._walk(Path(sub.path), parts, f"{shown}{sub.name}/", found)
             return
         if is_glob(head):
-            children = [(c, n) for c, n in _children(folder) if fnmatch.fnmatchcase(n, head)]
+            children: list[tuple[Path, str, os.DirEntry[str] | None]] = [
+                (Path(e.path), e.name, e) for e in _entries(folder)
+                if fnmatch.fnmatchcase(e.name, head)]
         else:
-            children = [(folder / head, head)] if os.path.lexists(folder / head) else []
-        for child, name in children:
-            if self._allowed(child, f"{shown}{name}", found, last=not rest):
+            path = folder / head
+            children = [(path, head, None)] if os.path.lexists(path) else []
+        for child, name, entry in children:
+            if self._allowed(child, f"{shown}{name}", found, last=not rest, entry=entry):
                 yield from self._walk(child, rest, f"{shown}{name}/", found)
 
-    def _allowed(self, path: Path, shown: str, found: Matches, *, last: bool) -> bool:
-        """Whether the walk may return `path` (the last part) or go into it."""
+    def _allowed(self, path: Path, shown: str, found: Matches, *, last: bool,
+                 entry: os.DirEntry[str] | None = None) -> bool:
+        """Whether the walk may return `path` (the last part) or go into it.
+
+        An entry of a folder inside the project that is no symbolic link is inside too: only
+        links and named parts (`..` among them) need their target resolved.
+        """
+        if entry is not None and not entry.is_symlink():
+            if entry.is_dir(follow_symlinks=False) or (
+                    last and entry.is_file(follow_symlinks=False)):
+                return True
+            if last:
+                mode = entry.stat(follow_symlinks=False).st_mode
+                found.refused.append(Refusal(shown, f"is a {file_type(mode)}, not a regular "
+                                             "file", outside=False))
+            return False
         refusal = self.refusal(path, shown)
         if refusal is not None:
             found.refused.append(refusal)
@@ -133,15 +150,13 @@ class ProjectRoot:
         return path.is_file() or path.is_dir() if last else path.is_dir()
 
 
-def _children(folder: Path, *, links: bool = True) -> Iterator[tuple[Path, str]]:
-    """The entries of a folder, by name (without symbolic links unless `links`)."""
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    """The entries of a folder, by name."""
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        with os.scandir(folder) as found:
+            return sorted(found, key=lambda e: e.name)
     except OSError:
-        return
-    for entry in entries:
-        if links or not entry.is_symlink():
-            yield Path(entry.path), entry.name
+        return []
 
 
 def file_type(mode: int) -> str:
