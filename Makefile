@@ -38,7 +38,7 @@ demo: install
 test: install
 	$(VENV)/bin/ruff check reconciler tests bench
 	$(VENV)/bin/mypy reconciler
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --durations=15
 
 lint: install
 	$(VENV)/bin/ruff check reconciler tests
