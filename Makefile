@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RECON  := $(VENV)/bin/reconciler
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck schemas bench-emulator bench-plan bench-files clean
+.PHONY: install demo test lint typecheck schemas bench-emulator bench-plan bench-files bench-startup clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ bench-plan: install
 ## the requests of a re-apply with nothing changed.
 bench-files: install
 	$(PY) bench/files.py
+
+## bench-startup: `reconciler --help` and `validate manifests/` as ratios to a bare interpreter.
+bench-startup: install
+	$(PY) bench/startup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -2,11 +2,15 @@
 
 Errors a user should see are `ReconcilerError`s, caught in one place (`main`) and mapped to a
 message and exit code; anything else is a bug and shows a traceback.
+
+Commands are imported when they run (`COMMANDS`), so that `reconciler --help` and the
+commands that never talk to an API do not pay for the `openai` SDK, the emulator's server or
+deepdiff.
 """
 
 from __future__ import annotations
 
-import json
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -16,27 +20,63 @@ from typing import Any
 
 import click
 
-from reconciler import __version__, schemas, secrets
+from reconciler import __version__, secrets
 from reconciler.commands.context import AppContext, default_color
-from reconciler.commands.engine import apply as apply_command
-from reconciler.commands.engine import plan as plan_command
-from reconciler.commands.importing import import_ as import_command
-from reconciler.commands.inventory import inventory as inventory_command
-from reconciler.commands.migrate import migrate_group as migrate_command
-from reconciler.commands.models import models as models_command
-from reconciler.emulator.cli import emulator as emulator_commands
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
-from reconciler.manifests.project import ManifestSet
-from reconciler.model.kinds import KINDS, RESOURCE_KINDS
-from reconciler.render import diagnostics as render_diagnostics
-from reconciler.render import resolved as render_resolved
 from reconciler.render.escape import escape_workflow_commands
-from reconciler.settings import load_manifests
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("reconciler.commands.manifests:validate",
+                 "Check manifests: YAML, schemas, templates, tool references, permissions and "
+                 "models."),
+    "render": ("reconciler.commands.manifests:render",
+               "Print the fully resolved stores, assistants and agents: what will be sent to "
+               "the API."),
+    "schema": ("reconciler.commands.manifests:schema",
+               "The published JSON Schemas (for editors and other tools)."),
+    "plan": ("reconciler.commands.engine:plan",
+             "Show what apply would change: compare the manifests with the live account."),
+    "apply": ("reconciler.commands.engine:apply", "Make the live account match the manifests."),
+    "import": ("reconciler.commands.importing:import_",
+               "Bring live assistants and agents that no manifest manages under git."),
+    "inventory": ("reconciler.commands.inventory:inventory",
+                  "List every live vector store, assistant and agent: managed or not, its "
+                  "manifest, in sync or not (a store whose files differ from its globs has "
+                  "drifted)."),
+    "models": ("reconciler.commands.models:models",
+               "The model catalog and the API's list of models."),
+    "migrate": ("reconciler.commands.migrate:migrate_group",
+                "Move manifests from one API to another."),
+    "emulator": ("reconciler.emulator.cli:emulator",
+                 "A local emulator of the OpenAI API (models, assistants, agents, files, "
+                 "vector stores)."),
+}
+"""Each command: where it is defined, and its short help (shown without importing it; a test
+checks it is the command's own)."""
 
 
 class ReconcilerCLI(click.Group):
-    """The command group; its `main` is the one place where errors become exit codes."""
+    """The command group; its `main` is the one place where errors become exit codes.
+
+    Its commands are loaded by name from `COMMANDS` when they are needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, _, name = COMMANDS[cmd_name][0].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, click.Command(name, help=COMMANDS[name][1]).get_short_help_str(limit))
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
@@ -101,129 +141,10 @@ def cli(ctx: click.Context, config: Path | None, color: bool | None, debug: bool
                          debug=debug)
 
 
-def _load(app: AppContext, paths: Sequence[str]) -> ManifestSet:
-    return load_manifests(app.settings(), paths)
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(render_diagnostics.FORMATS), default="text",
-              show_default=True, help="text for people, json for tools, github for annotations.")
-@click.option("--show", is_flag=True, help="Also print the resolved assistants and agents.")
-@click.pass_obj
-def validate(app: AppContext, paths: tuple[str, ...], fmt: str, show: bool) -> None:
-    """Check manifests: YAML, schemas, templates, tool references, permissions and models.
-
-    PATHS are files or folders (searched recursively for *.yaml and *.yml); without PATHS
-    the `manifests` list of reconciler.yaml is used. Every problem is printed with its file,
-    line, column and field path. Exit 0 when valid (warnings allowed), 1 otherwise.
-
-    \b
-    Examples:
-      reconciler validate manifests/
-      reconciler validate manifests/assistants/support.yaml --format json
-      reconciler validate --show
-    """
-    result = _load(app, paths)
-    counts = {"files": len(result.files), "documents": result.documents}
-    if fmt == "json" and show:
-        payload = json.loads(render_diagnostics.render_json(result.diagnostics, **counts))
-        payload["resources"] = json.loads(render_resolved.render_json(result.resources))
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
-    else:
-        text = render_diagnostics.render(result.diagnostics, fmt, color=app.color, **counts)
-        if text:
-            click.echo(text)
-        if show and not result.diagnostics.has_errors:
-            click.echo(render_resolved.render_yaml(result.resources), nl=False)
-    if result.diagnostics.has_errors:
-        click.get_current_context().exit(ExitCode.ERROR)
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
-              show_default=True)
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(RESOURCE_KINDS),
-              help="Only this kind (repeatable).")
-@click.option("--name", "names", multiple=True, help="Only this manifest name (repeatable).")
-@click.pass_obj
-def render(app: AppContext, paths: tuple[str, ...], fmt: str, kinds: tuple[str, ...],
-           names: tuple[str, ...]) -> None:
-    """Print the fully resolved stores, assistants and agents: what will be sent to the API.
-
-    Templates are applied, variables filled in and tool names replaced by their
-    definitions. Problems go to stderr; with any error nothing is printed and the exit code
-    is 1.
-
-    \b
-    Examples:
-      reconciler render manifests/
-      reconciler render --kind Agent --format json
-      reconciler render --name support-bot
-    """
-    result = _load(app, paths)
-    if result.diagnostics.has_errors:
-        raise ManifestError(result.diagnostics)
-    _echo_warnings(app, result)
-    chosen = [r for r in result.resources
-              if (not kinds or r.kind in kinds) and (not names or r.name in names)]
-    if fmt == "json":
-        click.echo(render_resolved.render_json(chosen))
-    else:
-        click.echo(render_resolved.render_yaml(chosen), nl=False)
-
-
-def _echo_warnings(app: AppContext, result: ManifestSet) -> None:
-    if len(result.diagnostics):
-        click.echo(render_diagnostics.render_text(
-            result.diagnostics, files=len(result.files), documents=result.documents,
-            color=app.color), err=True)
-
-
-@cli.group()
-def schema() -> None:
-    """The published JSON Schemas (for editors and other tools).
-
-    \b
-    Editors with yaml-language-server validate a manifest when it starts with:
-      # yaml-language-server: $schema=../schemas/v1/assistant.schema.json
-    """
-
-
-@schema.command("export")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the schemas into (e.g. schemas/).")
-def schema_export(out: Path) -> None:
-    """Write every schema (one per kind and apiVersion) into a folder."""
-    for path in schemas.export(out):
-        click.echo(f"wrote {path}")
-
-
-@schema.command("show")
-@click.argument("kind", type=click.Choice([*KINDS, "manifest", "config"]))
-def schema_show(kind: str) -> None:
-    """Print the schema of one kind (or `manifest` for any kind, `config` for reconciler.yaml)."""
-    if kind == "manifest":
-        chosen = schemas.any_kind_schema()
-    elif kind == "config":
-        chosen = schemas.config_schema()
-    else:
-        chosen = schemas.kind_schema(kind)
-    click.echo(schemas.dumps(chosen), nl=False)
-
-
-cli.add_command(plan_command)
-cli.add_command(apply_command)
-cli.add_command(import_command)
-cli.add_command(inventory_command)
-cli.add_command(models_command)
-cli.add_command(migrate_command)
-cli.add_command(emulator_commands)
-
-
 def _report(error: ReconcilerError, *, color: bool) -> None:
     if isinstance(error, ManifestError):
+        from reconciler.render import diagnostics as render_diagnostics
+
         text = render_diagnostics.render_text(error.diagnostics, files=0, documents=0,
                                               color=color)
         click.echo(text.rsplit("\n", 1)[0], err=True)

@@ -192,3 +192,27 @@ def test_an_empty_config_means_the_defaults(write_tree: WriteTree) -> None:
     write_tree({"reconciler.yaml": "# nothing yet\n", "manifests/a.yaml": GOOD})
     result = run("validate")
     assert result.exit_code == ExitCode.OK, result.output
+
+
+def test_the_command_table_shows_each_command_s_own_short_help() -> None:
+    import importlib
+
+    from reconciler.cli import COMMANDS
+
+    for name, (where, short) in COMMANDS.items():
+        module, _, attribute = where.partition(":")
+        command = getattr(importlib.import_module(module), attribute)
+        assert command.get_short_help_str(limit=1000) == short, name
+
+
+def test_help_and_validate_import_no_sdk_server_or_differ() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom reconciler.cli import main\ntry:\n    main(sys.argv[1:])\n"
+             "except SystemExit:\n    pass\nprint(sorted(m for m in ('openai', 'starlette', "
+             "'uvicorn', 'deepdiff') if m in sys.modules), file=sys.stderr)")
+    for arguments in (["--help"], ["validate", str(EXAMPLES)]):
+        done = subprocess.run([sys.executable, "-c", probe, *arguments], capture_output=True,
+                              text=True, check=True)
+        assert done.stderr.strip().splitlines()[-1] == "[]", (arguments, done.stderr)

@@ -6,8 +6,10 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reconciler.settings import Settings, load_settings
+if TYPE_CHECKING:
+    from reconciler.settings import Settings
 
 
 def default_color() -> bool:
@@ -23,4 +25,6 @@ class AppContext:
     debug: bool
 
     def settings(self) -> Settings:
+        from reconciler.settings import load_settings  # the manifest models: not for --help
+
         return load_settings(self.config)

@@ -1,0 +1,131 @@
+"""`reconciler validate`, `render` and `schema`: the commands that read manifests only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from reconciler import schemas
+from reconciler.commands.context import AppContext
+from reconciler.errors import ManifestError
+from reconciler.exitcodes import ExitCode
+from reconciler.manifests.project import ManifestSet
+from reconciler.model.kinds import KINDS, RESOURCE_KINDS
+from reconciler.render import diagnostics as render_diagnostics
+from reconciler.render import resolved as render_resolved
+from reconciler.settings import load_manifests
+
+
+def _load(app: AppContext, paths: Sequence[str]) -> ManifestSet:
+    return load_manifests(app.settings(), paths)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(render_diagnostics.FORMATS), default="text",
+              show_default=True, help="text for people, json for tools, github for annotations.")
+@click.option("--show", is_flag=True, help="Also print the resolved assistants and agents.")
+@click.pass_obj
+def validate(app: AppContext, paths: tuple[str, ...], fmt: str, show: bool) -> None:
+    """Check manifests: YAML, schemas, templates, tool references, permissions and models.
+
+    PATHS are files or folders (searched recursively for *.yaml and *.yml); without PATHS
+    the `manifests` list of reconciler.yaml is used. Every problem is printed with its file,
+    line, column and field path. Exit 0 when valid (warnings allowed), 1 otherwise.
+
+    \b
+    Examples:
+      reconciler validate manifests/
+      reconciler validate manifests/assistants/support.yaml --format json
+      reconciler validate --show
+    """
+    result = _load(app, paths)
+    counts = {"files": len(result.files), "documents": result.documents}
+    if fmt == "json" and show:
+        payload = json.loads(render_diagnostics.render_json(result.diagnostics, **counts))
+        payload["resources"] = json.loads(render_resolved.render_json(result.resources))
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+    else:
+        text = render_diagnostics.render(result.diagnostics, fmt, color=app.color, **counts)
+        if text:
+            click.echo(text)
+        if show and not result.diagnostics.has_errors:
+            click.echo(render_resolved.render_yaml(result.resources), nl=False)
+    if result.diagnostics.has_errors:
+        click.get_current_context().exit(ExitCode.ERROR)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
+              show_default=True)
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(RESOURCE_KINDS),
+              help="Only this kind (repeatable).")
+@click.option("--name", "names", multiple=True, help="Only this manifest name (repeatable).")
+@click.pass_obj
+def render(app: AppContext, paths: tuple[str, ...], fmt: str, kinds: tuple[str, ...],
+           names: tuple[str, ...]) -> None:
+    """Print the fully resolved stores, assistants and agents: what will be sent to the API.
+
+    Templates are applied, variables filled in and tool names replaced by their
+    definitions. Problems go to stderr; with any error nothing is printed and the exit code
+    is 1.
+
+    \b
+    Examples:
+      reconciler render manifests/
+      reconciler render --kind Agent --format json
+      reconciler render --name support-bot
+    """
+    result = _load(app, paths)
+    if result.diagnostics.has_errors:
+        raise ManifestError(result.diagnostics)
+    _echo_warnings(app, result)
+    chosen = [r for r in result.resources
+              if (not kinds or r.kind in kinds) and (not names or r.name in names)]
+    if fmt == "json":
+        click.echo(render_resolved.render_json(chosen))
+    else:
+        click.echo(render_resolved.render_yaml(chosen), nl=False)
+
+
+def _echo_warnings(app: AppContext, result: ManifestSet) -> None:
+    if len(result.diagnostics):
+        click.echo(render_diagnostics.render_text(
+            result.diagnostics, files=len(result.files), documents=result.documents,
+            color=app.color), err=True)
+
+
+@click.group()
+def schema() -> None:
+    """The published JSON Schemas (for editors and other tools).
+
+    \b
+    Editors with yaml-language-server validate a manifest when it starts with:
+      # yaml-language-server: $schema=../schemas/v1/assistant.schema.json
+    """
+
+
+@schema.command("export")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the schemas into (e.g. schemas/).")
+def schema_export(out: Path) -> None:
+    """Write every schema (one per kind and apiVersion) into a folder."""
+    for path in schemas.export(out):
+        click.echo(f"wrote {path}")
+
+
+@schema.command("show")
+@click.argument("kind", type=click.Choice([*KINDS, "manifest", "config"]))
+def schema_show(kind: str) -> None:
+    """Print the schema of one kind (or `manifest` for any kind, `config` for reconciler.yaml)."""
+    if kind == "manifest":
+        chosen = schemas.any_kind_schema()
+    elif kind == "config":
+        chosen = schemas.config_schema()
+    else:
+        chosen = schemas.kind_schema(kind)
+    click.echo(schemas.dumps(chosen), nl=False)
