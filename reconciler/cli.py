@@ -48,7 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                "The model catalog and the API's list of models."),
     "migrate": ("reconciler.commands.migrate:migrate_group",
                 "Move manifests from one API to another."),
-    "emulator": ("reconciler.emulator.cli:emulator",
+    "emulator": ("reconciler.commands.emulator:emulator",
                  "A local emulator of the OpenAI API (models, assistants, agents, files, "
                  "vector stores)."),
 }

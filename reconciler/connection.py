@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import httpx2
 import openai
 
-from reconciler.emulator import server
 from reconciler.errors import ConfigError
 from reconciler.model.config import ConnectionConfig
 from reconciler.secrets import redact_url, remember, url_secrets
@@ -112,6 +111,8 @@ def _check_url(url: str, source: str) -> None:
 
 
 def _emulator_url() -> str | None:
+    from reconciler.emulator import server  # reads its record only: no server is imported
+
     record = server.running()
     return record.url if record else None
 

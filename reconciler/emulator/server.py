@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reconciler.errors import ReconcilerError
+from reconciler.emulator import EmulatorError
 
 if TYPE_CHECKING:
     from reconciler.emulator.faults import FaultPlan
@@ -44,9 +44,13 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
           max_upload_bytes: int = 512 * 1024 * 1024,
           retired: frozenset[str] = frozenset()) -> None:
     """Serve in the foreground until interrupted."""
-    import uvicorn
+    try:
+        import uvicorn
 
-    from reconciler.emulator.app import build_app
+        from reconciler.emulator.app import build_app
+    except ImportError as exc:
+        raise EmulatorError(f"the emulator needs {exc.name}, which is not installed",
+                            hint="pip install 'assistants-reconciler[emulator]'") from exc
     from reconciler.emulator.faults import FaultInjector, FaultPlan
     from reconciler.emulator.state import Settings, State
 
@@ -58,7 +62,7 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
                                              max_upload_bytes=max_upload_bytes,
                                              retired=retired))
     except (sqlite3.Error, OSError) as exc:
-        raise ReconcilerError(f"cannot use {db} as the emulator's state: {exc}",
+        raise EmulatorError(f"cannot use {db} as the emulator's state: {exc}",
                               hint="give --db a new file name, or an emulator's SQLite "
                                    "file") from exc
     app = build_app(state, FaultInjector(plan))
@@ -70,7 +74,7 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
     try:
         sock.bind((host, port))
     except OSError as exc:
-        raise ReconcilerError(f"cannot listen on {host}:{port}: {exc.strerror}",
+        raise EmulatorError(f"cannot listen on {host}:{port}: {exc.strerror}",
                               hint="choose another --port, or --port 0 for a free one") from exc
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
@@ -90,7 +94,7 @@ def _fault_plan(path: Path) -> FaultPlan:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the plan"
-        raise ReconcilerError(f"{path} is not a valid fault plan: {where}: {first['msg']}",
+        raise EmulatorError(f"{path} is not a valid fault plan: {where}: {first['msg']}",
                               hint="see the README, 'Fault injection'") from exc
 
 
@@ -98,7 +102,7 @@ def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ReconcilerError(f"cannot read {path}: {exc}") from exc
+        raise EmulatorError(f"cannot read {path}: {exc}") from exc
 
 
 def record_path(folder: Path = DEFAULT_DIR) -> Path:
@@ -146,10 +150,10 @@ def _wait_for_url(log: Path, process: subprocess.Popen[bytes], timeout: float) -
                 if _healthy(url):
                     return url
         if process.poll() is not None:
-            raise ReconcilerError(f"the emulator exited at start:\n{log.read_text().strip()}")
+            raise EmulatorError(f"the emulator exited at start:\n{log.read_text().strip()}")
         time.sleep(0.05)
     process.kill()
-    raise ReconcilerError(f"the emulator did not answer within {timeout:g}s (log: {log})")
+    raise EmulatorError(f"the emulator did not answer within {timeout:g}s (log: {log})")
 
 
 def _healthy(url: str) -> bool:

@@ -16,7 +16,6 @@ from referencing.jsonschema import DRAFT202012
 
 from reconciler.emulator.errors import ApiError, invalid
 from reconciler.emulator.openapi import json_schema_compatible, subset
-from reconciler.jsontypes import json_type
 
 SUBSET_URI = "urn:openai:openapi-subset"
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -148,3 +147,17 @@ def check_function_names(tools: list[dict[str, Any]], *, nested: bool) -> None:
             raise invalid(f"Invalid '{param}': string does not match pattern. Expected a "
                           "string that matches the pattern '^[a-zA-Z0-9_-]+$'.", param,
                           "invalid_value")
+
+
+_JSON_NAMES = {dict: "object", list: "array", str: "string", type(None): "null"}
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a value, as OpenAI's messages name it."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return _JSON_NAMES.get(type(value), type(value).__name__)

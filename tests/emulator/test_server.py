@@ -76,3 +76,18 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 def test_packaged_subset_matches_the_spec() -> None:
     assert subset() == extract(spec()), (
         "run `python -m reconciler.emulator.openapi ../shared/openai-openapi/openapi.yaml`")
+
+
+def test_the_emulator_imports_nothing_from_the_reconciler() -> None:
+    """A fake of OpenAI, not of the code under test: it cannot agree with it by construction."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, pkgutil, importlib, reconciler.emulator as e\n"
+             "for m in pkgutil.iter_modules(e.__path__):\n"
+             "    importlib.import_module('reconciler.emulator.' + m.name)\n"
+             "print(sorted(n for n in sys.modules if n.startswith('reconciler.')"
+             " and not n.startswith('reconciler.emulator')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"

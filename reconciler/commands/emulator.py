@@ -1,18 +1,33 @@
-"""`reconciler emulator ...`: run the local OpenAI API emulator."""
+"""`reconciler emulator ...`: run the local OpenAI API emulator.
+
+The one place the reconciler starts the emulator; the emulator's own errors become the
+reconciler's user errors here.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from reconciler.emulator import server
+from reconciler.emulator import EmulatorError, server
 from reconciler.errors import ReconcilerError
+
+
+class EmulatorGroup(click.Group):
+    """Runs each command, turning the emulator's errors into user errors (exit 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EmulatorError as exc:
+            raise ReconcilerError(exc.message, hint=exc.hint) from exc
 
 DEFAULT_DB = server.DEFAULT_DIR / "emulator.sqlite"
 
 
-@click.group()
+@click.group(cls=EmulatorGroup)
 def emulator() -> None:
     """A local emulator of the OpenAI API (models, assistants, agents, files, vector stores).
 
