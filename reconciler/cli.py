@@ -22,6 +22,7 @@ import click
 
 from reconciler import __version__, secrets
 from reconciler.commands.context import AppContext, default_color
+from reconciler.console import echo
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.render.escape import escape_workflow_commands
@@ -88,11 +89,11 @@ class ReconcilerCLI(click.Group):
             exc.show()
             code = ExitCode.ERROR
         except click.exceptions.Abort:
-            click.echo("aborted", err=True)
+            echo("aborted", err=True)
             code = ExitCode.ERROR
         except ReconcilerError as exc:
             if "--debug" in argv:
-                click.echo(secrets.redact(traceback.format_exc()), err=True, nl=False)
+                echo(secrets.redact(traceback.format_exc()), err=True, nl=False)
             _report(exc, color=_color_from(argv))
             code = exc.exit_code
         if not standalone_mode:
@@ -147,17 +148,17 @@ def _report(error: ReconcilerError, *, color: bool) -> None:
 
         text = render_diagnostics.render_text(error.diagnostics, files=0, documents=0,
                                               color=color)
-        click.echo(text.rsplit("\n", 1)[0], err=True)
+        echo(text.rsplit("\n", 1)[0], err=True)
     prefix = click.style("error:", fg="red", bold=True) if color else "error:"
-    click.echo(escape_workflow_commands(f"{prefix} {secrets.redact(error.message)}"), err=True)
+    echo(f"{prefix} {secrets.redact(error.message)}", err=True)
     if error.hint:
-        click.echo(escape_workflow_commands(f"hint: {secrets.redact(error.hint)}"), err=True)
+        echo(f"hint: {secrets.redact(error.hint)}", err=True)
 
 
 def _crash(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
     """Print an internal error's traceback (a bug) with every known secret masked."""
     text = "".join(traceback.format_exception(kind, error, trace))
-    sys.stderr.write(secrets.redact(text))
+    sys.stderr.write(escape_workflow_commands(secrets.redact(text)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

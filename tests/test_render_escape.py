@@ -74,3 +74,14 @@ def test_diagnostics_and_errors_cannot_inject(write_tree: WriteTree) -> None:
     result = CliRunner().invoke(cli, ["validate", "."])
     assert result.exit_code == 1 and "add-mask" in result.output
     assert _commands(result.output) == []
+
+
+def test_colour_codes_and_carriage_returns_do_not_hide_a_command() -> None:
+    """The runner ends a line at a lone CR, and click strips colour codes off a pipe."""
+    import re
+
+    for hostile in ("x\n\x1b[0m::add-mask::a", "x\r::add-mask::b", "x\r\n  ::warning::c",
+                    "\x1b[31m\x1b[1m##[group]d", "x\n\x1b::e"):
+        escaped = escape_workflow_commands(hostile)
+        seen = re.sub(r"\x1b\[[;?0-9]*[a-zA-Z]|\x1b", "", escaped)
+        assert _commands(seen.replace("\r\n", "\n").replace("\r", "\n")) == [], hostile

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from reconciler.console import echo
 from reconciler.emulator import EmulatorError, server
 from reconciler.errors import ReconcilerError
 
@@ -70,7 +71,7 @@ def serve(host: str, port: int, db: Path, models: Path | None, faults: Path | No
           retire: tuple[str, ...]) -> None:
     """Serve in the foreground and print the base URL; Ctrl-C stops it."""
     if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"warning: listening on {host}: the emulator has no real authentication",
+        echo(f"warning: listening on {host}: the emulator has no real authentication",
                    err=True)
     server.serve(host=host, port=port, db=db, models=models, faults=faults,
                  index_delay=index_delay, api_key=api_key, max_upload_bytes=max_upload_bytes,
@@ -84,15 +85,15 @@ def serve(host: str, port: int, db: Path, models: Path | None, faults: Path | No
 def start(port: int, db: Path, index_delay: float) -> None:
     """Start in the background (recorded in .reconciler/emulator.json) and print its URL."""
     record = server.start(folder=server.DEFAULT_DIR, port=port, db=db, index_delay=index_delay)
-    click.echo(f"emulator running at {record.url} (pid {record.pid}, state {record.db})")
-    click.echo(f"  export OPENAI_BASE_URL={record.url} OPENAI_API_KEY=emulator")
+    echo(f"emulator running at {record.url} (pid {record.pid}, state {record.db})")
+    echo(f"  export OPENAI_BASE_URL={record.url} OPENAI_API_KEY=emulator")
 
 
 @emulator.command()
 def stop() -> None:
     """Stop the background emulator."""
     record = server.stop()
-    click.echo(f"stopped the emulator at {record.url}" if record else "no emulator running")
+    echo(f"stopped the emulator at {record.url}" if record else "no emulator running")
 
 
 @emulator.command()
@@ -101,7 +102,7 @@ def status() -> None:
     record = server.running()
     if record is None:
         raise ReconcilerError("no emulator running", hint="reconciler emulator start")
-    click.echo(f"running at {record.url} (pid {record.pid}, state {record.db})")
+    echo(f"running at {record.url} (pid {record.pid}, state {record.db})")
 
 
 @emulator.command()
@@ -110,4 +111,4 @@ def url() -> None:
     record = server.running()
     if record is None:
         raise ReconcilerError("no emulator running", hint="reconciler emulator start")
-    click.echo(record.url)
+    echo(record.url)

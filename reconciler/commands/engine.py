@@ -17,6 +17,7 @@ from reconciler.apply.files import FileSync, Progress
 from reconciler.apply.retry import RetryPolicy
 from reconciler.commands.context import AppContext
 from reconciler.connection import Connection, resolve
+from reconciler.console import echo
 from reconciler.engine import Planned, load_desired, make_plan, providers_for, read_live
 from reconciler.errors import ReconcilerError
 from reconciler.exitcodes import ExitCode
@@ -74,7 +75,7 @@ def connect(app: AppContext, base_url: str | None, organization: str | None,
 
 def _progress(connection: Connection, fmt: str = "text") -> None:
     if fmt == "text":
-        click.echo(f"Reading live state from {connection.describe()} ...", err=True)
+        echo(f"Reading live state from {connection.describe()} ...", err=True)
 
 
 @click.command()
@@ -115,10 +116,10 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
     planned = make_plan(app.settings(), connection, connection.client(), paths,
                         targets=targets, replace=replace, no_delete=no_delete,
                         allow_empty=allow_empty)
-    click.echo(render_plan.render(planned.plan, fmt, color=app.color))
+    echo(render_plan.render(planned.plan, fmt, color=app.color))
     if out is not None:
         saved.save(planned.plan, out)
-        click.echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
+        echo(f"Saved the plan to {out}; apply it with: reconciler apply {out}", err=True)
     if detailed_exitcode and planned.plan.has_changes:
         click.get_current_context().exit(ExitCode.CHANGES)
 
@@ -170,7 +171,7 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
                             replace=replace, no_delete=no_delete, allow_empty=allow_empty)
         chosen = planned.plan
         check_local_files(chosen, ProjectRoot.at(settings.project_root(paths)))
-        click.echo(render_plan.render_text(chosen, color=app.color))
+        echo(render_plan.render_text(chosen, color=app.color))
         if not chosen.has_changes:
             return
         _confirm(connection, auto_approve)
@@ -198,7 +199,7 @@ class _ProgressLine:
         if now - self.shown < 0.1 and not complete:
             return
         self.shown = now
-        click.echo(f"\ruploading: {progress.files_done}/{progress.files_total} files, "
+        echo(f"\ruploading: {progress.files_done}/{progress.files_total} files, "
                    f"{human_bytes(progress.bytes_done)} of {human_bytes(progress.bytes_total)}"
                    + ("\n" if complete else ""), nl=False, err=True)
 
@@ -213,7 +214,7 @@ def _saved_plan(app: AppContext, connection: Connection, client: openai.OpenAI,
                                   endpoint=connection.base_url)
     if reasons:
         raise saved.StalePlanError(reasons)
-    click.echo(render_plan.render_text(chosen, color=app.color))
+    echo(render_plan.render_text(chosen, color=app.color))
     return chosen
 
 
@@ -272,10 +273,10 @@ class _Printer:
                 text = (f"{counter}{change.address}: {DONE[change.action]}"
                         f"{' ' + outcome.live_id if outcome.live_id else ''}"
                         f" ({outcome.seconds:.2f}s{retries}{sent}){note}")
-                click.echo(click.style(text, fg="green") if self.color else text)
+                echo(click.style(text, fg="green") if self.color else text)
             else:
                 text = f"{counter}{change.address}: FAILED: {outcome.error}"
-                click.echo(click.style(text, fg="red") if self.color else text, err=True)
+                echo(click.style(text, fg="red") if self.color else text, err=True)
 
 
 def _count(number: int, noun: str) -> str:
@@ -288,10 +289,10 @@ def _finish(outcomes: Sequence[Outcome]) -> None:
               for verb in ("created", "updated", "replaced", "deleted")}
     done = ", ".join(f"{n} {verb}" for verb, n in counts.items())
     if failed:
-        click.echo(f"\nApply incomplete: {len(failed)} of {len(outcomes)} changes failed "
+        echo(f"\nApply incomplete: {len(failed)} of {len(outcomes)} changes failed "
                    f"({done}). Run apply again to converge.", err=True)
         click.get_current_context().exit(ExitCode.ERROR)
-    click.echo(f"\nApply complete: {done}.")
+    echo(f"\nApply complete: {done}.")
 
 
 __all__ = ["apply", "plan", "Planned"]

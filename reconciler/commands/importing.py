@@ -11,6 +11,7 @@ import click
 from reconciler import ownership, schemas
 from reconciler.commands.context import AppContext
 from reconciler.commands.engine import connect, connection_options, interactive
+from reconciler.console import echo
 from reconciler.engine import present_manifests, providers_for, read_live
 from reconciler.errors import ReconcilerError
 from reconciler.importing.convert import Conversion, convert, function_key
@@ -67,7 +68,7 @@ def import_(app: AppContext, kind: str | None, object_id: str | None, name: str 
     candidates = _unmanaged(read_live(client, providers_for(client)).objects, existing)
     chosen = _choose(candidates, kind, object_id, import_all)
     if not chosen:
-        click.echo("Nothing to import: every live object is managed or already imported.")
+        echo("Nothing to import: every live object is managed or already imported.")
         return
     conversion = convert(chosen, taken=_taken(existing), names=(
         {object_id: name} if object_id and name else None), known_tools=_known_tools(existing))
@@ -100,10 +101,10 @@ def _choose(candidates: list[LiveObject], kind: str | None, object_id: str | Non
                               "on a terminal to pick from a list")
     if not candidates:
         return []
-    click.echo(f"{len(candidates)} live objects are not managed by any manifest:")
+    echo(f"{len(candidates)} live objects are not managed by any manifest:")
     for number, obj in enumerate(candidates, 1):
         created = dt.datetime.fromtimestamp(obj.created_at, dt.UTC).strftime("%Y-%m-%d")
-        click.echo(f"  {number:>3}. {obj.kind:<9} {obj.id:<32} {obj.raw.get('model', ''):<14} "
+        echo(f"  {number:>3}. {obj.kind:<9} {obj.id:<32} {obj.raw.get('model', ''):<14} "
                    f"{created}  {obj.raw.get('name') or '(unnamed)'}")
     answer = click.prompt("Import which? (numbers like 1,3-5, 'all', or empty to cancel)",
                           default="", show_default=False)
@@ -154,18 +155,18 @@ def _write(conversion: Conversion, folder: Path, schema_root: Path, *, dry_run: 
                               hint="choose another --dir, or --force to overwrite")
     if not dry_run and not (schema_root / schemas.VERSION_DIR).is_dir():
         schemas.export(schema_root)
-        click.echo(f"wrote the JSON Schemas to {display_path(schema_root)}/ (editor support)")
+        echo(f"wrote the JSON Schemas to {display_path(schema_root)}/ (editor support)")
     verb = "would write" if dry_run else "wrote"
     for path, manifest in files.items():
         text = render(manifest, path, schema_root)
         origin = f" from {manifest.live_id}" if manifest.live_id else ""
-        click.echo(f"{verb} {display_path(path)} ({manifest.kind}/{manifest.name}{origin})")
+        echo(f"{verb} {display_path(path)} ({manifest.kind}/{manifest.name}{origin})")
         if dry_run:
-            click.echo("".join(f"    {line}\n" for line in text.splitlines()))
+            echo("".join(f"    {line}\n" for line in text.splitlines()))
         else:
             write_text(path, text)
     for warning in conversion.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        echo(f"warning: {warning}", err=True)
     if not dry_run:
-        click.echo(f"\n{len(conversion.resources)} object(s) imported. Next: `reconciler plan` "
+        echo(f"\n{len(conversion.resources)} object(s) imported. Next: `reconciler plan` "
                    "shows only their adoption; `reconciler apply` takes them over.")

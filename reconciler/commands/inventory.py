@@ -12,6 +12,7 @@ import click
 from reconciler import ownership
 from reconciler.commands.context import AppContext
 from reconciler.commands.engine import connect, connection_options
+from reconciler.console import echo
 from reconciler.engine import list_store_files, present_manifests, providers_for, read_live
 from reconciler.manifests.project import ManifestSet
 from reconciler.plan.diff import diff
@@ -106,8 +107,8 @@ def inventory(app: AppContext, fmt: str, base_url: str | None, organization: str
     list_store_files(providers, manifests.resources, live)  # a store drifts by its files too
     table = rows(manifests, live.objects, connection.base_url)
     if fmt == "json":
-        click.echo(json.dumps(table, indent=2, ensure_ascii=False))
+        echo(json.dumps(table, indent=2, ensure_ascii=False))
     elif fmt == "csv":
-        click.echo(render_csv(table), nl=False)
+        echo(render_csv(table), nl=False)
     else:
-        click.echo(render_table(table))
+        echo(render_table(table))

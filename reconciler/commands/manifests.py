@@ -10,6 +10,7 @@ import click
 
 from reconciler import schemas
 from reconciler.commands.context import AppContext
+from reconciler.console import echo
 from reconciler.errors import ManifestError
 from reconciler.exitcodes import ExitCode
 from reconciler.manifests.project import ManifestSet
@@ -47,13 +48,13 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str, show: bool) -> N
     if fmt == "json" and show:
         payload = json.loads(render_diagnostics.render_json(result.diagnostics, **counts))
         payload["resources"] = json.loads(render_resolved.render_json(result.resources))
-        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        echo(json.dumps(payload, indent=2, ensure_ascii=False))
     else:
         text = render_diagnostics.render(result.diagnostics, fmt, color=app.color, **counts)
         if text:
-            click.echo(text)
+            echo(text, raw=fmt == "github")  # annotations are commands on purpose
         if show and not result.diagnostics.has_errors:
-            click.echo(render_resolved.render_yaml(result.resources), nl=False)
+            echo(render_resolved.render_yaml(result.resources), nl=False)
     if result.diagnostics.has_errors:
         click.get_current_context().exit(ExitCode.ERROR)
 
@@ -87,14 +88,14 @@ def render(app: AppContext, paths: tuple[str, ...], fmt: str, kinds: tuple[str, 
     chosen = [r for r in result.resources
               if (not kinds or r.kind in kinds) and (not names or r.name in names)]
     if fmt == "json":
-        click.echo(render_resolved.render_json(chosen))
+        echo(render_resolved.render_json(chosen))
     else:
-        click.echo(render_resolved.render_yaml(chosen), nl=False)
+        echo(render_resolved.render_yaml(chosen), nl=False)
 
 
 def _echo_warnings(app: AppContext, result: ManifestSet) -> None:
     if len(result.diagnostics):
-        click.echo(render_diagnostics.render_text(
+        echo(render_diagnostics.render_text(
             result.diagnostics, files=len(result.files), documents=result.documents,
             color=app.color), err=True)
 
@@ -115,7 +116,7 @@ def schema() -> None:
 def schema_export(out: Path) -> None:
     """Write every schema (one per kind and apiVersion) into a folder."""
     for path in schemas.export(out):
-        click.echo(f"wrote {path}")
+        echo(f"wrote {path}")
 
 
 @schema.command("show")
@@ -128,4 +129,4 @@ def schema_show(kind: str) -> None:
         chosen = schemas.config_schema()
     else:
         chosen = schemas.kind_schema(kind)
-    click.echo(schemas.dumps(chosen), nl=False)
+    echo(schemas.dumps(chosen), nl=False)

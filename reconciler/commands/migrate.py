@@ -10,6 +10,7 @@ import click
 
 from reconciler.commands.context import AppContext
 from reconciler.connection import resolve
+from reconciler.console import echo
 from reconciler.engine import load_desired
 from reconciler.errors import ReconcilerError
 from reconciler.importing.convert import Manifest, convert
@@ -69,11 +70,11 @@ def assistants_to_agents(app: AppContext, paths: tuple[str, ...], write_files: b
     else:
         manifests = load_desired(settings, paths)
         migrations, files = _from_manifests(manifests)
-    click.echo(report(migrations))
+    echo(report(migrations))
     if not migrations:
         return
     if not write_files:
-        click.echo("\n(report only: --write writes the Agent manifests)")
+        echo("\n(report only: --write writes the Agent manifests)")
         return
     clashes = [p for p in files if p.exists()]
     if clashes and not force:
@@ -83,7 +84,7 @@ def assistants_to_agents(app: AppContext, paths: tuple[str, ...], write_files: b
     schemas = settings.root / "schemas"
     for path, manifest in files.items():
         write_text(path, render(manifest, path, schemas))
-        click.echo(f"wrote {display_path(path)} ({manifest.kind}/{manifest.name})")
+        echo(f"wrote {display_path(path)} ({manifest.kind}/{manifest.name})")
 
 
 def _from_manifests(manifests: ManifestSet) -> tuple[list[Migration], dict[Path, Manifest]]:

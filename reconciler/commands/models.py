@@ -9,6 +9,7 @@ import click
 
 from reconciler.commands.context import AppContext
 from reconciler.commands.engine import connect, connection_options
+from reconciler.console import echo
 from reconciler.diagnostics import Diagnostics
 from reconciler.errors import ReconcilerError
 from reconciler.exitcodes import ExitCode
@@ -70,15 +71,15 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
     updated, report = sync_text(text, api_models, today=dt.date.today(), include=include)
     shown = display_path(path)
     for line in report.lines():
-        click.echo(f"  {line}")
+        echo(f"  {line}")
     if not report.changed and path.is_file():
-        click.echo(f"{shown} is current ({len(api_models)} models listed by the API).")
+        echo(f"{shown} is current ({len(api_models)} models listed by the API).")
         return
     if check:
-        click.echo(f"{shown} is out of date; run `reconciler models sync`.")
+        echo(f"{shown} is out of date; run `reconciler models sync`.")
         click.get_current_context().exit(ExitCode.CHANGES)
     write_text(path, updated)
-    click.echo(f"updated {shown}: {len(report.added)} added, {len(report.unavailable)} marked "
+    echo(f"updated {shown}: {len(report.added)} added, {len(report.unavailable)} marked "
                f"unavailable, {len(report.available_again)} available again, "
                f"{len(report.shutdown_noted)} shutdown dates noted.")
 

@@ -295,3 +295,13 @@ def test_bad_input_is_one_clear_error(project: Project, args: list[str], says: s
     assert "Traceback" not in result.output
     assert sorted(p for p in project.root.rglob("*")) == before, "nothing written"
     assert project.writes() == 0
+
+
+def test_live_names_cannot_inject_workflow_commands(project: Project) -> None:
+    project.client.beta.assistants.create(model="gpt-4o", name="evil\n::add-mask::x\r::y::z")
+    project.write({"kb.yaml": STORE.format(pattern="'*.md'")})
+    for command in (["inventory"], ["inventory", "--format", "csv"],
+                    ["import", "--all", "--dry-run"], ["migrate", "assistants-to-agents"]):
+        result = project.run(*command)
+        lines = result.output.replace("\r", "\n").split("\n")
+        assert [line for line in lines if line.lstrip().startswith("::")] == [], command
