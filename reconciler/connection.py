@@ -7,7 +7,9 @@ API key at all, the local emulator started by `reconciler emulator start` is use
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -70,14 +72,17 @@ def resolve(config: ConnectionConfig, *, base_url: str | None = None,
     """Decide where to connect; raise a ConfigError that says how to fix it when we can't."""
     env = dict(os.environ if environ is None else environ)
     key_name = config.api_key_env
+    _check_key_variable(key_name)
     api_key = env.get(key_name) or None
-    remember(api_key)
+    _check_key(api_key, key_name)
     org = organization or config.organization or env.get("OPENAI_ORG_ID") or None
     proj = project or config.project or env.get("OPENAI_PROJECT_ID") or None
     for url, source in ((base_url, "flag"), (config.base_url, "reconciler.yaml"),
                         (env.get("OPENAI_BASE_URL"), "environment")):
         if url:
             _check_url(url, source)
+            if source == "reconciler.yaml":
+                _check_trusted_host(url, env)
             emulated = _emulator_url() == url.rstrip("/")
             return Connection(url.rstrip("/"), api_key or ("emulator" if emulated else _need(
                 key_name)), org, proj, "emulator" if emulated else source)
@@ -90,6 +95,54 @@ def resolve(config: ConnectionConfig, *, base_url: str | None = None,
         f"no API to talk to: {key_name} is not set and no local emulator is running",
         hint=f"set {key_name} (and OPENAI_BASE_URL for another server), or start the "
              "local emulator: reconciler emulator start")
+
+
+KEY_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
+TRUSTED_HOSTS_VARIABLE = "RECONCILER_TRUSTED_HOSTS"
+OPENAI_HOSTS = ("api.openai.com",)
+
+
+def _check_key_variable(name: str) -> None:
+    """`reconciler.yaml` may come from a pull request: it may name the variable holding the
+    OpenAI key, never another secret of the CI runner (GITHUB_TOKEN, a cloud key)."""
+    if not KEY_VARIABLE.fullmatch(name) or "OPENAI" not in name:
+        raise ConfigError(f"connection.api_key_env '{name}' does not name an OpenAI key "
+                          "variable: its name must contain OPENAI (e.g. OPENAI_PROD_KEY)",
+                          hint="a configuration file cannot choose which of the runner's "
+                               "secrets is sent; see README, 'Security model'")
+
+
+def _check_key(key: str | None, name: str) -> None:
+    """Remember the key for masking; refuse one with control characters (a trailing newline
+    from a secrets file), which would be echoed back in an HTTP error."""
+    remember(key)
+    if key is not None and any(ord(c) < 32 or ord(c) == 127 for c in key):
+        raise ConfigError(f"{name} holds a control character (a trailing newline?)",
+                          hint=f"export {name} without it")
+
+
+def _check_trusted_host(url: str, env: dict[str, str]) -> None:
+    """A base URL from `reconciler.yaml` (which a pull request can change) receives the key
+    only if it is OpenAI's, on this machine, or a host the environment trusts."""
+    host = (urlsplit(url).hostname or "").lower()
+    trusted = {h.strip().lower() for h in env.get(TRUSTED_HOSTS_VARIABLE, "").split(",")
+               if h.strip()}
+    if host in OPENAI_HOSTS or host in trusted or _loopback(host):
+        return
+    raise ConfigError(f"connection.base_url in reconciler.yaml points at {host}, which is "
+                      "not OpenAI's API, this machine, or a trusted host: the key is not "
+                      "sent there",
+                      hint=f"list it in {TRUSTED_HOSTS_VARIABLE} (comma-separated) where the "
+                           "key is set, or pass --base-url / OPENAI_BASE_URL")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_url(url: str, source: str) -> None:

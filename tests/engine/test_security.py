@@ -211,8 +211,8 @@ def _key_places(project: Project) -> list[tuple[dict[str, str], list[str], str]]
     config = "manifests: [manifests]\n"
     return [
         ({"OPENAI_API_KEY": KEY}, [], config),
-        ({"OPENAI_API_KEY": "", "PROD_KEY": KEY}, [],
-         config + "connection: {api_key_env: PROD_KEY}\n"),
+        ({"OPENAI_API_KEY": "", "OPENAI_PROD_KEY": KEY}, [],
+         config + "connection: {api_key_env: OPENAI_PROD_KEY}\n"),
         ({}, ["--base-url", userinfo], config),
         ({}, ["--base-url", query], config),
         ({"OPENAI_BASE_URL": userinfo}, [], config),
@@ -305,3 +305,33 @@ def test_live_names_cannot_inject_workflow_commands(project: Project) -> None:
         result = project.run(*command)
         lines = result.output.replace("\r", "\n").split("\n")
         assert [line for line in lines if line.lstrip().startswith("::")] == [], command
+
+
+@pytest.mark.parametrize(("config", "env", "says"), [
+    ("connection: {base_url: 'https://collector.example/v1'}", {},
+     "points at collector.example, which is not OpenAI's API"),
+    ("connection: {base_url: 'http://10.1.2.3/v1'}", {}, "points at 10.1.2.3"),
+    ("connection: {api_key_env: GITHUB_TOKEN}", {"GITHUB_TOKEN": "ghp_x"},
+     "'GITHUB_TOKEN' does not name an OpenAI key variable"),
+    ("connection: {}", {"OPENAI_API_KEY": "sk-abcdef0123456789\n"},
+     "OPENAI_API_KEY holds a control character"),
+])
+def test_the_configuration_cannot_send_a_key_elsewhere(project: Project, config: str,
+                                                       env: dict[str, str], says: str) -> None:
+    """reconciler.yaml can come from a pull request: it may not choose where the key goes,
+    nor which of the runner's secrets is sent."""
+    (project.root / "reconciler.yaml").write_text(f"manifests: [manifests]\n{config}\n")
+    project.write({"kb.yaml": STORE.format(pattern="'*.md'")})
+    result = project.run_env({"OPENAI_BASE_URL": "", **env}, "plan")
+    assert result.exit_code == ExitCode.ERROR
+    assert says in result.stderr, result.stderr
+    assert "ghp_x" not in result.output and "0123456789" not in result.output
+
+
+def test_a_host_the_environment_trusts_may_be_configured(project: Project) -> None:
+    (project.root / "reconciler.yaml").write_text(
+        "manifests: [manifests]\nconnection: {base_url: 'http://proxy.invalid:9/v1'}\n")
+    project.write({"kb.yaml": STORE.format(pattern="'*.md'")})
+    result = project.run_env({"OPENAI_BASE_URL": "", "RECONCILER_TRUSTED_HOSTS": "proxy.invalid"},
+                             "plan")
+    assert result.exit_code == ExitCode.ERROR and "not OpenAI's API" not in result.stderr
