@@ -405,3 +405,12 @@ def test_to_plain_refuses_values_that_hold_themselves() -> None:
 def test_to_plain_keeps_plain_values() -> None:
     loaded = YAML().load("s: !!str 12\nb: &t true\nc: *t\nl: &l [1, 2]\nm: *l\n")
     assert to_plain(loaded) == {"s": "12", "b": True, "c": True, "l": [1, 2], "m": [1, 2]}
+
+
+def test_one_long_string_aliased_many_times_is_refused(tmp_path: Path) -> None:
+    big = "A" * (1024 * 1024)
+    text = f"name: &a \"{big}\"\nfiles: [" + ", ".join(["*a"] * 1000) + "]\n"
+    diagnostics = Diagnostics()
+    assert load_text(text, "bomb.yaml", diagnostics) == []
+    (problem,) = list(diagnostics)
+    assert problem.code is Code.YAML_ALIAS_LIMIT and "characters" in problem.message

@@ -49,6 +49,11 @@ ALIAS_BUDGET_FACTOR = 10
 """Beyond the minimum, aliases may expand a file to this many times its distinct nodes..."""
 ALIAS_BUDGET_MAXIMUM = 500_000
 """...but never beyond this many values (150 MB and under a second)."""
+ALIAS_TEXT_MINIMUM = 32 * 1024 * 1024
+ALIAS_TEXT_FACTOR = 4
+"""Characters of text the values built may hold, aliases expanded: at least the minimum, else
+this many times the file's length (one long string aliased many times is as much a bomb as
+many nodes: later steps copy every value)."""
 MAX_DEPTH = 100
 """Nesting of mappings and sequences; the checks that follow reading recurse per level."""
 MAX_INTEGER_DIGITS = 30
@@ -130,6 +135,7 @@ def _document(root: yaml.Node | None, index: int, text: str, shown: str,
         return None
     finally:
         spent.visits, spent.distinct = builder.visits, builder.distinct()
+        spent.characters = builder.characters
     if builder.refused:
         return None
     line = root.start_mark.line
@@ -199,6 +205,7 @@ class _Spent:
 
     visits: int = 0
     distinct: int = 0
+    characters: int = 0
 
 
 class _Builder:
@@ -223,6 +230,9 @@ class _Builder:
         self.visits = spent.visits
         """Values built, in the whole file."""
         self.distinct_before = spent.distinct
+        self.characters = spent.characters
+        """Characters of the scalars built, in the whole file."""
+        self.text_budget = max(ALIAS_TEXT_MINIMUM, ALIAS_TEXT_FACTOR * len(text))
         self.refused = False
 
     def distinct(self) -> int:
@@ -234,6 +244,9 @@ class _Builder:
         if self.visits > ALIAS_BUDGET_MINIMUM and self.visits > alias_budget(self.distinct()):
             raise self._over_budget()
         if isinstance(node, yaml.ScalarNode):
+            self.characters += len(node.value)
+            if self.characters > self.text_budget:
+                raise self._over_budget()
             return self.once(node)
         return self.collection(node, path, again=id(node) in self.seen)
 
@@ -372,9 +385,10 @@ class _Builder:
     def _over_budget(self) -> _OverBudget:
         return _OverBudget(
             Code.YAML_ALIAS_LIMIT, f"aliases expand this file beyond {self.visits - 1:,} "
-            f"values, from {self.distinct():,} written (at most {ALIAS_BUDGET_FACTOR} times as "
-            f"many are built: at least {ALIAS_BUDGET_MINIMUM:,}, never over "
-            f"{ALIAS_BUDGET_MAXIMUM:,}); reading stops at this document",
+            f"values or {self.characters:,} characters, from {self.distinct():,} written (at "
+            f"most {ALIAS_BUDGET_FACTOR} times as many values are built: at least "
+            f"{ALIAS_BUDGET_MINIMUM:,}, never over {ALIAS_BUDGET_MAXIMUM:,}; and at most "
+            f"{self.text_budget:,} characters); reading stops at this document",
             _where(self.root), hint="an alias copies its anchor's value wherever it is "
             "used, so nested aliases multiply (a 'billion laughs' document)")
 
