@@ -4,11 +4,12 @@ headers. Admin endpoints live outside `/v1` under `/admin`."""
 from __future__ import annotations
 
 import asyncio
-import json
+import ipaddress
 import logging
 import shutil
 from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from reconciler.emulator import agents, assistants, files, vector_stores
 from reconciler.emulator.errors import ApiError, rate_limited, server_error
 from reconciler.emulator.faults import FaultInjector, FaultPlan, FaultRule
+from reconciler.emulator.http import json_body
 from reconciler.emulator.state import State
 
 log = logging.getLogger("reconciler.emulator")
@@ -55,11 +57,15 @@ class Gate:
         self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/admin"):
-            refusal = self._admin_refusal(scope)
-            if refusal is not None:
-                await refusal.response()(scope, receive, send)
+        refusal = self._foreign_host(scope) if scope["type"] == "http" else None
+        if refusal is None and scope["type"] == "http" and scope["path"].startswith("/admin"):
+            refusal = self._admin_refusal(scope) or self._oversized(scope)
+            if refusal is None:
+                await self.app(scope, self._limited(scope, receive), send)
                 return
+        if refusal is not None:
+            await refusal.response()(scope, receive, send)
+            return
         if scope["type"] != "http" or not scope["path"].startswith("/v1"):
             await self.app(scope, receive, send)
             return
@@ -140,6 +146,20 @@ class Gate:
             return message
 
         return limited
+
+    def _foreign_host(self, scope: Scope) -> ApiError | None:
+        """On loopback, a request must name a loopback host: a page on another site whose
+        name now resolves to 127.0.0.1 (DNS rebinding) names its own."""
+        if not self.state.settings.loopback_only:
+            return None
+        host = urlsplit("//" + _headers(scope).get("host", "localhost")).hostname or ""
+        try:
+            local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            local = False
+        return None if local else ApiError(
+            403, f"Host '{host}' is not this machine: the emulator answers only requests "
+                 "for a loopback address.", code="forbidden_host")
 
     def _admin_refusal(self, scope: Scope) -> ApiError | None:
         """The admin API can wipe and fault the emulator: with `--api-key` it needs the key,
@@ -265,8 +285,8 @@ def _admin_routes(state: State, injector: FaultInjector, stats: Stats) -> list[R
 
     async def put_faults(request: Request) -> Response:
         try:
-            plan = FaultPlan.model_validate(json.loads(await request.body() or b"{}"))
-        except (ValueError, ValidationError) as exc:
+            plan = FaultPlan.model_validate(await json_body(request))
+        except ValidationError as exc:
             return JSONResponse({"error": {"message": str(exc), "type": "invalid_request_error",
                                            "param": None, "code": None}}, status_code=400)
         injector.load(plan)

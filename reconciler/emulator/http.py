@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -31,7 +32,7 @@ async def json_body(request: Request) -> Any:
     if not raw:
         return {}
     try:
-        body = json.loads(raw, parse_constant=_no_constant)
+        body = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, RecursionError):
         raise invalid("We could not parse the JSON body of your request. The OpenAI API "
                       "expects a JSON payload, but what was sent was not valid JSON.") from None
@@ -48,6 +49,14 @@ async def json_body(request: Request) -> Any:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float; `1e400` (infinite once read) is refused like `Infinity`."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
 
 
 def _depth(value: Any) -> int:

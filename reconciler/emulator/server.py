@@ -60,7 +60,8 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
         state = State.open(db, models=seed_models,
                            settings=Settings(index_delay=index_delay, api_key=api_key,
                                              max_upload_bytes=max_upload_bytes,
-                                             retired=retired))
+                                             retired=retired,
+                                             loopback_only=_is_loopback(host)))
     except (sqlite3.Error, OSError) as exc:
         raise EmulatorError(f"cannot use {db} as the emulator's state: {exc}",
                               hint="give --db a new file name, or an emulator's SQLite "
@@ -82,6 +83,15 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                             timeout_keep_alive=30, backlog=2048)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _fault_plan(path: Path) -> FaultPlan:

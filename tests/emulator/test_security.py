@@ -269,3 +269,48 @@ def test_serve_with_bad_files_is_one_clear_error(tmp_path: Path, name: str, cont
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and says in result.stderr
     assert name in result.stderr
+
+
+def test_numbers_out_of_float_range_are_refused(emulator: Emulator,
+                                                client: openai.OpenAI) -> None:
+    body = b'{"model": "gpt-4o", "temperature": 1e400}'
+    status, answer = send(emulator, "POST", "/v1/assistants", body, headers=api("/v1/assistants"))
+    assert status == 400, answer
+    assert client.beta.assistants.list().object == "list"
+
+
+@pytest.mark.parametrize("body", [
+    b'{"rules": [{"fault": "rate_limit", "retry_after": 1e400}]}',
+    b'{"rules": [{"fault": "rate_limit", "retry_after": Infinity}]}',
+    b'{"rules": [{"fault": "server_error", "path": "/v1/\\ud800"}]}',
+    b"[" * 200_000,
+])
+def test_the_admin_api_refuses_what_the_api_refuses(emulator: Emulator, body: bytes) -> None:
+    status, answer = send(emulator, "PUT", "/admin/faults", body, headers=api("/admin/faults"))
+    assert status == 400, answer
+    assert send(emulator, "GET", "/admin/faults")[0] == 200
+    assert send(emulator, "GET", "/v1/models", headers=api("/v1/models"))[0] == 200
+
+
+def test_the_admin_api_bounds_bodies_while_they_stream(emulator: Emulator) -> None:
+    before = rss(emulator)
+    try:
+        status, _ = send(emulator, "PUT", "/admin/faults", _chunks(300 * 1024 * 1024),
+                         headers=api("/admin/faults"))
+        assert status == 413
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    assert rss(emulator) - before < 100 * 1024 * 1024
+
+
+def test_a_foreign_host_name_is_refused(emulator: Emulator) -> None:
+    """DNS rebinding: a page at attacker.example whose name now resolves to 127.0.0.1 sends
+    same-origin requests, with its own name as Host."""
+    for method, path in (("DELETE", "/admin/stats"), ("GET", "/v1/models")):
+        headers = {**api(path), "Host": "attacker.example:8765",
+                   "Origin": "http://attacker.example:8765"}
+        status, answer = send(emulator, method, path, b"", headers=headers)
+        assert status == 403 and answer["error"]["code"] == "forbidden_host"
+    for host in ("localhost:1", "127.0.0.1", "[::1]:80"):
+        headers = {**api("/v1/models"), "Host": host}
+        assert send(emulator, "GET", "/v1/models", b"", headers=headers)[0] == 200
