@@ -37,16 +37,29 @@ async def upload_file(request: Request) -> JSONResponse:
                           "invalid_value")
         expires_at = _expires_at(state, form.get("expires_after[anchor]"),
                                  form.get("expires_after[seconds]"))
+        filename = _filename(upload)
         file_id = new_id("file-", 22)
         size = _save(state, upload, file_id)
     created = state.now()
     record: dict[str, Any] = {"id": file_id, "object": "file", "bytes": size,
-                              "created_at": created, "filename": upload.filename or "upload",
+                              "created_at": created, "filename": filename,
                               "purpose": purpose, "status": "processed"}
     if expires_at is not None:
         record["expires_at"] = expires_at
     state.store.insert(KIND, record, created_at=created)
     return ok(record)
+
+
+def _filename(upload: UploadFile) -> str:
+    """The upload's name, refused if it is not Unicode: the body's `charset` (utf-7,
+    unicode_escape) can decode it to a lone surrogate, which no later answer could encode."""
+    name = upload.filename or "upload"
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise invalid("Invalid value for 'file': the filename is not valid UTF-8.", "file",
+                      "invalid_value") from None
+    return name
 
 
 def _save(state: State, upload: UploadFile, file_id: str) -> int:

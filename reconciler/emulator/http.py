@@ -22,7 +22,7 @@ def state_of(request: Request) -> State:
 MAX_JSON_DEPTH = 100
 """Nesting a JSON body may have (a tool's parameter schema nests a few dozen levels at most);
 deeper bodies are refused before recursive validation could exhaust the stack."""
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 async def json_body(request: Request) -> Any:
@@ -31,14 +31,15 @@ async def json_body(request: Request) -> Any:
     raw = await request.body()
     if not raw:
         return {}
-    try:
-        body = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
+    try:  # decoded strictly: json.loads(bytes) would let an encoded surrogate (ED A0 80) in
+        text = raw.decode("utf-8-sig")
+        body = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, RecursionError):
         raise invalid("We could not parse the JSON body of your request. The OpenAI API "
                       "expects a JSON payload, but what was sent was not valid JSON.") from None
     if _depth(body) > MAX_JSON_DEPTH:
         raise invalid(f"Invalid body: nested deeper than {MAX_JSON_DEPTH} levels.")
-    if _SURROGATE_ESCAPE.search(raw):
+    if _SURROGATE_ESCAPE.search(text):
         try:
             json.dumps(body, ensure_ascii=False).encode("utf-8")
         except UnicodeEncodeError:

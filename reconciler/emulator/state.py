@@ -39,10 +39,10 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     max_json_bytes: int = 10 * 1024 * 1024
     retired: frozenset[str] = frozenset()
+    """APIs answered with 410 Gone, as OpenAI answers a sunset API: `assistants`, `agents`."""
     loopback_only: bool = True
     """Listening on loopback: requests must name a loopback host (`Host:`), so that a web page
     whose name was rebound to 127.0.0.1 (DNS rebinding) cannot reach it."""
-    """APIs answered with 410 Gone, as OpenAI answers a sunset API: `assistants`, `agents`."""
 
 
 @dataclass

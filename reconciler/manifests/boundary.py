@@ -20,6 +20,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from reconciler.diagnostics import Code
+
 GLOB_CHARACTERS = "*?["
 
 
@@ -34,8 +36,8 @@ class Refusal:
 
     path: str
     reason: str
-    outside: bool = True
-    """Outside the project (else: inside, but not a regular file)."""
+    code: Code = Code.PATH_OUTSIDE_PROJECT
+    """Outside the project; or inside but not a regular file, or no valid path at all."""
 
 
 @dataclass
@@ -58,23 +60,32 @@ class ProjectRoot:
         return cls(Path(folder).resolve())
 
     def contains(self, path: Path | str) -> bool:
-        """Whether `path`, symbolic links followed, lies inside the root."""
-        resolved = Path(os.path.realpath(path))
+        """Whether `path`, symbolic links followed, lies inside the root (no path that cannot
+        be resolved is)."""
+        try:
+            resolved = Path(os.path.realpath(path))
+        except (ValueError, OSError):
+            return False
         return resolved == self.path or self.path in resolved.parents
 
     def refusal(self, path: Path, written: str) -> Refusal | None:
         """Why the file at `path` (named `written` in a manifest) may not be read, if so."""
+        if "\0" in written:
+            return Refusal(written.replace("\0", "\\0"), "holds a NUL character",
+                           Code.INVALID_VALUE)
         if PurePosixPath(written).is_absolute() or Path(written).is_absolute():
             return Refusal(written, "is an absolute path")
-        if not self.contains(path):
-            return Refusal(written, self._leaves(path))
         try:
+            if not self.contains(path):
+                return Refusal(written, self._leaves(path))
             mode = os.stat(path).st_mode
-        except OSError:
+        except FileNotFoundError:
             return None  # missing: the caller says so
+        except OSError as exc:  # too long, not a folder on the way, no permission
+            return Refusal(written, f"cannot be read: {exc.strerror}", Code.INVALID_VALUE)
         if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
             return Refusal(written, f"is a {file_type(mode)}, not a regular file",
-                           outside=False)
+                           Code.NOT_A_REGULAR_FILE)
         return None
 
     def _leaves(self, path: Path) -> str:
@@ -141,7 +152,7 @@ class ProjectRoot:
             if last:
                 mode = entry.stat(follow_symlinks=False).st_mode
                 found.refused.append(Refusal(shown, f"is a {file_type(mode)}, not a regular "
-                                             "file", outside=False))
+                                             "file", Code.NOT_A_REGULAR_FILE))
             return False
         refusal = self.refusal(path, shown)
         if refusal is not None:

@@ -167,16 +167,16 @@ def _refuse(doc: SourceDocument, refused: Sequence[Refusal], where: FieldPath,
             diagnostics: Diagnostics) -> None:
     """Report paths that may not be read, at the entry that names them."""
     for refusal in refused:
-        if refusal.outside:
-            diagnostics.error(Code.PATH_OUTSIDE_PROJECT, f"'{refusal.path}' {refusal.reason}",
-                              doc.locate(where), path=format_path(where),
-                              hint="manifests may name only files inside the project (the "
-                                   "folder of reconciler.yaml), by a path relative to the "
-                                   "manifest's folder")
-        else:
-            diagnostics.error(Code.NOT_A_REGULAR_FILE, f"'{refusal.path}' {refusal.reason}",
-                              doc.locate(where), path=format_path(where),
-                              hint="only regular files are uploaded")
+        diagnostics.error(refusal.code, f"'{refusal.path}' {refusal.reason}", doc.locate(where),
+                          path=format_path(where), hint=REFUSAL_HINTS.get(refusal.code))
+
+
+REFUSAL_HINTS = {
+    Code.PATH_OUTSIDE_PROJECT: "manifests may name only files inside the project (the folder "
+                               "of reconciler.yaml), by a path relative to the manifest's "
+                               "folder",
+    Code.NOT_A_REGULAR_FILE: "only regular files are uploaded",
+}
 
 
 def _key(base: Path, path: Path) -> str:

@@ -335,3 +335,18 @@ def test_a_host_the_environment_trusts_may_be_configured(project: Project) -> No
     result = project.run_env({"OPENAI_BASE_URL": "", "RECONCILER_TRUSTED_HOSTS": "proxy.invalid"},
                              "plan")
     assert result.exit_code == ExitCode.ERROR and "not OpenAI's API" not in result.stderr
+
+
+@pytest.mark.parametrize(("path", "code"), [
+    ('"docs/a\\0b.md"', "invalid-value"),
+    ("docs/" + "x" * 300 + "/a.md", "missing-file"),
+    ("/".join(["d"] * 3000) + "/a.md", "invalid-value"),
+])
+def test_paths_the_system_cannot_take_are_errors(project: Project, path: str,
+                                                 code: str) -> None:
+    project.write({"kb.yaml": STORE.format(pattern=path),
+                   "a.yaml": CODE.format(path=path)})
+    checked = project.run("validate")
+    assert checked.exit_code == ExitCode.ERROR
+    assert checked.output.count(f"error[{code}]") == 2, checked.output
+    assert "Traceback" not in checked.output
