@@ -16,7 +16,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from reconciler.diagnostics import Code, Diagnostics, Location
-from reconciler.manifests.boundary import file_type, is_glob
+from reconciler.manifests.boundary import ProjectRoot, file_type, is_glob
 from reconciler.manifests.yamltext import FieldPath, SourceDocument, load_text
 
 __all__ = ["FieldPath", "SourceDocument", "discover", "display_path", "load_file", "load_text",
@@ -36,9 +36,14 @@ def display_path(path: Path) -> str:
 
 
 def discover(
-    paths: Iterable[str | Path], *, exclude: Sequence[str] = (), diagnostics: Diagnostics
+    paths: Iterable[str | Path], *, exclude: Sequence[str] = (), diagnostics: Diagnostics,
+    root: ProjectRoot | None = None,
 ) -> list[Path]:
-    """Expand files, folders (recursively) and globs into a sorted list of YAML files."""
+    """Expand files, folders (recursively) and globs into a sorted list of YAML files.
+
+    With a `root`, a match that lies outside it (a glob through a symbolic link, or `..`) is
+    neither walked nor named: only counted, in one error.
+    """
     found: dict[Path, None] = {}
     for raw in paths:
         path = Path(raw)
@@ -47,7 +52,12 @@ def discover(
             diagnostics.error(Code.PATH_NOT_FOUND, f"no such file or folder: {raw}",
                               Location(file=str(raw)))
             continue
-        for match in matches:
+        inside = [m for m in matches if root is None or root.contains(m)]
+        if len(inside) < len(matches):
+            diagnostics.error(Code.PATH_OUTSIDE_PROJECT, f"{raw}: {len(matches) - len(inside)} "
+                              "of its matches lie outside the project (through a symbolic "
+                              "link or '..'); they are not read", Location(file=str(raw)))
+        for match in inside:
             for file in _yaml_files(match):
                 if not _excluded(file, exclude):
                     found[file.resolve()] = None

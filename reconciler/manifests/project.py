@@ -85,7 +85,8 @@ def load_manifest_set(
     result = ManifestSet()
     diagnostics = result.diagnostics
     boundary = ProjectRoot.at(root if root is not None else common_folder(paths))
-    files = _inside(boundary, discover(paths, exclude=exclude, diagnostics=diagnostics),
+    files = _inside(boundary, discover(paths, exclude=exclude, diagnostics=diagnostics,
+                                        root=boundary),
                     diagnostics)
     result.files = [str(f) for f in files]
     if not files and not diagnostics.has_errors and not allow_empty:

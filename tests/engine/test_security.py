@@ -350,3 +350,16 @@ def test_paths_the_system_cannot_take_are_errors(project: Project, path: str,
     assert checked.exit_code == ExitCode.ERROR
     assert checked.output.count(f"error[{code}]") == 2, checked.output
     assert "Traceback" not in checked.output
+
+
+def test_configured_globs_do_not_walk_or_name_what_is_outside(project: Project,
+                                                             outside: Path) -> None:
+    (outside / "kube.yaml").write_text("clusters: [{token: hunter2}]\n")
+    os.symlink(outside, project.root / "link")
+    project.write({"kb.yaml": STORE.format(pattern="'*.md'")})
+    (project.root / "reconciler.yaml").write_text("manifests: [manifests, '*/secr*', '*']\n")
+    checked = project.run("validate")
+    assert checked.exit_code == ExitCode.ERROR
+    assert "*/secr*: 1 of its matches lie outside the project" in checked.output
+    assert "secret.md" not in checked.output and "kube" not in checked.output
+    assert "hunter2" not in checked.output
