@@ -258,3 +258,15 @@ def test_a_pull_request_comment_shows_the_first_50_files_of_a_store() -> None:
     assert "docs/050.md" not in markdown
     assert "... and 70 more files (70.0 KiB to upload); the text and JSON plans list" in markdown
     assert "+ file docs/119.md (upload, 1.0 KiB)" in render_text(plan)
+
+
+def test_repeated_double_stars_walk_each_folder_once(tmp_path: Any) -> None:
+    """Without remembering what was walked, these take minutes on a 30-deep folder chain."""
+    from reconciler.manifests.boundary import ProjectRoot
+
+    deep = tmp_path.joinpath(*["x"] * 30)
+    deep.mkdir(parents=True)
+    (deep / "a.md").write_text("# a\n")
+    root = ProjectRoot.at(tmp_path)
+    for pattern in ("**/**/**/**/**/**/**/**/*.md", "**/*/**/*/**/*/**/*.md"):
+        assert [p.name for p in root.match(tmp_path, pattern).files] == ["a.md"]

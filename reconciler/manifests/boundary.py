@@ -109,23 +109,29 @@ class ProjectRoot:
         if PurePosixPath(pattern).is_absolute() or Path(pattern).is_absolute():
             found.refused.append(Refusal(pattern, "is an absolute path"))
             return found
-        parts = PurePosixPath(pattern.replace(os.sep, "/")).parts
-        for path in self._walk(base, parts, "", found):
+        parts = _collapsed(PurePosixPath(pattern.replace(os.sep, "/")).parts)
+        for path in dict.fromkeys(self._walk(base, parts, "", found, set())):
             (found.folders if path.is_dir() else found.files).append(path)
         found.files.sort()
         return found
 
-    def _walk(self, folder: Path, parts: tuple[str, ...], shown: str,
-              found: Matches) -> Iterator[Path]:
+    def _walk(self, folder: Path, parts: tuple[str, ...], shown: str, found: Matches,
+              visited: set[tuple[str, int]]) -> Iterator[Path]:
+        """Match `parts` under `folder`; each (folder, rest of the pattern) is walked once,
+        so that `**/**/...` costs no more than one `**`."""
+        if (str(folder), len(parts)) in visited:
+            return
+        visited.add((str(folder), len(parts)))
         if not parts:
             yield folder
             return
         head, rest = parts[0], parts[1:]
         if head == "**":
-            yield from self._walk(folder, rest, shown, found)
+            yield from self._walk(folder, rest, shown, found, visited)
             for sub in _entries(folder):
                 if sub.is_dir(follow_symlinks=False):
-                    yield from self._walk(Path(sub.path), parts, f"{shown}{sub.name}/", found)
+                    yield from self._walk(Path(sub.path), parts, f"{shown}{sub.name}/", found,
+                                          visited)
             return
         if is_glob(head):
             children: list[tuple[Path, str, os.DirEntry[str] | None]] = [
@@ -136,7 +142,7 @@ class ProjectRoot:
             children = [(path, head, None)] if os.path.lexists(path) else []
         for child, name, entry in children:
             if self._allowed(child, f"{shown}{name}", found, last=not rest, entry=entry):
-                yield from self._walk(child, rest, f"{shown}{name}/", found)
+                yield from self._walk(child, rest, f"{shown}{name}/", found, visited)
 
     def _allowed(self, path: Path, shown: str, found: Matches, *, last: bool,
                  entry: os.DirEntry[str] | None = None) -> bool:
@@ -159,6 +165,11 @@ class ProjectRoot:
             found.refused.append(refusal)
             return False
         return path.is_file() or path.is_dir() if last else path.is_dir()
+
+
+def _collapsed(parts: tuple[str, ...]) -> tuple[str, ...]:
+    """The parts of a pattern with runs of `**` made one (they match the same)."""
+    return tuple(p for i, p in enumerate(parts) if not (p == "**" and i and parts[i - 1] == "**"))
 
 
 def _entries(folder: Path) -> list[os.DirEntry[str]]:
