@@ -8,6 +8,7 @@ import fnmatch
 import hashlib
 import io
 import json
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,13 @@ class SyncReport:
         out += [f"~ {m}: listed again (available)" for m in self.available_again]
         out += [f"~ {m}" for m in self.shutdown_noted]
         return out
+
+
+def user_cache() -> Path:
+    """Where cached API answers live: the user's cache folder, never the repository (a pull
+    request could commit a cache, or a symbolic link in its place)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "assistants-reconciler"
 
 
 def cached_models(fetch: Any, base_url: str, cache_dir: Path, *, ttl: float,

@@ -19,6 +19,7 @@ from reconciler.models_sync import (
     find_catalog_file,
     new_catalog_text,
     sync_text,
+    user_cache,
 )
 from reconciler.outputs import write_text
 from reconciler.provider.openai_api import call
@@ -50,7 +51,8 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
     New models are added; models the API no longer lists are marked `available: false`
     (never deleted); shutdown dates the API gives are noted where the catalog has none.
     Comments, key order and hand-filled facts (capabilities, context window, pricing,
-    deprecation) are kept. The list is cached in .reconciler/cache for --ttl seconds.
+    deprecation) are kept. The list is cached for --ttl seconds in the user's cache folder
+    ($XDG_CACHE_HOME or ~/.cache, under assistants-reconciler/), never in the repository.
 
     \b
     Examples:
@@ -66,7 +68,7 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
     api_models = cached_models(
         lambda: [m.model_dump(mode="json", exclude_unset=True)
                  for m in call(lambda: client.models.list()).data],
-        connection.base_url, settings.root / ".reconciler" / "cache", ttl=ttl,
+        connection.base_url, user_cache(), ttl=ttl,
         refresh=refresh)
     updated, report = sync_text(text, api_models, today=dt.date.today(), include=include)
     shown = display_path(path)

@@ -36,7 +36,7 @@ class Project:
     @property
     def env(self) -> dict[str, str]:
         return {"OPENAI_BASE_URL": self.emulator.url, "OPENAI_API_KEY": API_KEY,
-                "NO_COLOR": "1"}
+                "NO_COLOR": "1", "XDG_CACHE_HOME": str(self.root / ".cache")}
 
     def write(self, files: dict[str, str]) -> None:
         for name, text in files.items():

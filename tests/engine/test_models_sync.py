@@ -46,7 +46,7 @@ def test_a_synced_catalog_is_current() -> None:
 
 
 def _run(root: Path, url: str, *args: str) -> Result:
-    env = {"OPENAI_BASE_URL": url, "OPENAI_API_KEY": "k"}
+    env = {"OPENAI_BASE_URL": url, "OPENAI_API_KEY": "k", "XDG_CACHE_HOME": str(root / "cache")}
     old = Path.cwd()
     os.chdir(root)
     try:
