@@ -121,19 +121,36 @@ def format_path(path: Iterable[str | int]) -> str:
     return out
 
 
+MAX_PER_FILE = 200
+"""Diagnostics kept for one file: a hostile file could otherwise make hundreds of thousands
+(and hundreds of megabytes of output); the rest are counted in `suppressed`."""
+
+
 class Diagnostics:
-    """An ordered, de-duplicated collection of diagnostics."""
+    """An ordered, de-duplicated collection of diagnostics, at most MAX_PER_FILE a file."""
 
     def __init__(self, items: Iterable[Diagnostic] = ()) -> None:
         self._items: list[Diagnostic] = []
         self._seen: set[Diagnostic] = set()
+        self._per_file: dict[str, int] = {}
+        self.suppressed: dict[str, int] = {}
+        """Per file, the diagnostics dropped over the limit (errors among them keep the
+        count of errors right)."""
+        self._suppressed_errors = 0
         for item in items:
             self.add(item)
 
     def add(self, diagnostic: Diagnostic) -> None:
-        if diagnostic not in self._seen:
-            self._seen.add(diagnostic)
-            self._items.append(diagnostic)
+        if diagnostic in self._seen:
+            return
+        file = diagnostic.location.file if diagnostic.location else ""
+        if self._per_file.get(file, 0) >= MAX_PER_FILE:
+            self.suppressed[file] = self.suppressed.get(file, 0) + 1
+            self._suppressed_errors += diagnostic.severity is Severity.ERROR
+            return
+        self._per_file[file] = self._per_file.get(file, 0) + 1
+        self._seen.add(diagnostic)
+        self._items.append(diagnostic)
 
     def extend(self, other: Iterable[Diagnostic]) -> None:
         for item in other:
@@ -150,7 +167,8 @@ class Diagnostics:
                             location=location, path=path, hint=hint))
 
     def count_errors(self) -> int:
-        return sum(1 for d in self._items if d.severity is Severity.ERROR)
+        return sum(1 for d in self._items if d.severity is Severity.ERROR) + (
+            self._suppressed_errors)
 
     def count_warnings(self) -> int:
         return sum(1 for d in self._items if d.severity is Severity.WARNING)

@@ -414,3 +414,16 @@ def test_one_long_string_aliased_many_times_is_refused(tmp_path: Path) -> None:
     assert load_text(text, "bomb.yaml", diagnostics) == []
     (problem,) = list(diagnostics)
     assert problem.code is Code.YAML_ALIAS_LIMIT and "characters" in problem.message
+
+
+def test_a_file_of_thousands_of_problems_reports_the_first_ones(write_tree: WriteTree) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    write_tree({"bad.yaml": "k: [" + ", ".join(["!x a"] * 5000) + "]\n"})
+    result = CliRunner().invoke(cli, ["validate", "bad.yaml"])
+    assert result.exit_code == 1
+    assert result.output.count("error[yaml-unknown-tag]") == 200
+    assert "bad.yaml: 4800 more problems not shown (the first 200 are)" in result.output
+    assert "5000 errors, 0 warnings" in result.output

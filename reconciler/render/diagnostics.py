@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import click
 
-from reconciler.diagnostics import Diagnostic, Diagnostics, Severity
+from reconciler.diagnostics import MAX_PER_FILE, Diagnostic, Diagnostics, Severity
 from reconciler.render.escape import escape_workflow_commands
 
 FORMAT_VERSION = "1.0"
@@ -17,6 +17,8 @@ COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
 def render_text(diagnostics: Diagnostics, *, files: int, documents: int, color: bool) -> str:
     """Render one line per diagnostic (hint indented below) and a summary line."""
     lines = [_text_line(d, color=color) for d in diagnostics.sorted()]
+    lines += [f"{file}: {count} more problems not shown (the first {MAX_PER_FILE} are)"
+              for file, count in diagnostics.suppressed.items()]
     errors, warnings = diagnostics.count_errors(), diagnostics.count_warnings()
     summary = (f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} "
                f"in {_plural(documents, 'document')} ({_plural(files, 'file')})")
