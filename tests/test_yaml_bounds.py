@@ -123,7 +123,7 @@ BOMBS = {
     "ten-mib-of-aliases": (_many_aliases, "file", [[Code.YAML_ALIAS_LIMIT, 1]]),
     "recursive-alias-in-every-document": (
         lambda: "---\n- &x [a, *x]\n" * 20_000, "file",
-        [[Code.YAML_RECURSIVE_ALIAS, 2 * n + 2] for n in range(20_000)]),
+        [[Code.YAML_RECURSIVE_ALIAS, 2 * n + 2] for n in range(200)]),  # the first 200
     "five-million-nodes": (lambda: "a: [" + "b," * (MAX_MANIFEST_BYTES // 2 - 8) + "]\n",
                            "file", [[Code.MANIFEST_TOO_LARGE, None]]),
     "tagged-nodes": (lambda: "a: [" + "!x ," * (MAX_MANIFEST_BYTES // 4 - 8) + "]\n",
