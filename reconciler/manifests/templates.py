@@ -53,14 +53,23 @@ class Provenance:
     """Maps each field path of a merged spec to the document field that supplied it."""
 
     origins: dict[FieldPath, Origin] = field(default_factory=dict)
+    children: dict[FieldPath, set[FieldPath]] = field(default_factory=dict)
+    """The recorded paths one level below each path: replacing a value forgets its subtree
+    in time proportional to the subtree, not to every path recorded."""
 
     def record(self, path: FieldPath, origin: Origin) -> None:
-        for old in [p for p in self.origins if p[: len(path)] == path and p != path]:
+        """Record the contributor of a replaced value; what was below it is forgotten."""
+        below = list(self.children.pop(path, ()))
+        while below:
+            old = below.pop()
             del self.origins[old]
-        self.origins[path] = origin
+            below.extend(self.children.pop(old, ()))
+        self.touch(path, origin)
 
     def touch(self, path: FieldPath, origin: Origin) -> None:
         """Record the latest contributor of a merged map, keeping its children's origins."""
+        if path and path not in self.origins:
+            self.children.setdefault(path[:-1], set()).add(path)
         self.origins[path] = origin
 
     def origin(self, path: FieldPath) -> Origin:
