@@ -37,14 +37,17 @@ def url_secrets(url: str) -> list[str]:
         parts = urlsplit(url)
     except ValueError:
         return [url]
-    found = [parts.username, parts.password, *(v for _, v in parse_qsl(parts.query))]
+    params = parts.path.partition(";")[2]
+    found = [parts.username, parts.password, *(v for _, v in parse_qsl(parts.query)),
+             params, *(v for _, v in parse_qsl(params))]
     found += [unquote(v) for v in found if v]
     found += [parts.netloc.rpartition("@")[0]] if "@" in parts.netloc else []
     return [v for v in found if v]
 
 
 def redact_url(url: str) -> str:
-    """The URL without userinfo, query and fragment: what may be shown or stored."""
+    """The URL without userinfo, `;` parameters, query and fragment: what may be shown or
+    stored."""
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -52,4 +55,4 @@ def redact_url(url: str) -> str:
     except ValueError:
         return "(an invalid URL)"
     shown = f"[{host}]" if ":" in host else host
-    return urlunsplit((parts.scheme, shown + port, parts.path, "", ""))
+    return urlunsplit((parts.scheme, shown + port, parts.path.partition(";")[0], "", ""))

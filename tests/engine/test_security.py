@@ -204,7 +204,8 @@ KEY = "sk-proj-DISTINCTIVE-7f3a9c1e5b"
 
 
 def _key_places(project: Project) -> list[tuple[dict[str, str], list[str], str]]:
-    """(environment, extra arguments, reconciler.yaml) for each way a key can be given."""
+    """(environment, extra arguments, reconciler.yaml) for each way a key can be given: the
+    key variables, and a base URL's userinfo, query, `;` parameters and fragment."""
     url = project.emulator.url
     userinfo = url.replace("http://", f"http://user:{KEY}@")
     query = f"{url}?api-key={KEY}"
@@ -220,6 +221,8 @@ def _key_places(project: Project) -> list[tuple[dict[str, str], list[str], str]]
         ({}, [], config + f"connection: {{base_url: '{userinfo}'}}\n"),
         ({}, [], config + f"connection: {{base_url: '{query}'}}\n"),
         ({"OPENAI_BASE_URL": "http://127.0.0.1:9/v1", "OPENAI_API_KEY": KEY}, [], config),
+        ({}, ["--base-url", f"{url};key={KEY}"], config),
+        ({"OPENAI_BASE_URL": f"{url}#{KEY}"}, [], config),
     ]
 
 
@@ -254,7 +257,7 @@ def test_a_key_appears_in_no_output_and_no_file(project: Project) -> None:
                 assert KEY not in shown, (env, command, shown)
                 assert "Traceback" not in shown or debug, (env, command, shown)
     written = [p for p in project.root.rglob("*") if p.is_file()]
-    assert runs == 9 * len(COMMANDS) * 2 and succeeded > 3 * len(COMMANDS)
+    assert runs == 11 * len(COMMANDS) * 2 and succeeded > 3 * len(COMMANDS)
     assert {"saved.json", "imported"} <= {p.relative_to(project.root).parts[0] for p in written}
     for path in written:
         assert KEY.encode() not in path.read_bytes(), path
