@@ -22,7 +22,7 @@ FaultKind = Literal["latency", "rate_limit", "server_error", "disconnect", "comm
 class FaultRule(BaseModel):
     """When and how to fail."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     fault: FaultKind
     methods: list[str] = Field(default_factory=list, description="Empty: any method.")
@@ -46,7 +46,7 @@ class FaultRule(BaseModel):
 class FaultPlan(BaseModel):
     """Every rule, the seed of the random schedule, and latency added to every request."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     seed: int = 0
     latency_ms: int = Field(0, ge=0)

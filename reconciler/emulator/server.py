@@ -55,7 +55,7 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
     from reconciler.emulator.state import Settings, State
 
     plan = _fault_plan(faults) if faults else FaultPlan()
-    seed_models = _read_json(models) if models else None
+    seed_models = _models(models) if models else None
     try:
         state = State.open(db, models=seed_models,
                            settings=Settings(index_delay=index_delay, api_key=api_key,
@@ -109,10 +109,25 @@ def _fault_plan(path: Path) -> FaultPlan:
 
 
 def _read_json(path: Path) -> Any:
+    """The JSON in `path`, read as a request body is (no NaN, lone surrogates, deep nesting):
+    what the emulator would serve from it must be encodable."""
+    from reconciler.emulator import jsontext
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return jsontext.loads(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise EmulatorError(f"cannot read {path}: {exc}") from exc
+
+
+def _models(path: Path) -> list[dict[str, Any]]:
+    """The seed models in `path`: a list of objects, each with a string `id`."""
+    models = _read_json(path)
+    if not isinstance(models, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("id"), str) for m in models):
+        raise EmulatorError(f"{path} is not a list of models: each must be an object with a "
+                            'string "id"', hint='e.g. [{"id": "gpt-4o", "object": "model", '
+                                               '"created": 0, "owned_by": "system"}]')
+    return models
 
 
 def record_path(folder: Path = DEFAULT_DIR) -> Path:

@@ -57,9 +57,10 @@ class State:
     @classmethod
     def open(cls, db: Path, *, models: list[dict[str, Any]] | None = None,
              settings: Settings | None = None) -> State:
+        store = Store(db)  # first: a file that is not SQLite leaves no folder beside it
         files_dir = db.with_name(db.name + ".files")
         files_dir.mkdir(parents=True, exist_ok=True)
-        return cls(Store(db), files_dir, models if models is not None else default_models(),
+        return cls(store, files_dir, models if models is not None else default_models(),
                    settings or Settings())
 
     def model_ids(self) -> set[str]:

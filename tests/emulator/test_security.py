@@ -98,22 +98,31 @@ def test_admin_writes_must_be_json(keyed: Emulator, emulator: Emulator,
 
 # -- values JSON or the API forbids -----------------------------------------------------
 
-BAD_VALUES = [b"NaN", b"Infinity", b"-Infinity", b'"\\ud800"', b'"a\\udfffb"']
+BAD_VALUES = [b"NaN", b"Infinity", b"-Infinity", b"1e400", b'"\\ud800"', b'"a\\udfffb"',
+              b'"\xed\xa0\x80"',  # a surrogate encoded as if UTF-8: json.loads(bytes) takes it
+              b'"\xff"']
 
 
-@pytest.mark.parametrize("value", BAD_VALUES, ids=lambda v: v.decode())
+@pytest.mark.parametrize("value", BAD_VALUES, ids=lambda v: v.decode(errors="backslashreplace"))
 def test_values_json_forbids_are_refused_and_lists_keep_working(
         emulator: Emulator, client: openai.OpenAI, value: bytes) -> None:
     store = client.vector_stores.create(name="s")
     upload = client.files.create(file=("a.md", b"# a\n"), purpose="assistants")
+    other = client.files.create(file=("b.md", b"# b\n"), purpose="assistants")
+    client.vector_stores.files.create(store.id, file_id=other.id)
+    made = client.beta.assistants.create(model="gpt-4o")
+    agent = client.beta.agents.create(name="a", model="gpt-4o")
     attempts = [
         ("POST", "/v1/assistants", b'{"model": "gpt-4o", "metadata": {"k": %s}}'),
         ("POST", "/v1/assistants", b'{"model": "gpt-4o", "temperature": %s}'),
+        ("POST", f"/v1/assistants/{made.id}", b'{"description": %s}'),
         ("POST", "/v1/agents", b'{"name": %s, "model": "gpt-4o"}'),
+        ("POST", f"/v1/agents/{agent.id}", b'{"instructions": %s}'),
         ("POST", "/v1/vector_stores", b'{"name": %s}'),
         ("POST", f"/v1/vector_stores/{store.id}", b'{"name": %s}'),
         ("POST", f"/v1/vector_stores/{store.id}/files",
          b'{"file_id": "' + upload.id.encode() + b'", "attributes": {"k": %s}}'),
+        ("POST", f"/v1/vector_stores/{store.id}/files/{other.id}", b'{"attributes": {"k": %s}}'),
     ]
     for method, path, template in attempts:
         status, body = send(emulator, method, path, template % value, headers=api(path))
@@ -138,6 +147,21 @@ def test_an_upload_named_with_invalid_utf8_lists_fine(emulator: Emulator,
     assert client.files.list().object == "list"
     if status == 200:
         assert client.files.retrieve(stored["id"]).filename == stored["filename"]
+
+
+@pytest.mark.parametrize(("charset", "name"), [("utf-7", b"+2AA-.md"),
+                                               ("unicode_escape", b"\\ud800.md")])
+def test_an_upload_whose_charset_makes_a_lone_surrogate_is_refused(
+        emulator: Emulator, client: openai.OpenAI, charset: str, name: bytes) -> None:
+    """The body's `charset` decodes the filename: some charsets can decode to a surrogate."""
+    body = (b'--xyz\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n'
+            b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="' + name
+            + b'"\r\n\r\n# x\n\r\n--xyz--\r\n')
+    content_type = f"multipart/form-data; boundary=xyz; charset={charset}"
+    status, answer = send(emulator, "POST", "/v1/files", body,
+                          headers=api("/v1/files", content_type=content_type))
+    assert status == 400 and answer["error"]["param"] == "file", answer
+    assert client.files.list().object == "list"
 
 
 # -- bodies are bounded while they stream -----------------------------------------------
@@ -207,12 +231,22 @@ def test_malformed_uploads_answer_400(emulator: Emulator, content_type: str,
     assert set(answer["error"]) == {"message", "type", "param", "code"}
 
 
-@pytest.mark.parametrize("body", [b"[" * 100_000, b'{"model": "gpt-4o", "metadata": '
-                                  + b'{"k": ' * 0 + b"[" * 1000 + b"]" * 1000 + b"}"])
+@pytest.mark.parametrize("body", [b"[" * 100_000, b"[" * 101 + b"]" * 101,
+                                  b'{"model": "gpt-4o", "metadata": '
+                                  + b"[" * 1000 + b"]" * 1000 + b"}"])
 def test_deeply_nested_json_answers_400(emulator: Emulator, body: bytes) -> None:
     status, answer = send(emulator, "POST", "/v1/assistants", body,
                           headers=api("/v1/assistants"))
     assert status == 400 and answer["error"]["type"] == "invalid_request_error"
+
+
+def test_a_tool_schema_nested_30_levels_is_accepted(client: openai.OpenAI) -> None:
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(14):  # two levels each: 30 with the tool around it
+        schema = {"type": "object", "properties": {"x": schema}}
+    made = client.beta.assistants.create(model="gpt-4o", tools=[{
+        "type": "function", "function": {"name": "deep", "parameters": schema}}])
+    assert made.tools[0].function.parameters == schema  # type: ignore[union-attr]
 
 
 # -- paging a filtered list --------------------------------------------------------------
@@ -253,22 +287,30 @@ def test_a_batch_with_both_file_ids_and_files_is_refused(client: openai.OpenAI) 
 # -- starting it with bad input ----------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "content", "says"), [
-    ("state.sqlite", bytes(range(256)) * 16, "cannot use"),
-    ("faults.json", b'{"rules": [{"fault": "nope"}]}', "is not a valid fault plan"),
-    ("faults.json", b"{oops", "cannot read"),
+@pytest.mark.parametrize(("option", "name", "content", "says"), [
+    ("--db", "state.sqlite", bytes(range(256)) * 16, "cannot use"),
+    ("--db", "notes.txt", b"just some notes\n" * 100, "cannot use"),
+    ("--faults", "faults.json", b'{"rules": [{"fault": "nope"}]}', "is not a valid fault plan"),
+    ("--faults", "faults.json", b"{oops", "cannot read"),
+    ("--faults", "faults.json", b'{"rules": [{"fault": "rate_limit", "retry_after": NaN}]}',
+     "cannot read"),
+    ("--faults", "faults.json", b'{"rules": [{"fault": "rate_limit", "retry_after": "inf"}]}',
+     "is not a valid fault plan"),
+    ("--models", "models.json", b'{"id": "gpt-4o"}', "is not a list of models"),
+    ("--models", "models.json", b'[{"id": "\\ud800"}]', "cannot read"),
 ])
-def test_serve_with_bad_files_is_one_clear_error(tmp_path: Path, name: str, content: bytes,
-                                                 says: str) -> None:
+def test_serve_with_bad_files_is_one_clear_error(tmp_path: Path, option: str, name: str,
+                                                 content: bytes, says: str) -> None:
     (tmp_path / name).write_bytes(content)
-    option = ["--db", str(tmp_path / name)] if name.endswith(".sqlite") else [
-        "--db", str(tmp_path / "ok.sqlite"), "--faults", str(tmp_path / name)]
+    db = str(tmp_path / (name if option == "--db" else "ok.sqlite"))
+    given = [] if option == "--db" else [option, str(tmp_path / name)]
     result = subprocess.run([sys.executable, "-m", "reconciler", "emulator", "serve",
-                             "--port", "0", *option], capture_output=True, text=True,
-                            timeout=30)
+                             "--port", "0", "--db", db, *given], capture_output=True,
+                            text=True, timeout=30)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and says in result.stderr
     assert name in result.stderr
+    assert not (tmp_path / f"{name}.files").exists(), "nothing made beside a refused file"
 
 
 def test_numbers_out_of_float_range_are_refused(emulator: Emulator,
@@ -282,6 +324,7 @@ def test_numbers_out_of_float_range_are_refused(emulator: Emulator,
 @pytest.mark.parametrize("body", [
     b'{"rules": [{"fault": "rate_limit", "retry_after": 1e400}]}',
     b'{"rules": [{"fault": "rate_limit", "retry_after": Infinity}]}',
+    b'{"rules": [{"fault": "rate_limit", "retry_after": "Infinity"}]}',
     b'{"rules": [{"fault": "server_error", "path": "/v1/\\ud800"}]}',
     b"[" * 200_000,
 ])
