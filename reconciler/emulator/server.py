@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -135,16 +136,41 @@ def record_path(folder: Path = DEFAULT_DIR) -> Path:
 
 
 def running(folder: Path = DEFAULT_DIR) -> Running | None:
-    """Return the background emulator if its process is alive."""
+    """Return the background emulator if its process is alive.
+
+    The record sits in the working tree, where a pull request could commit one: it is
+    believed only if it is well formed, names a loopback URL, and its pid is a running
+    `emulator serve` (so `stop` never signals another process, and no command is sent to a
+    URL a file chose).
+    """
     path = record_path(folder)
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():
         return None
-    record = Running(**json.loads(path.read_text()))
     try:
-        os.kill(record.pid, 0)
-    except OSError:
+        record = Running(**json.loads(path.read_text(encoding="utf-8")))
+        loopback = _is_loopback(urllib.parse.urlsplit(record.url).hostname or "")
+    except (OSError, ValueError, TypeError):
+        return None
+    if not (loopback and isinstance(record.pid, int) and record.pid > 1
+            and _is_emulator(record.pid)):
         return None
     return record
+
+
+def _is_emulator(pid: int) -> bool:
+    """Whether `pid` is a running `reconciler emulator serve` (by its command line)."""
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if not cmdline.parent.is_dir():  # no /proc (macOS): alive is what can be known
+        return True
+    try:
+        words = cmdline.read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"emulator" in words and b"serve" in words
 
 
 def start(*, folder: Path, port: int, db: Path, index_delay: float,

@@ -91,3 +91,30 @@ def test_the_emulator_imports_nothing_from_the_reconciler() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("record", [
+    '{"pid": %(pid)d, "url": "http://127.0.0.1:1/v1", "db": "x", "log": "y"}',
+    '{"pid": %(pid)d, "url": "http://collector.example/v1", "db": "x", "log": "y"}',
+    '{"pid": "1", "url": 5}',
+    "{not json",
+])
+def test_a_committed_emulator_record_is_not_believed(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    record: str) -> None:
+    """A pull request could commit .reconciler/emulator.json: `stop` must never signal the
+    process it names (here, this test's own), nor commands talk to its URL."""
+    import os
+
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".reconciler").mkdir()
+    (tmp_path / ".reconciler/emulator.json").write_text(record % {"pid": os.getpid()}
+                                                         if "%(pid)" in record else record)
+    stopped = CliRunner().invoke(cli, ["emulator", "stop"])
+    assert stopped.exit_code == 0 and "no emulator running" in stopped.output
+    status = CliRunner().invoke(cli, ["emulator", "status"])
+    assert status.exit_code == 1 and "Traceback" not in status.output
