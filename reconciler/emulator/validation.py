@@ -153,7 +153,8 @@ _JSON_NAMES = {dict: "object", list: "array", str: "string", type(None): "null"}
 
 
 def json_type(value: Any) -> str:
-    """The JSON Schema type name of a value, as OpenAI's messages name it."""
+    """The JSON Schema type name of a value, as OpenAI's messages name it (the reconciler
+    has its own: the emulator imports nothing from it)."""
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
