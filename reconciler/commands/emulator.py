@@ -72,7 +72,7 @@ def serve(host: str, port: int, db: Path, models: Path | None, faults: Path | No
     """Serve in the foreground and print the base URL; Ctrl-C stops it."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         echo(f"warning: listening on {host}: the emulator has no real authentication",
-                   err=True)
+             err=True)
     server.serve(host=host, port=port, db=db, models=models, faults=faults,
                  index_delay=index_delay, api_key=api_key, max_upload_bytes=max_upload_bytes,
                  retired=frozenset(retire))

@@ -28,6 +28,7 @@ from reconciler.plan.model import Action, Plan
 from reconciler.provider.files import FileProvider, VectorStoreProvider
 from reconciler.render import plan as render_plan
 from reconciler.render.plan import human_bytes
+from reconciler.settings import Settings
 
 DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.REPLACE: "replaced",
         Action.DELETE: "deleted"}
@@ -91,8 +92,7 @@ def _progress(connection: Connection, fmt: str = "text") -> None:
 @click.pass_obj
 def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
          replace: tuple[str, ...], no_delete: bool, allow_empty: bool, fmt: str,
-         out: Path | None,
-         detailed_exitcode: bool, base_url: str | None, organization: str | None,
+         out: Path | None, detailed_exitcode: bool, base_url: str | None, organization: str | None,
          project: str | None) -> None:
     """Show what apply would change: compare the manifests with the live account.
 
@@ -164,7 +164,7 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
     client = connection.client(parallelism=parallelism)
     settings = app.settings()
     if len(paths) == 1 and paths[0].endswith(".json"):
-        chosen = _saved_plan(app, connection, client, Path(paths[0]))
+        chosen = _saved_plan(app, settings, connection, client, Path(paths[0]))
     else:
         _progress(connection)
         planned = make_plan(settings, connection, client, paths, targets=targets,
@@ -200,15 +200,15 @@ class _ProgressLine:
             return
         self.shown = now
         echo(f"\ruploading: {progress.files_done}/{progress.files_total} files, "
-                   f"{human_bytes(progress.bytes_done)} of {human_bytes(progress.bytes_total)}"
-                   + ("\n" if complete else ""), nl=False, err=True)
+             f"{human_bytes(progress.bytes_done)} of {human_bytes(progress.bytes_total)}"
+             + ("\n" if complete else ""), nl=False, err=True)
 
 
-def _saved_plan(app: AppContext, connection: Connection, client: openai.OpenAI,
-                path: Path) -> Plan:
+def _saved_plan(app: AppContext, settings: Settings, connection: Connection,
+                client: openai.OpenAI, path: Path) -> Plan:
     chosen = saved.load(path)
-    check_local_files(chosen, ProjectRoot.at(app.settings().project_root()))
-    manifests = load_desired(app.settings(), (), allow_empty=True)  # as checked at plan
+    check_local_files(chosen, ProjectRoot.at(settings.project_root()))
+    manifests = load_desired(settings, (), allow_empty=True)  # as checked at plan
     live = read_live(client, providers_for(client))
     reasons = saved.stale_reasons(chosen, manifests.resources, live.objects,
                                   endpoint=connection.base_url)
@@ -290,7 +290,7 @@ def _finish(outcomes: Sequence[Outcome]) -> None:
     done = ", ".join(f"{n} {verb}" for verb, n in counts.items())
     if failed:
         echo(f"\nApply incomplete: {len(failed)} of {len(outcomes)} changes failed "
-                   f"({done}). Run apply again to converge.", err=True)
+             f"({done}). Run apply again to converge.", err=True)
         click.get_current_context().exit(ExitCode.ERROR)
     echo(f"\nApply complete: {done}.")
 

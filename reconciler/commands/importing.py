@@ -105,7 +105,7 @@ def _choose(candidates: list[LiveObject], kind: str | None, object_id: str | Non
     for number, obj in enumerate(candidates, 1):
         created = dt.datetime.fromtimestamp(obj.created_at, dt.UTC).strftime("%Y-%m-%d")
         echo(f"  {number:>3}. {obj.kind:<9} {obj.id:<32} {obj.raw.get('model', ''):<14} "
-                   f"{created}  {obj.raw.get('name') or '(unnamed)'}")
+             f"{created}  {obj.raw.get('name') or '(unnamed)'}")
     answer = click.prompt("Import which? (numbers like 1,3-5, 'all', or empty to cancel)",
                           default="", show_default=False)
     return [candidates[i] for i in _numbers(answer, len(candidates))]
@@ -169,4 +169,4 @@ def _write(conversion: Conversion, folder: Path, schema_root: Path, *, dry_run: 
         echo(f"warning: {warning}", err=True)
     if not dry_run:
         echo(f"\n{len(conversion.resources)} object(s) imported. Next: `reconciler plan` "
-                   "shows only their adoption; `reconciler apply` takes them over.")
+             "shows only their adoption; `reconciler apply` takes them over.")

@@ -82,8 +82,8 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
         click.get_current_context().exit(ExitCode.CHANGES)
     write_text(path, updated)
     echo(f"updated {shown}: {len(report.added)} added, {len(report.unavailable)} marked "
-               f"unavailable, {len(report.available_again)} available again, "
-               f"{len(report.shutdown_noted)} shutdown dates noted.")
+         f"unavailable, {len(report.available_again)} available again, "
+         f"{len(report.shutdown_noted)} shutdown dates noted.")
 
 
 def _find(paths: list[str]) -> Path:

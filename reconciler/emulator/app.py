@@ -4,7 +4,6 @@ headers. Admin endpoints live outside `/v1` under `/admin`."""
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import shutil
 from collections import Counter
@@ -23,6 +22,7 @@ from reconciler.emulator import agents, assistants, files, vector_stores
 from reconciler.emulator.errors import ApiError, rate_limited, server_error
 from reconciler.emulator.faults import FaultInjector, FaultPlan, FaultRule
 from reconciler.emulator.http import json_body
+from reconciler.emulator.server import is_loopback
 from reconciler.emulator.state import State
 
 log = logging.getLogger("reconciler.emulator")
@@ -153,11 +153,7 @@ class Gate:
         if not self.state.settings.loopback_only:
             return None
         host = urlsplit("//" + _headers(scope).get("host", "localhost")).hostname or ""
-        try:
-            local = host == "localhost" or ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            local = False
-        return None if local else ApiError(
+        return None if is_loopback(host) else ApiError(
             403, f"Host '{host}' is not this machine: the emulator answers only requests "
                  "for a loopback address.", code="forbidden_host")
 

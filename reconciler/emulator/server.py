@@ -7,6 +7,7 @@ records its pid and URL in `.reconciler/emulator.json` for `stop`, `status` and 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import signal
@@ -62,7 +63,7 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
                            settings=Settings(index_delay=index_delay, api_key=api_key,
                                              max_upload_bytes=max_upload_bytes,
                                              retired=retired,
-                                             loopback_only=_is_loopback(host)))
+                                             loopback_only=is_loopback(host)))
     except (sqlite3.Error, OSError) as exc:
         raise EmulatorError(f"cannot use {db} as the emulator's state: {exc}",
                               hint="give --db a new file name, or an emulator's SQLite "
@@ -86,9 +87,8 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def _is_loopback(host: str) -> bool:
-    import ipaddress
-
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine's loopback."""
     try:
         return host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -148,7 +148,7 @@ def running(folder: Path = DEFAULT_DIR) -> Running | None:
         return None
     try:
         record = Running(**json.loads(path.read_text(encoding="utf-8")))
-        loopback = _is_loopback(urllib.parse.urlsplit(record.url).hostname or "")
+        loopback = is_loopback(urllib.parse.urlsplit(record.url).hostname or "")
     except (OSError, ValueError, TypeError):
         return None
     if not (loopback and isinstance(record.pid, int) and record.pid > 1
