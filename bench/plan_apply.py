@@ -16,6 +16,7 @@ than 1. Exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import resource
@@ -30,8 +31,8 @@ from typing import Any
 from reconciler.apply.executor import Executor
 from reconciler.connection import Connection
 from reconciler.emulator.process import EmulatorProcess, spawn
-from reconciler.engine import make_plan, providers_for, read_live
 from reconciler.model.config import ProjectConfig
+from reconciler.pipeline import Sources, make_plan, providers_for, read_live
 from reconciler.settings import Settings
 
 
@@ -66,7 +67,7 @@ def settings_for(folder: Path) -> Settings:
 def populate(url: str, folder: Path) -> None:
     """Create the live objects the manifests declare, fast (no latency, 16 at a time)."""
     connection = Connection(url, "bench", source="flag")
-    plan = make_plan(settings_for(folder), connection, connection.client(), ()).plan
+    plan = make_plan(settings_for(folder), connection, Sources.over(connection.client()), ()).plan
     client = connection.client(parallelism=16)
     providers = providers_for(client)
     with ThreadPoolExecutor(16) as pool:
@@ -78,11 +79,13 @@ def child(mode: str, url: str, folder: str, started_process: float) -> None:
     startup = time.time() - started_process
     connection = Connection(url, "bench", source="flag")
     client = connection.client()
+    gc.freeze()  # as the command line does once a command is imported (reconciler/cli.py)
     started = time.perf_counter()
     if mode == "plan":
-        changes = len(make_plan(settings_for(Path(folder)), connection, client, ()).plan.changes)
+        sources = Sources.over(client)
+        changes = len(make_plan(settings_for(Path(folder)), connection, sources, ()).plan.changes)
     else:
-        read_live(client, providers_for(client))
+        read_live(Sources.over(client))
         changes = 0
     elapsed = time.perf_counter() - started
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -118,7 +121,7 @@ def measure_apply(emulator: EmulatorProcess, folder: Path, parallelism: int,
     emulator.reset()
     manifests(folder, count)
     connection = Connection(emulator.url, "bench", source="flag")
-    plan = make_plan(settings_for(folder), connection, connection.client(), ()).plan
+    plan = make_plan(settings_for(folder), connection, Sources.over(connection.client()), ()).plan
     assert len(plan.changes) == count
     emulator.faults(latency_ms=latency_ms)
     client = connection.client(parallelism=parallelism)

@@ -1,5 +1,10 @@
 """Keep the ModelCatalog manifest current with the API's model list, editing the file in
-place: comments, key order, indentation and hand-filled facts stay as they are."""
+place: comments, key order, indentation and hand-filled facts stay as they are.
+
+The catalog is an allow-list, so a sync never widens it by itself: a model the API lists
+that the catalog lacks is added only when an `--include` glob names it (a reviewed change);
+otherwise it is only reported. Marking models unavailable and noting shutdown dates narrow
+or annotate, so they are always done."""
 
 from __future__ import annotations
 
@@ -31,6 +36,8 @@ class SyncReport:
     unavailable: list[str] = field(default_factory=list)
     available_again: list[str] = field(default_factory=list)
     shutdown_noted: list[str] = field(default_factory=list)
+    not_added: list[str] = field(default_factory=list)
+    """Listed by the API, absent from the catalog, and named by no `--include` glob."""
 
     @property
     def changed(self) -> bool:
@@ -44,6 +51,18 @@ class SyncReport:
         out += [f"~ {m}: listed again (available)" for m in self.available_again]
         out += [f"~ {m}" for m in self.shutdown_noted]
         return out
+
+    def not_added_note(self, limit: int = 8) -> str | None:
+        """One line saying which listed models were left out of the catalog, and how to add."""
+        if not self.not_added:
+            return None
+        shown = ", ".join(self.not_added[:limit])
+        more = len(self.not_added) - limit
+        if more > 0:
+            shown += f" and {more} more"
+        return (f"{len(self.not_added)} model(s) listed by the API are not in the catalog and "
+                f"were not added: {shown} (add them with --include GLOB, e.g. --include "
+                f"'{self.not_added[0]}')")
 
 
 def user_cache() -> Path:
@@ -123,7 +142,8 @@ def _sync(catalog: CommentedMap, api_models: Sequence[dict[str, Any]], *, today:
     for model_id, model in listed.items():
         found = known.get(model_id)
         if found is None:
-            if include and not any(fnmatch.fnmatch(model_id, p) for p in include):
+            if not any(fnmatch.fnmatch(model_id, p) for p in include):
+                report.not_added.append(model_id)
                 continue
             found = _new_entry(model, today)
             entries.append(found)

@@ -13,9 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from reconciler import API_VERSION
+from reconciler import API_VERSION, kinds
 from reconciler.model.config import ProjectConfig
-from reconciler.model.kinds import KINDS
 from reconciler.outputs import check_folder, write_text
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -35,9 +34,16 @@ def model_schema(model: type[BaseModel]) -> dict[str, Any]:
     return {"$schema": DRAFT, **schema}
 
 
+def _manifest(kind: str) -> type[BaseModel]:
+    model = kinds.get(kind).manifest
+    if model is None:
+        raise KeyError(f"{kind} is not declared by manifests")
+    return model
+
+
 def kind_schema(kind: str) -> dict[str, Any]:
     """Return the published schema of one manifest kind."""
-    schema = dict(model_schema(KINDS[kind]))
+    schema = dict(model_schema(_manifest(kind)))
     schema["title"] = f"{API_VERSION} {kind}"
     return schema
 
@@ -46,7 +52,8 @@ def any_kind_schema() -> dict[str, Any]:
     """Return one schema accepting a manifest of any kind (for mixed-kind files)."""
     defs: dict[str, Any] = {}
     branches = []
-    for kind, model in KINDS.items():
+    for kind in kinds.names():
+        model = _manifest(kind)
         schema = dict(model_schema(model))
         for name, definition in schema.pop("$defs", {}).items():
             if defs.setdefault(name, definition) != definition:
@@ -64,7 +71,7 @@ def any_kind_schema() -> dict[str, Any]:
         "required": ["apiVersion", "kind", "metadata", "spec"],
         "properties": {
             "apiVersion": {"const": API_VERSION},
-            "kind": {"enum": list(KINDS)},
+            "kind": {"enum": list(kinds.names())},
         },
         "allOf": branches,
         "$defs": defs,
@@ -80,7 +87,7 @@ def config_schema() -> dict[str, Any]:
 
 def published() -> dict[str, dict[str, Any]]:
     """Return every published schema by its path relative to `schemas/`."""
-    files = {f"{VERSION_DIR}/{file_name(kind)}": kind_schema(kind) for kind in KINDS}
+    files = {f"{VERSION_DIR}/{file_name(kind)}": kind_schema(kind) for kind in kinds.names()}
     files[f"{VERSION_DIR}/manifest.schema.json"] = any_kind_schema()
     files["reconciler-config.schema.json"] = config_schema()
     return files

@@ -10,10 +10,10 @@ from pathlib import Path
 from reconciler.diagnostics import Code, Diagnostics, format_path
 from reconciler.errors import ManifestError
 from reconciler.manifests import structure
-from reconciler.manifests.boundary import ProjectRoot, common_folder, literal_prefix
 from reconciler.manifests.loader import SourceDocument, display_path, load_file
 from reconciler.manifests.project import ManifestSet, load_manifest_set
 from reconciler.model.config import ProjectConfig
+from reconciler.repofiles.boundary import ProjectRoot, common_folder, literal_prefix
 
 CONFIG_NAME = "reconciler.yaml"
 

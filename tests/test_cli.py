@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 from ruamel.yaml import YAML
 
-from reconciler.cli import cli
+from reconciler.cli import cli, hoist_global_options
 from reconciler.exitcodes import ExitCode
 from tests.conftest import EXAMPLES, REPO, WriteTree
 
@@ -101,6 +101,62 @@ def test_render_filters_and_formats() -> None:
                            "json").stdout)
     assert [d["name"] for d in named] == ["support-bot"]
     assert named[0]["body"]["name"] == "Acme Store Support"
+
+
+def test_render_unknown_name_is_an_error_with_did_you_mean() -> None:
+    result = run("render", str(EXAMPLES), "--name", "support-bott")
+    assert result.exit_code == ExitCode.ERROR and result.stdout == ""
+    assert "error: --name support-bott: no VectorStore, Assistant or Agent manifest has this " \
+           "name" in result.stderr
+    assert "hint: did you mean 'support-bot'?" in result.stderr
+    two = run("render", str(EXAMPLES), "--name", "support-agent", "--kind", "Agent",
+              "--name", "nobody-at-all")
+    assert two.exit_code == ExitCode.ERROR
+    assert "--name nobody-at-all: no Agent manifest" in two.stderr
+    assert "--name support-agent" not in two.stderr
+    wrong_kind = run("render", str(EXAMPLES), "--name", "billing-assistant", "--kind", "Agent")
+    assert wrong_kind.exit_code == ExitCode.ERROR
+    assert "hint: there is Assistant/billing-assistant: add --kind Assistant" in (
+        wrong_kind.stderr)
+
+
+def test_render_kind_in_any_case() -> None:
+    lower = run("render", str(EXAMPLES), "--kind", "agent", "--kind", "VECTORSTORE")
+    assert lower.exit_code == ExitCode.OK, lower.output
+    kinds = {d["kind"] for d in YAML(typ="safe").load_all(lower.stdout)}
+    assert kinds == {"Agent", "VectorStore"}
+    wrong = run("render", str(EXAMPLES), "--kind", "agnt")
+    assert wrong.exit_code == ExitCode.ERROR
+    assert ("'agnt' is not one of VectorStore, Assistant, Agent; did you mean 'Agent'?"
+            in wrong.stderr)
+    assert run("schema", "show", "tool").exit_code == ExitCode.OK
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["plan", "--no-color"], ["--no-color", "plan"]),
+    (["--debug", "models", "sync", "--config", "c.yaml", "--color"],
+     ["--debug", "--config", "c.yaml", "--color", "models", "sync"]),
+    (["--config", "c.yaml", "validate", "--config=d.yaml", "x"],
+     ["--config", "c.yaml", "--config=d.yaml", "validate", "x"]),
+    (["render", "--", "--debug"], ["render", "--", "--debug"]),
+    (["--no-color"], ["--no-color"]),
+])
+def test_global_options_after_the_command_move_before_it(argv: list[str],
+                                                          expected: list[str]) -> None:
+    assert hoist_global_options(argv) == expected
+
+
+def test_global_options_work_after_the_command(write_tree: WriteTree) -> None:
+    root = write_tree({"elsewhere/reconciler.yaml": "manifests: [m]\n",
+                       "elsewhere/m/a.yaml": BROKEN})
+    result = CliRunner().invoke(cli, ["validate", "--color", "--config",
+                                      str(root / "elsewhere/reconciler.yaml")], color=True)
+    assert result.exit_code == ExitCode.ERROR
+    assert "m/a.yaml:6:3" in result.stdout and "\x1b[" in result.stdout
+    plain = CliRunner().invoke(cli, ["validate", str(root / "elsewhere/m"), "--no-color"],
+                               color=True)
+    assert plain.exit_code == ExitCode.ERROR and "\x1b[" not in plain.stdout
+    assert "No such option" not in plain.output
 
 
 def test_render_refuses_invalid_manifests(write_tree: WriteTree) -> None:

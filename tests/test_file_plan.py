@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from reconciler import ownership
 from reconciler.diagnostics import Location
 from reconciler.model.desired import DesiredFile, DesiredResource
-from reconciler.plan.files import code_files, orphaned, store_file_changes
-from reconciler.plan.model import FileAction, FileChange
+from reconciler.plan.model import FileAction, FileChange, Unknown
 from reconciler.provider import LiveObject
+from reconciler.repofiles.plan import code_files, orphaned, store_file_changes
 
 AUTO = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
 
@@ -92,7 +92,7 @@ def test_code_files_keep_matching_uploads_and_delete_unused_ones() -> None:
         for i, c in (("fa", "A"), ("fold", "B-old"), ("fshared", "S"))}
     ids, changes = code_files(files, ["fa", "fold", "fshared", "file-user"], uploads,
                               keep={"fshared"})
-    assert ids == ["fa", "(known after apply: upload of data/b.csv)"]
+    assert ids == ["fa", Unknown(at=(), upload="data/b.csv")]
     assert actions(changes) == [("upload", "data/b.csv", None), ("delete", "x.csv", "fold")]
 
 
@@ -262,7 +262,7 @@ def test_a_pull_request_comment_shows_the_first_50_files_of_a_store() -> None:
 
 def test_repeated_double_stars_walk_each_folder_once(tmp_path: Any) -> None:
     """Without remembering what was walked, these take minutes on a 30-deep folder chain."""
-    from reconciler.manifests.boundary import ProjectRoot
+    from reconciler.repofiles.boundary import ProjectRoot
 
     deep = tmp_path.joinpath(*["x"] * 30)
     deep.mkdir(parents=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -50,3 +51,36 @@ def test_golden(case: str, suffix: str, monkeypatch: pytest.MonkeyPatch) -> None
     if os.environ.get("UPDATE_GOLDEN"):
         expected.write_text(rendered, encoding="utf-8")
     assert rendered == expected.read_text(encoding="utf-8")
+
+
+def test_unknown_ids_are_recorded_by_position(monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = _plan(PLANS / "store-files", monkeypatch)
+    found = {(c.address, u.at, u.address, u.upload) for c in plan.changes for u in c.unknowns}
+    assert ("Assistant/helper", ("tool_resources", "code_interpreter", "file_ids", 0), None,
+            "data/sales.csv") in found
+    assert any(a == "VectorStore/archive" for _, _, a, _ in found)
+    for change in plan.changes:
+        for unknown in change.unknowns:  # the body shows each one's text where it goes
+            value: Any = change.body
+            for key in unknown.at:
+                value = value[key]
+            assert value == unknown.text
+
+
+def test_a_1_0_plan_with_unknown_ids_is_made_again(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.errors import ReconcilerError
+    from reconciler.plan import saved
+
+    plan = _plan(PLANS / "store-files", monkeypatch)
+    old = json.loads(plan.model_dump_json())
+    old["format_version"] = "1.0"
+    for change in old["changes"]:
+        for key in ("action_reason", "required_replace", "unknowns"):
+            change.pop(key)
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(old))
+    with pytest.raises(ReconcilerError, match="format 1.0 and values known only after apply"):
+        saved.load(path)
+    handbuilt = saved.load(PLANS / "handbuilt" / "plan.json")  # a 1.0 plan without them
+    assert handbuilt.format_version == "1.0"

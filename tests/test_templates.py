@@ -199,3 +199,35 @@ def test_error_in_merged_field_points_at_the_template(write_tree: WriteTree) -> 
 def test_fill_leaves_text_without_placeholders_alone() -> None:
     assert fill("no {placeholders} here { {x} }", {"x": 1}) == (
         "no {placeholders} here { {x} }", [], set())
+
+
+def test_missing_variable_in_a_template_names_the_template_line_and_the_user(
+        write_tree: WriteTree) -> None:
+    write_tree({
+        "templates/base.yaml": """
+            apiVersion: reconciler/v1
+            kind: Template
+            metadata: {name: base}
+            spec:
+              model: gpt-4o
+              instructions: "You support {{ product }}."
+            """,
+        "agents/a.yaml": """
+            apiVersion: reconciler/v1
+            kind: Agent
+            metadata: {name: helper}
+            spec: {template: base, vars: {product: Store}}
+            """,
+        "agents/b.yaml": """
+            apiVersion: reconciler/v1
+            kind: Agent
+            metadata: {name: other}
+            spec: {template: base}
+            """,
+    })
+    (error,) = load_manifest_set(["."]).diagnostics
+    assert error.code is Code.MISSING_VARIABLE
+    assert error.location.file.endswith("templates/base.yaml") and error.location.line == 6
+    assert error.message == ("instructions of template 'base', used by Agent/other "
+                             "(agents/b.yaml:1:1), uses variable 'product' with no value")
+    assert error.hint == "set it in spec.vars of Agent/other, or in the template's vars"

@@ -8,7 +8,7 @@ unknown (a 5xx or a dropped connection after sending) is first looked for by its
 marks, so a write that was stored is never made twice. A failure stops only what depends on
 it; everything else is applied and each failure is reported with its cause.
 
-Files (`apply.files`): a store is created marked "files pending", its files synced, and only
+Files (`repofiles.sync`): a store is created marked "files pending", its files synced, and only
 then marked with the digest of its files; an assistant uploads its code_interpreter files
 before it is written and deletes the uploads it no longer uses after. Ids the plan shows as
 `known after apply` are filled in from the changes this run has made.
@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler import ownership
-from reconciler.apply.files import FileOutcome, FileSync
+from reconciler import kinds, ownership
 from reconciler.apply.retry import Attempts, RetryPolicy, retrying
-from reconciler.plan.files import known_after_apply, upload_placeholder
-from reconciler.plan.model import Action, FileAction, Plan, ResourceChange
+from reconciler.jsontree import copy_tree
+from reconciler.kinds.spec import FileUse
+from reconciler.plan.model import Action, FileAction, Plan, ResourceChange, Unknown
 from reconciler.provider import (
     LiveObject,
     NotFoundError,
@@ -35,6 +35,7 @@ from reconciler.provider import (
     ProviderError,
     TransientError,
 )
+from reconciler.repofiles.sync import FileOutcome, FileSync
 
 CLOCK_SKEW = 300
 """Seconds of margin when looking for a create that may have been stored."""
@@ -113,7 +114,7 @@ class Executor:
     def _done(self, outcomes: dict[str, Outcome], outcome: Outcome) -> None:
         outcomes[outcome.change.address] = outcome
         if outcome.live_id is not None:
-            self._ids[known_after_apply(outcome.change.address)] = outcome.live_id
+            self._ids[outcome.change.address] = outcome.live_id
         if self.listener is not None:
             self.listener(outcome)
 
@@ -139,10 +140,6 @@ class Executor:
 
     def _perform(self, provider: Provider, change: ResourceChange, attempts: Attempts,
                  recovered: list[bool], sent: FileOutcome) -> str | None:
-        if change.kind == "File":  # an orphaned upload
-            assert change.live_id is not None
-            self._delete(provider, change.live_id, attempts)
-            return None
         if change.action in (Action.DELETE, Action.REPLACE):
             assert change.live_id is not None
             self._delete(provider, change.live_id, attempts)
@@ -150,8 +147,8 @@ class Executor:
                 self._delete_uploads(change)
                 return None
         assert change.body is not None
-        body = _filled(change.body, self._ids)
-        if change.kind == "VectorStore":
+        body = _filled(change.body, change.unknowns, self._ids, {})
+        if kinds.get(change.kind).files is FileUse.STORE:
             return self._store(provider, change, body, attempts, recovered, sent)
         if change.files:
             body = self._with_uploads(change, body, sent)
@@ -174,7 +171,7 @@ class Executor:
             for file_id in uploaded.uploaded.values():
                 self._sync().delete_upload(file_id)
             raise ProviderError("; ".join(uploaded.errors))
-        return _filled(body, {upload_placeholder(p): i for p, i in uploaded.uploaded.items()})
+        return _filled(body, change.unknowns, self._ids, uploaded.uploaded)
 
     def _store(self, provider: Provider, change: ResourceChange, body: dict[str, Any],
                attempts: Attempts, recovered: list[bool], sent: FileOutcome) -> str:
@@ -247,15 +244,22 @@ def _waves(changes: list[ResourceChange]) -> list[list[ResourceChange]]:
     return waves
 
 
-def _filled(body: dict[str, Any], ids: Mapping[str, str]) -> dict[str, Any]:
-    """The body with every `known after apply` value that is known now filled in."""
-    def fill(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: fill(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [fill(v) for v in value]
-        return ids.get(value, value) if isinstance(value, str) else value
-    return fill(body) if ids else body
+def _filled(body: dict[str, Any], unknowns: Sequence[Unknown], ids: Mapping[str, str],
+            uploads: Mapping[str, str]) -> dict[str, Any]:
+    """The body with every unknown value that is known now (the id of a change this run
+    made, by address; of an upload, by path) put at its position."""
+    known = [(u.at, ids.get(str(u.address)) if u.upload is None else uploads.get(u.upload))
+             for u in unknowns]
+    known = [(at, value) for at, value in known if value is not None]
+    if not known:
+        return body
+    result: dict[str, Any] = copy_tree(body)
+    for at, value in known:
+        holder: Any = result
+        for key in at[:-1]:
+            holder = holder[key]
+        holder[at[-1]] = value
+    return result
 
 
 def _describe(error: ProviderError) -> str:

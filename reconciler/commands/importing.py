@@ -8,11 +8,10 @@ from pathlib import Path
 
 import click
 
-from reconciler import ownership, schemas
+from reconciler import kinds, ownership, schemas
 from reconciler.commands.context import AppContext
-from reconciler.commands.engine import connect, connection_options, interactive
+from reconciler.commands.plan_apply import connect, connection_options, interactive
 from reconciler.console import echo
-from reconciler.engine import present_manifests, providers_for, read_live
 from reconciler.errors import ReconcilerError
 from reconciler.importing.convert import Conversion, convert, function_key
 from reconciler.importing.write import render, target
@@ -20,11 +19,13 @@ from reconciler.manifests.loader import display_path
 from reconciler.manifests.project import ManifestSet
 from reconciler.model.common import NAME_PATTERN
 from reconciler.outputs import check_folder, write_text
+from reconciler.pipeline import Sources, present_manifests, read_live
 from reconciler.provider import LiveObject
 
 
 @click.command(name="import")
-@click.argument("kind", required=False, type=click.Choice(["Assistant", "Agent"]))
+@click.argument("kind", required=False,
+                type=click.Choice([s.kind for s in kinds.REGISTRY if s.importer]))
 @click.argument("object_id", required=False, metavar="ID")
 @click.option("--name", help="Manifest name for the one object imported (default: from its "
                              "name).")
@@ -65,7 +66,7 @@ def import_(app: AppContext, kind: str | None, object_id: str | None, name: str 
         check_folder(folder, "--dir")
     client = connect(app, base_url, organization, project).client()
     existing = present_manifests(settings)
-    candidates = _unmanaged(read_live(client, providers_for(client)).objects, existing)
+    candidates = _unmanaged(read_live(Sources.over(client)).objects, existing)
     chosen = _choose(candidates, kind, object_id, import_all)
     if not chosen:
         echo("Nothing to import: every live object is managed or already imported.")
@@ -81,9 +82,9 @@ def _unmanaged(live: list[LiveObject], existing: ManifestSet) -> list[LiveObject
             and o.id not in adopting and o.kind in IMPORTABLE]
 
 
-IMPORTABLE = ("Assistant", "Agent")
-"""Vector stores are not imported: their files cannot be downloaded back into a repository
-(the Files API serves the content of `assistants` uploads to nobody)."""
+IMPORTABLE = tuple(s.kind for s in kinds.REGISTRY if s.importer)
+"""The kinds with an importer (a store's files cannot be downloaded back into a repository:
+the Files API serves the content of `assistants` uploads to nobody)."""
 
 
 def _choose(candidates: list[LiveObject], kind: str | None, object_id: str | None,

@@ -9,52 +9,47 @@ from typing import Any
 
 import click
 
-from reconciler import ownership
+from reconciler import kinds, ownership
 from reconciler.commands.context import AppContext
-from reconciler.commands.engine import connect, connection_options
+from reconciler.commands.plan_apply import connect, connection_options
 from reconciler.console import echo
-from reconciler.engine import list_store_files, present_manifests, providers_for, read_live
+from reconciler.kinds.spec import Address, FileUse
 from reconciler.manifests.project import ManifestSet
+from reconciler.pipeline import Sources, present_manifests, read_live, refresh
 from reconciler.plan.diff import diff
 from reconciler.plan.model import Action
-from reconciler.provider import LiveObject
+from reconciler.provider import LiveObject, claims
 
 COLUMNS = ("id", "kind", "name", "model", "managed", "manifest", "file", "status")
 
 
 def rows(manifests: ManifestSet, live: list[LiveObject], endpoint: str) -> list[dict[str, Any]]:
     """One row per live object; the status comes from the planner itself."""
-    claims: dict[str, list[LiveObject]] = {}
-    for obj in live:
-        name = ownership.owner(obj.raw.get("metadata"))
-        if name is not None:
-            claims.setdefault(f"{obj.kind}/{name}", []).append(obj)
-    conflicted = {o.id for objs in claims.values() if len(objs) > 1 for o in objs}
+    conflicted = {o.id for objs in claims(live).values() if len(objs) > 1 for o in objs}
     plan = diff(manifests.resources, [o for o in live if o.id not in conflicted],
                 endpoint=endpoint, no_delete=True)
     drifted = {c.live_id for c in plan.changes if c.action is not Action.CREATE}
     adopting = {r.annotations.get(ownership.ADOPT_ANNOTATION): r for r in manifests.resources}
-    files = {f"{r.kind}/{r.name}": r.source.file for r in manifests.resources}
+    files = {r.address: r.source.file for r in manifests.resources}
     table = []
     for obj in live:
-        if obj.kind == "File":  # uploads are shown with the stores and assistants using them
+        if kinds.get(obj.kind).files is FileUse.UPLOAD:  # shown with what holds them
             continue
-        name = ownership.owner(obj.raw.get("metadata"))
-        address = f"{obj.kind}/{name}" if name else ""
+        address = obj.address
         if obj.id in conflicted:
             status = "conflict"
-        elif name is None:
+        elif address is None:
             status = "import pending" if obj.id in adopting else "unmanaged"
             if obj.id in adopting:
-                address = f"{obj.kind}/{adopting[obj.id].name}"
-        elif address not in files:
+                address = Address(obj.kind, adopting[obj.id].name)
+        elif str(address) not in files:
             status = "orphaned"
         else:
             status = "drifted" if obj.id in drifted else "in sync"
         table.append({"id": obj.id, "kind": obj.kind, "name": obj.raw.get("name") or "",
-                      "model": obj.raw.get("model") or "", "managed": name is not None,
-                      "manifest": address.split("/", 1)[1] if address else "",
-                      "file": files.get(address, ""), "status": status})
+                      "model": obj.raw.get("model") or "", "managed": obj.address is not None,
+                      "manifest": address.name if address else "",
+                      "file": files.get(str(address), ""), "status": status})
     return table
 
 
@@ -102,9 +97,9 @@ def inventory(app: AppContext, fmt: str, base_url: str | None, organization: str
     connection = connect(app, base_url, organization, project)
     client = connection.client()
     manifests = present_manifests(app.settings())
-    providers = providers_for(client)
-    live = read_live(client, providers)
-    list_store_files(providers, manifests.resources, live)  # a store drifts by its files too
+    sources = Sources.over(client)
+    live = read_live(sources)
+    refresh(sources.providers, manifests.resources, live)  # a store drifts by its files too
     table = rows(manifests, live.objects, connection.base_url)
     if fmt == "json":
         echo(json.dumps(table, indent=2, ensure_ascii=False))

@@ -5,19 +5,43 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from reconciler import schemas
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
-from reconciler.errors import ManifestError
+from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
+from reconciler.kinds import DECLARED, RESOURCES
+from reconciler.kinds import names as kind_names
 from reconciler.manifests.project import ManifestSet
-from reconciler.model.kinds import KINDS, RESOURCE_KINDS
+from reconciler.manifests.structure import did_you_mean
+from reconciler.model.desired import DesiredResource
 from reconciler.render import diagnostics as render_diagnostics
 from reconciler.render import resolved as render_resolved
 from reconciler.settings import load_manifests
+
+KINDS = kind_names(DECLARED)
+RESOURCE_KINDS = kind_names(RESOURCES)
+
+
+class KindChoice(click.Choice[str]):
+    """A kind name in any case (`agent`, `AGENT`); a wrong one is refused with the kinds as
+    they are spelled, and the closest one."""
+
+    def __init__(self, kinds: Sequence[str]) -> None:
+        super().__init__(list(kinds), case_sensitive=False)
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        for choice in self.choices:
+            if str(value).lower() == str(choice).lower():
+                return choice
+        hint = did_you_mean(str(value), [str(c) for c in self.choices])
+        self.fail(f"'{value}' is not one of {', '.join(map(str, self.choices))}"
+                  + (f"; {hint}" if hint else ""), param, ctx)
 
 
 def _load(app: AppContext, paths: Sequence[str]) -> ManifestSet:
@@ -63,8 +87,9 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str, show: bool) -> N
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
               show_default=True)
-@click.option("--kind", "kinds", multiple=True, type=click.Choice(RESOURCE_KINDS),
-              help="Only this kind (repeatable).")
+@click.option("--kind", "kinds", multiple=True,
+              type=KindChoice(RESOURCE_KINDS),
+              help="Only this kind (repeatable; any case).")
 @click.option("--name", "names", multiple=True, help="Only this manifest name (repeatable).")
 @click.pass_obj
 def render(app: AppContext, paths: tuple[str, ...], fmt: str, kinds: tuple[str, ...],
@@ -85,12 +110,35 @@ def render(app: AppContext, paths: tuple[str, ...], fmt: str, kinds: tuple[str, 
     if result.diagnostics.has_errors:
         raise ManifestError(result.diagnostics)
     _echo_warnings(app, result)
-    chosen = [r for r in result.resources
-              if (not kinds or r.kind in kinds) and (not names or r.name in names)]
+    chosen = _chosen(result.resources, kinds, names)
     if fmt == "json":
         echo(render_resolved.render_json(chosen))
     else:
         echo(render_resolved.render_yaml(chosen), nl=False)
+
+
+def _chosen(resources: Sequence[DesiredResource], kinds: Sequence[str],
+            names: Sequence[str]) -> list[DesiredResource]:
+    """The resources of `kinds` named `names` (all when empty); an unknown name is an error."""
+    of_kind = [r for r in resources if not kinds or r.kind in kinds]
+    known = {r.name for r in of_kind}
+    missing = [name for name in dict.fromkeys(names) if name not in known]
+    if missing:
+        chosen = list(kinds or RESOURCE_KINDS)
+        what = " or ".join(filter(None, [", ".join(chosen[:-1]), chosen[-1]]))
+        hints = [_suggest(name, of_kind, resources) for name in missing]
+        raise ReconcilerError(
+            "; ".join(f"--name {name}: no {what} manifest has this name" for name in missing),
+            hint="; ".join(h for h in hints if h) or None)
+    return [r for r in of_kind if not names or r.name in names]
+
+
+def _suggest(name: str, of_kind: Sequence[DesiredResource],
+             resources: Sequence[DesiredResource]) -> str | None:
+    other = next((r for r in resources if r.name == name), None)
+    if other is not None:
+        return f"there is {other.address}: add --kind {other.kind}"
+    return did_you_mean(name, sorted({r.name for r in of_kind}))
 
 
 def _echo_warnings(app: AppContext, result: ManifestSet) -> None:
@@ -120,7 +168,7 @@ def schema_export(out: Path) -> None:
 
 
 @schema.command("show")
-@click.argument("kind", type=click.Choice([*KINDS, "manifest", "config"]))
+@click.argument("kind", type=KindChoice([*KINDS, "manifest", "config"]))
 def schema_show(kind: str) -> None:
     """Print the schema of one kind (or `manifest` for any kind, `config` for reconciler.yaml)."""
     if kind == "manifest":

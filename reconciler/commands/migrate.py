@@ -11,17 +11,17 @@ import click
 from reconciler.commands.context import AppContext
 from reconciler.connection import resolve
 from reconciler.console import echo
-from reconciler.engine import load_desired
 from reconciler.errors import ReconcilerError
 from reconciler.importing.convert import Manifest, convert
 from reconciler.importing.migrate import MIGRATED_FROM, Migration, migrate, report
 from reconciler.importing.write import render, target
+from reconciler.kinds.assistant.provider import AssistantProvider
 from reconciler.manifests.loader import display_path
 from reconciler.manifests.project import ManifestSet
 from reconciler.model.desired import DesiredResource
 from reconciler.outputs import write_text
+from reconciler.pipeline import load_desired
 from reconciler.provider import LiveObject
-from reconciler.provider.openai_api import AssistantProvider
 
 
 @click.group(name="migrate")
@@ -88,13 +88,12 @@ def assistants_to_agents(app: AppContext, paths: tuple[str, ...], write_files: b
 
 
 def _from_manifests(manifests: ManifestSet) -> tuple[list[Migration], dict[Path, Manifest]]:
-    by_function = {entry.function_name(): name for name, entry in manifests.tools.items()
-                   if entry.type == "function"}
     strict = {name for name, entry in manifests.tools.items()
               if entry.type == "function" and entry.spec.function.strict}
     migrations, files = [], {}
     for resource in (r for r in manifests.resources if r.kind == "Assistant"):
         body = dict(resource.body)
+        by_function = _own_functions(resource, manifests)
         body["tools"] = [by_function.get(_function_name(t), t) for t in body.get("tools", [])]
         body["tool_resources"] = _with_references(resource)
         origin = f"Assistant/{resource.name} "
@@ -123,6 +122,27 @@ def _with_references(resource: DesiredResource) -> dict[str, Any]:
     if resource.store_refs:
         resources.setdefault("file_search", {})["vector_stores"] = list(resource.store_refs)
     return {k: v for k, v in resources.items() if any(v.values())}
+
+
+def _own_functions(resource: DesiredResource, manifests: ManifestSet) -> dict[str, str]:
+    """Map the function names of the Tools this assistant references to their manifest names.
+
+    Only the assistant's own references count (its `tool_names`), so another Tool that
+    happens to define the same function name elsewhere in the project is never picked up.
+    """
+    found: dict[str, str] = {}
+    for name in resource.tool_names:
+        entry = manifests.tools[name]
+        if entry.type != "function":
+            continue
+        function = entry.function_name()
+        if function in found and found[function] != name:
+            raise ReconcilerError(
+                f"{resource.address} ({resource.source}): Tools '{found[function]}' and "
+                f"'{name}' both define the function '{function}'; the migrated agent could "
+                "reference either", hint="give one of them another function.name")
+        found[function] = name
+    return found
 
 
 def _function_name(tool: dict[str, Any]) -> str:

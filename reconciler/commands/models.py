@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from reconciler.commands.context import AppContext
-from reconciler.commands.engine import connect, connection_options
+from reconciler.commands.plan_apply import connect, connection_options
 from reconciler.console import echo
 from reconciler.diagnostics import Diagnostics
 from reconciler.errors import ReconcilerError
@@ -22,7 +22,7 @@ from reconciler.models_sync import (
     user_cache,
 )
 from reconciler.outputs import write_text
-from reconciler.provider.openai_api import call
+from reconciler.provider.sdk import call
 
 
 @click.group()
@@ -40,7 +40,8 @@ def models() -> None:
 @click.option("--ttl", type=click.FloatRange(0), default=3600.0, show_default=True,
               help="Seconds a cached model list is used.")
 @click.option("--include", multiple=True, metavar="GLOB",
-              help="Only add new models matching this glob (repeatable), e.g. 'gpt-*'.")
+              help="Add the listed models matching this glob (repeatable), e.g. 'gpt-5*'; "
+                   "without it no model is added.")
 @connection_options
 @click.pass_obj
 def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl: float,
@@ -48,7 +49,9 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
          project: str | None) -> None:
     """Update the ModelCatalog manifest from the API's model list, in place.
 
-    New models are added; models the API no longer lists are marked `available: false`
+    The catalog is an allow-list, so syncing never widens it on its own: a model the API
+    lists that the catalog lacks is only reported, and added (with a dated comment) when an
+    --include glob names it. Models the API no longer lists are marked `available: false`
     (never deleted); shutdown dates the API gives are noted where the catalog has none.
     Comments, key order and hand-filled facts (capabilities, context window, pricing,
     deprecation) are kept. The list is cached for --ttl seconds in the user's cache folder
@@ -56,14 +59,15 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
 
     \b
     Examples:
-      reconciler models sync
+      reconciler models sync                    # mark, note, report new models
       reconciler models sync --check            # a CI gate: exit 2 when out of date
-      reconciler models sync --include 'gpt-*' --refresh
+      reconciler models sync --include 'gpt-5*' --include o3 --refresh
     """
     settings = app.settings()
     connection = connect(app, base_url, organization, project)
     path = catalog or _find(settings.manifest_paths())
-    text = path.read_text(encoding="utf-8") if path.is_file() else new_catalog_text()
+    exists = path.is_file()
+    text = path.read_text(encoding="utf-8") if exists else new_catalog_text()
     client = connection.client()
     api_models = cached_models(
         lambda: [m.model_dump(mode="json", exclude_unset=True)
@@ -74,16 +78,20 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
     shown = display_path(path)
     for line in report.lines():
         echo(f"  {line}")
-    if not report.changed and path.is_file():
+    note = report.not_added_note()
+    if note:
+        echo(note)
+    if not report.changed and exists:
         echo(f"{shown} is current ({len(api_models)} models listed by the API).")
         return
     if check:
-        echo(f"{shown} is out of date; run `reconciler models sync`.")
+        echo(f"{shown} does not exist; `reconciler models sync --catalog {shown}` creates it."
+             if not exists else f"{shown} is out of date; run `reconciler models sync`.")
         click.get_current_context().exit(ExitCode.CHANGES)
     write_text(path, updated)
-    echo(f"updated {shown}: {len(report.added)} added, {len(report.unavailable)} marked "
-         f"unavailable, {len(report.available_again)} available again, "
-         f"{len(report.shutdown_noted)} shutdown dates noted.")
+    echo(f"{'updated' if exists else 'created'} {shown}: {len(report.added)} added, "
+         f"{len(report.unavailable)} marked unavailable, {len(report.available_again)} "
+         f"available again, {len(report.shutdown_noted)} shutdown dates noted.")
 
 
 def _find(paths: list[str]) -> Path:
@@ -95,7 +103,7 @@ def _find(paths: list[str]) -> Path:
     if not found:
         raise ReconcilerError("no ModelCatalog manifest among the manifests",
                               hint="create one: reconciler models sync --catalog "
-                                   "manifests/models.yaml")
+                                   "manifests/models.yaml --include 'gpt-*'")
     raise ReconcilerError("several files hold a ModelCatalog: "
                           + ", ".join(display_path(p) for p in found),
                           hint="choose one with --catalog")

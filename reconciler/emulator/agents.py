@@ -21,7 +21,11 @@ from reconciler.emulator.assistants import check_model
 from reconciler.emulator.errors import invalid
 from reconciler.emulator.http import delete_object, json_body, load_object, ok, state_of
 from reconciler.emulator.state import new_id
-from reconciler.emulator.validation import check_function_names, check_metadata, parse_model
+from reconciler.emulator.validation import (
+    check_function_names,
+    check_metadata,
+    validate_model_body,
+)
 
 KIND = "agent"
 MAX_TOOLS_BYTES = 3 * 1024 * 1024
@@ -234,7 +238,7 @@ def _check(parsed: AgentUpdateIn, request: Request) -> None:
 
 async def create_agent(request: Request) -> JSONResponse:
     state = state_of(request)
-    parsed = parse_model(AgentCreateIn, await json_body(request))
+    parsed = validate_model_body(AgentCreateIn, await json_body(request))
     _check(parsed, request)
     now = state.now()
     agent: dict[str, Any] = {"id": new_id("agent_"), "object": "agent", "created_at": now,
@@ -249,7 +253,7 @@ async def create_agent(request: Request) -> JSONResponse:
 
 async def update_agent(request: Request) -> JSONResponse:
     state = state_of(request)
-    parsed = parse_model(AgentUpdateIn, await json_body(request))
+    parsed = validate_model_body(AgentUpdateIn, await json_body(request))
     agent = _load(request)
     _check(parsed, request)
     for key in parsed.model_fields_set:

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reconciler.emulator import agents, assistants, files, vector_stores
+from reconciler.emulator import agents, assistants, files, search, vector_stores
 from reconciler.emulator.errors import ApiError, rate_limited, server_error
 from reconciler.emulator.faults import FaultInjector, FaultPlan, FaultRule
 from reconciler.emulator.http import json_body
@@ -240,7 +240,8 @@ def build_app(state: State, injector: FaultInjector | None = None) -> Starlette:
     """Return the emulator application over `state`."""
     injector = injector or FaultInjector()
     stats = Stats()
-    api_routes = [*assistants.ROUTES, *agents.ROUTES, *files.ROUTES, *vector_stores.ROUTES]
+    api_routes = [*assistants.ROUTES, *agents.ROUTES, *files.ROUTES, *vector_stores.ROUTES,
+                  *search.ROUTES]
     admin = _admin_routes(state, injector, stats)
     app = Starlette(routes=[*api_routes, *admin], exception_handlers={
         ApiError: _api_error, HTTPException: _http_error, Exception: _crash})

@@ -23,22 +23,49 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+SYSTEM_OWNERS = frozenset({"system", "openai", "openai-internal", "openai-dev"})
+"""Owners of the models every account sees; any other owner (an organisation's fine-tuned
+models) is the caller's, who may delete them."""
+DELETED_MODEL = "deleted_model"
+
+
+def live_models(state: State) -> list[dict[str, Any]]:
+    """The account's models, less those it deleted (kept in the store: a reset restores them)."""
+    deleted = {m["id"] for m in state.store.all(DELETED_MODEL)}
+    return [m for m in state.models if m["id"] not in deleted]
+
+
 async def list_models(request: Request) -> JSONResponse:
-    return ok({"object": "list", "data": state_of(request).models})
+    return ok({"object": "list", "data": live_models(state_of(request))})
 
 
-async def get_model(request: Request) -> JSONResponse:
-    model_id = request.path_params["model"]
-    for model in state_of(request).models:
+def _find_model(state: State, model_id: str) -> dict[str, Any]:
+    for model in live_models(state):
         if model["id"] == model_id:
-            return ok(model)
+            return model
     raise ApiError(404, f"The model '{model_id}' does not exist or you do not have access to "
                         "it.", code="model_not_found")
 
 
+async def get_model(request: Request) -> JSONResponse:
+    return ok(_find_model(state_of(request), request.path_params["model"]))
+
+
+async def delete_model(request: Request) -> JSONResponse:
+    """Delete a fine-tuned model the caller owns; OpenAI's own models answer 403."""
+    state = state_of(request)
+    model = _find_model(state, request.path_params["model"])
+    if model["owned_by"] in SYSTEM_OWNERS:
+        raise ApiError(403, f"You do not have permission to delete the model '{model['id']}': "
+                            "only fine-tuned models your organization owns can be deleted.",
+                       code="insufficient_permissions")
+    state.store.insert(DELETED_MODEL, {"id": model["id"]}, created_at=state.now())
+    return ok({"id": model["id"], "object": "model", "deleted": True})
+
+
 def check_model(state: State, model: str) -> None:
     """Refuse a model the account does not have, as OpenAI does."""
-    if model not in state.model_ids():
+    if model not in {m["id"] for m in live_models(state)}:
         raise ApiError(400, f"The requested model '{model}' does not exist.", param="model",
                        code="model_not_found")
 
@@ -105,7 +132,27 @@ def _apply(state: State, assistant: dict[str, Any], body: dict[str, Any]) -> Non
     for key, value in body.items():
         if key == "tool_resources":
             value = _tool_resources(state, value)
+        elif key == "tools" and value is not None:
+            value = [resolve_tool(tool) for tool in value]
         assistant[key] = copy.deepcopy(DEFAULTS[key]) if value is None else value
+
+
+FILE_SEARCH_RANKER = "default_2024_08_21"
+
+
+def resolve_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    """A tool as the API answers it: a function's `strict` is `false` unless set; a file
+    search without ranking options gets the API's (its dated ranker, threshold 0)."""
+    resolved = copy.deepcopy(tool)
+    if resolved["type"] == "function":
+        function = resolved["function"]
+        if function.get("strict") is None:
+            function["strict"] = False
+    elif resolved["type"] == "file_search":
+        search = resolved.setdefault("file_search", {})
+        search.setdefault("ranking_options", {"ranker": FILE_SEARCH_RANKER,
+                                              "score_threshold": 0.0})
+    return resolved
 
 
 def _tool_resources(state: State, resources: dict[str, Any] | None) -> dict[str, Any]:
@@ -126,6 +173,7 @@ def _tool_resources(state: State, resources: dict[str, Any] | None) -> dict[str,
 ROUTES = [
     Route("/v1/models", list_models, methods=["GET"]),
     Route("/v1/models/{model:path}", get_model, methods=["GET"]),
+    Route("/v1/models/{model:path}", delete_model, methods=["DELETE"]),
     Route("/v1/assistants", create_assistant, methods=["POST"]),
     Route("/v1/assistants", list_assistants, methods=["GET"]),
     Route("/v1/assistants/{assistant_id}", get_assistant, methods=["GET"]),

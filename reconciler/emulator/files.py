@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -11,6 +12,7 @@ from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Route
 
 from reconciler.emulator import listing
+from reconciler.emulator.bodycheck import supported
 from reconciler.emulator.errors import ApiError, invalid
 from reconciler.emulator.http import ok, state_of, stored
 from reconciler.emulator.state import State, new_id
@@ -32,9 +34,9 @@ async def upload_file(request: Request) -> JSONResponse:
             raise invalid("Missing required parameter: 'purpose'.", "purpose",
                           "missing_required_parameter")
         if purpose not in PURPOSES:
-            raise invalid(f"Invalid value for 'purpose': '{purpose}'. Supported values are: "
-                          + ", ".join(f"'{p}'" for p in PURPOSES) + ".", "purpose",
-                          "invalid_value")
+            raise invalid(f"Invalid value: '{purpose}'. Supported values are: "
+                          f"{supported(PURPOSES)}.", "purpose", "invalid_value")
+        _refuse_unknown_fields(form.keys())
         expires_at = _expires_at(state, form.get("expires_after[anchor]"),
                                  form.get("expires_after[seconds]"))
         filename = _filename(upload)
@@ -42,12 +44,22 @@ async def upload_file(request: Request) -> JSONResponse:
         size = _save(state, upload, file_id)
     created = state.now()
     record: dict[str, Any] = {"id": file_id, "object": "file", "bytes": size,
-                              "created_at": created, "filename": filename,
-                              "purpose": purpose, "status": "processed"}
-    if expires_at is not None:
-        record["expires_at"] = expires_at
+                              "created_at": created, "expires_at": expires_at,
+                              "filename": filename, "purpose": purpose, "status": "processed",
+                              "status_details": None}
     state.store.insert(KIND, record, created_at=created)
     return ok(record)
+
+
+FORM_FIELDS = ("file", "purpose", "expires_after[anchor]", "expires_after[seconds]")
+
+
+def _refuse_unknown_fields(names: Iterable[str]) -> None:
+    """A form field outside the request schema is refused, as a JSON key would be."""
+    for name in names:
+        if name not in FORM_FIELDS:
+            param = name.replace("[", ".").replace("]", "")
+            raise invalid(f"Unknown parameter: '{param}'.", param, "unknown_parameter")
 
 
 def _filename(upload: UploadFile) -> str:
@@ -83,17 +95,24 @@ def _too_large(state: State) -> ApiError:
 def _expires_at(state: State, anchor: Any, seconds: Any) -> int | None:
     if anchor is None and seconds is None:
         return None
+    if anchor is None or seconds is None:
+        missing = "expires_after.anchor" if anchor is None else "expires_after.seconds"
+        raise invalid(f"Missing required parameter: '{missing}'.", missing,
+                      "missing_required_parameter")
     if anchor != "created_at":
-        raise invalid("Invalid value for 'expires_after.anchor': expected 'created_at'.",
+        raise invalid(f"Invalid value: '{anchor}'. Supported values are: 'created_at'.",
                       "expires_after.anchor", "invalid_value")
     try:
         value = int(str(seconds))
     except ValueError:
-        raise invalid("Invalid type for 'expires_after.seconds': expected an integer.",
-                      "expires_after.seconds", "invalid_type") from None
+        raise invalid("Invalid type for 'expires_after.seconds': expected an integer, but got "
+                      "a string instead.", "expires_after.seconds", "invalid_type") from None
     if not 3600 <= value <= 2_592_000:
-        raise invalid("Invalid value for 'expires_after.seconds': must be between 3600 and "
-                      "2592000.", "expires_after.seconds", "invalid_value")
+        side, bound, code = (("below minimum", ">= 3600", "integer_below_min_value")
+                             if value < 3600 else
+                             ("above maximum", "<= 2592000", "integer_above_max_value"))
+        raise invalid(f"Invalid 'expires_after.seconds': integer {side} value. Expected a "
+                      f"value {bound}, but got {value} instead.", "expires_after.seconds", code)
     return state.now() + value
 
 

@@ -34,8 +34,8 @@ def parse(request: Request, *, default_limit: int = 20, max_limit: int = 100,
         try:
             limit = int(raw)
         except ValueError:
-            raise invalid(f"Invalid 'limit': expected an integer, but got '{raw}' instead.",
-                          "limit", "invalid_type") from None
+            raise invalid("Invalid type for 'limit': expected an integer, but got a string "
+                          "instead.", "limit", "invalid_type") from None
         if limit < 1:
             raise invalid("Invalid 'limit': integer below minimum value. Expected a value >= "
                           f"1, but got {limit} instead.", "limit", "integer_below_min_value")
@@ -45,7 +45,7 @@ def parse(request: Request, *, default_limit: int = 20, max_limit: int = 100,
                           "integer_above_max_value")
     order = query.get("order", "desc")
     if order not in ("asc", "desc"):
-        raise invalid(f"Invalid value for 'order': expected 'asc' or 'desc', got '{order}'.",
+        raise invalid(f"Invalid value: '{order}'. Supported values are: 'asc' and 'desc'.",
                       "order", "invalid_value")
     before = query.get("before") if allow_before else None
     return ListParams(limit, order, query.get("after"), before)

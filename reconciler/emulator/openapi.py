@@ -23,6 +23,7 @@ REQUEST_SCHEMAS = (
     "CreateVectorStoreFileRequest",
     "UpdateVectorStoreFileAttributesRequest",
     "CreateVectorStoreFileBatchRequest",
+    "VectorStoreSearchRequest",
 )
 DROPPED_KEYS = ("example", "examples", "x-oaiMeta", "x-oaiTypeLabel", "x-stainless-const")
 SUBSET_FILE = "openapi-subset.json"

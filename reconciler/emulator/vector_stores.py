@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from reconciler.emulator import listing
+from reconciler.emulator.bodycheck import supported
 from reconciler.emulator.errors import invalid
 from reconciler.emulator.http import json_body, ok, state_of, stored
 from reconciler.emulator.state import State, new_id
@@ -222,8 +223,8 @@ def _status_filter(request: Request) -> Callable[[dict[str, Any]], bool] | None:
     if wanted is None:
         return None
     if wanted not in STATUSES:
-        raise invalid(f"Invalid value for 'filter': '{wanted}'. Supported values are: "
-                      + ", ".join(f"'{s}'" for s in STATUSES) + ".", "filter", "invalid_value")
+        raise invalid(f"Invalid value: '{wanted}'. Supported values are: "
+                      f"{supported(STATUSES)}.", "filter", "invalid_value")
     return lambda entry: file_status(entry) == wanted
 
 

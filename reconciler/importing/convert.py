@@ -15,10 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler import API_VERSION, ownership
+from reconciler import API_VERSION, kinds, ownership
 from reconciler.manifests.templates import PLACEHOLDER
-from reconciler.model.desired import ResourceKind
-from reconciler.plan.normalize import DEFAULTS, RANKING_SERVER_DEFAULTS, comparable
+from reconciler.plan.normalize import comparable
 from reconciler.provider import LiveObject
 
 MAX_NAME = 63
@@ -84,7 +83,7 @@ def convert(objects: Iterable[LiveObject], *, taken: Iterable[tuple[str, str]] =
         fallback = f"{obj.kind.lower()}-{slug(obj.id[-8:])}"
         chosen = (names or {}).get(obj.id) or slug(obj.raw.get("name")) or fallback
         name = registry.claim(obj.kind, chosen, fallback)
-        spec = (_assistant_spec if obj.kind == "Assistant" else _agent_spec)(
+        spec = kinds.get(obj.kind).hook("importer")(
             obj.raw, name, lambda tool, o=obj: _tool_ref(tool, o, tools, registry, result))
         result.resources.append(Manifest(obj.kind, name, _document(
             obj.kind, name, spec, {ownership.ADOPT_ANNOTATION: obj.id}), obj.id))
@@ -118,13 +117,13 @@ def _common(raw: dict[str, Any], name: str, kind: str) -> dict[str, Any]:
     elif live_name != name:
         spec["name"] = escape(live_name)
     for key in ("description", "instructions"):
-        if raw.get(key) is not None and key in DEFAULTS[kind]:
+        if raw.get(key) is not None and key in kinds.get(kind).defaults:
             spec[key] = escape(raw[key])
     return spec
 
 
-def _start(raw: dict[str, Any], name: str, kind: ResourceKind, tool_ref: Any,
-           builtin: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def start(raw: dict[str, Any], name: str, kind: str, tool_ref: Any,
+          builtin: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The comparable form of a live object, and its spec's common fields and tools."""
     form = comparable(kind, raw)
     spec = _common(raw, name, kind)
@@ -132,65 +131,6 @@ def _start(raw: dict[str, Any], name: str, kind: ResourceKind, tool_ref: Any,
     if tools:
         spec["tools"] = tools
     return form, spec
-
-
-def _assistant_spec(raw: dict[str, Any], name: str, tool_ref: Any) -> dict[str, Any]:
-    form, spec = _start(raw, name, "Assistant", tool_ref, _assistant_builtin)
-    for key in ("tool_resources", "metadata", "temperature", "top_p", "response_format",
-                "reasoning_effort"):
-        if form[key] != DEFAULTS["Assistant"][key]:
-            spec[key] = form[key]
-    return spec
-
-
-def _assistant_builtin(tool: dict[str, Any]) -> dict[str, Any]:
-    options = tool.get("file_search")
-    if isinstance(options, dict) and options.get("ranking_options") in RANKING_SERVER_DEFAULTS:
-        options = {k: v for k, v in options.items() if k != "ranking_options"}
-    return {"type": tool["type"], **({"file_search": options} if options else {})}
-
-
-AGENT_BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
-    "web_search": {"context_size": "medium", "mode": "live"},
-    "mcp": {"connection_origin": "service", "request_metadata": {}, "required": False},
-    "programmatic_tool_calling": {"enabled": True},
-    "computer_use": {"include_screenshots": False},
-}
-TRANSPORT_DEFAULTS: dict[str, Any] = {"headers": {}, "args": [], "env_vars": []}
-
-
-def _agent_spec(raw: dict[str, Any], name: str, tool_ref: Any) -> dict[str, Any]:
-    form, spec = _start(raw, name, "Agent", tool_ref, _agent_builtin)
-    if form["metadata"]:
-        spec["metadata"] = form["metadata"]
-    reasoning = {k: v for k, v in form["reasoning"].items() if v is not None}
-    if reasoning:
-        spec["reasoning"] = reasoning
-    text = {k: v for k, v in form["text"].items()
-            if v != DEFAULTS["Agent"]["text"][k]}
-    if text:
-        spec["text"] = text
-    if form["service_tier"] != "auto":
-        spec["service_tier"] = form["service_tier"]
-    multi = form["multi_agent"]
-    if multi["enabled"]:
-        spec["multi_agent"] = {"enabled": True, **(
-            {} if multi["max_concurrent_subagents"] == 6 else
-            {"max_concurrent_subagents": multi["max_concurrent_subagents"]})}
-    for key in ("compaction", "experimental"):
-        if form[key] != DEFAULTS["Agent"][key]:
-            spec[key] = form[key]
-    return spec
-
-
-def _agent_builtin(tool: dict[str, Any]) -> dict[str, Any]:
-    kind = tool["type"]
-    defaults = AGENT_BUILTIN_DEFAULTS.get(kind, {})
-    options = {k: v for k, v in tool.items() if k != "type" and defaults.get(k, object()) != v}
-    if isinstance(options.get("transport"), dict):
-        options["transport"] = {k: v for k, v in options["transport"].items()
-                                if TRANSPORT_DEFAULTS.get(k, object()) != v}
-    return {"type": kind, **({kind: options} if options else {})}
 
 
 def _tool_ref(tool: dict[str, Any], obj: LiveObject, tools: dict[str, Manifest],

@@ -1,5 +1,9 @@
 """Write imported manifests as YAML people will maintain: block-style text, the
-yaml-language-server schema header, one file per object."""
+yaml-language-server schema header, one file per object.
+
+We read YAML 1.2, where `yes`, `on`, `012` and `1:20` are strings; YAML 1.1 tools (PyYAML,
+older yaml-language-server setups, many linters) read them as booleans, numbers or dates. A
+string that YAML 1.1 would re-type is written quoted, so every reader sees the same value."""
 
 from __future__ import annotations
 
@@ -9,22 +13,26 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.scalarstring import LiteralScalarString
+import yaml
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+from reconciler import kinds
 from reconciler.errors import ReconcilerError
 from reconciler.importing.convert import Manifest
 from reconciler.manifests.loader import make_yaml
 from reconciler.model.common import NAME_PATTERN
 from reconciler.schemas import VERSION_DIR, file_name
 
-FOLDERS = {"Assistant": "assistants", "Agent": "agents", "Tool": "tools"}
+YAML11_BOOLEANS = frozenset("y Y n N yes Yes YES no No NO true True TRUE false False FALSE "  # noqa: SIM905
+                            "on On ON off Off OFF".split())
+"""YAML 1.1's booleans; PyYAML's resolver leaves out the one-letter forms, the spec does not."""
 
 
 def target(folder: Path, manifest: Manifest) -> Path:
     """Where a manifest goes: `<folder>/<kind folder>/<name>.yaml`, never outside `folder`."""
     if not re.fullmatch(NAME_PATTERN, manifest.name):
         raise ReconcilerError(f"'{manifest.name}' is not a manifest name; nothing was written")
-    return folder / FOLDERS[manifest.kind] / f"{manifest.name}.yaml"
+    return folder / str(kinds.get(manifest.kind).import_folder) / f"{manifest.name}.yaml"
 
 
 def render(manifest: Manifest, path: Path, schemas: Path) -> str:
@@ -50,12 +58,28 @@ def _blockify(value: Any) -> Any:
     """Multi-line text as literal blocks (`|`), when it can be written that way exactly."""
     if isinstance(value, dict):
         first = ["type"] if "type" in value else []  # `type` first reads best
-        return {k: _blockify(value[k]) for k in first + [k for k in value if k != "type"]}
+        return {_quoted(k): _blockify(value[k])
+                for k in first + [k for k in value if k != "type"]}
     if isinstance(value, list):
         return [_blockify(v) for v in value]
     if isinstance(value, str) and "\n" in value and _blockable(value):
         return LiteralScalarString(value)
+    return _quoted(value)
+
+
+def _quoted(value: Any) -> Any:
+    """A string YAML 1.1 would read as something else, marked to be written in quotes."""
+    if isinstance(value, str) and yaml11_retypes(value):
+        return DoubleQuotedScalarString(value)
     return value
+
+
+def yaml11_retypes(text: str) -> bool:
+    """Whether YAML 1.1 reads `text`, written plain, as other than this string."""
+    if text in YAML11_BOOLEANS:
+        return True
+    resolvers = yaml.resolver.Resolver.yaml_implicit_resolvers.get(text[:1], [])
+    return any(pattern.match(text) for _, pattern in resolvers)
 
 
 def _blockable(text: str) -> bool:

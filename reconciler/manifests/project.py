@@ -18,16 +18,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from reconciler import kinds
 from reconciler.diagnostics import Code, Diagnostics, Location, format_path
-from reconciler.manifests import files as repo_files
+from reconciler.kinds import API_VERSIONS
+from reconciler.kinds.model_catalog.catalog import Catalog
+from reconciler.kinds.tool.references import ToolEntry, resolve_tools
 from reconciler.manifests import structure
-from reconciler.manifests.boundary import ProjectRoot, common_folder
-from reconciler.manifests.catalog import Catalog
-from reconciler.manifests.jsonschema_rules import parameters_problems, strict_problems
+from reconciler.manifests.jsonschema_rules import strict_problems
 from reconciler.manifests.lifecycle import check_ignore_changes
 from reconciler.manifests.loader import SourceDocument, discover, display_path, load_file
-from reconciler.manifests.references import ToolEntry, check_selector, resolve_tools
-from reconciler.manifests.stores import resolve_store
 from reconciler.manifests.structure import did_you_mean
 from reconciler.manifests.templates import (
     Merged,
@@ -37,13 +36,9 @@ from reconciler.manifests.templates import (
     merge_resource,
     substitute,
 )
-from reconciler.model.agent import AgentSpec
-from reconciler.model.assistant import MAX_CODE_FILES, MAX_STORES, AssistantSpec
 from reconciler.model.common import Lifecycle
-from reconciler.model.desired import BODY_FIELDS, DesiredFile, DesiredResource
-from reconciler.model.kinds import API_VERSIONS, KINDS, RESOURCE_KINDS
-
-SPEC_MODELS: dict[str, type[BaseModel]] = {"Assistant": AssistantSpec, "Agent": AgentSpec}
+from reconciler.model.desired import DesiredFile, DesiredResource
+from reconciler.repofiles.boundary import ProjectRoot, common_folder
 
 
 @dataclass(frozen=True)
@@ -66,8 +61,8 @@ class ManifestSet:
     tools: dict[str, ToolEntry] = field(default_factory=dict)
     templates: dict[str, TemplateEntry] = field(default_factory=dict)
     catalog: Catalog = field(default_factory=Catalog)
-    stores: set[str] = field(default_factory=set)
-    """Names of the VectorStore manifests (valid or not)."""
+    declared: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """The names each kind's manifests declare (valid or not)."""
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
 
@@ -104,17 +99,19 @@ def load_manifest_set(
             else:
                 loaded.append(item)
     unique = _without_duplicates(loaded, diagnostics)
-    _index(result, unique, diagnostics)
-    broken = check_templates(result.templates, diagnostics) | invalid["Template"]
-    resolver = _Resolver(result, broken, invalid, today or dt.date.today(), boundary)
-    result.stores = {i.name for i in unique if i.kind == "VectorStore"} | invalid["VectorStore"]
     for item in unique:
-        if item.kind == "VectorStore":
-            store = resolve_store(item.doc, item.name, item.manifest, boundary, diagnostics)
-            if store is not None:
-                result.resources.append(store)
-        elif item.kind in RESOURCE_KINDS:
-            desired = resolver.resolve(item)
+        if kinds.get(item.kind).index is not None:
+            kinds.get(item.kind).hook("index")(result, item, diagnostics)
+    broken = check_templates(result.templates, diagnostics) | invalid["Template"]
+    resolver = Resolver(result, broken, invalid, today or dt.date.today(), boundary)
+    for item in unique:
+        result.declared[item.kind].add(item.name)
+    for kind, names in invalid.items():
+        result.declared[kind] |= names
+    for item in unique:
+        spec = kinds.get(item.kind)
+        if spec.resolve is not None:
+            desired = spec.hook("resolve")(resolver, item)
             if desired is not None:
                 result.resources.append(desired)
     return result
@@ -139,11 +136,17 @@ def _check_document(doc: SourceDocument, diagnostics: Diagnostics) -> Loaded | N
         return None
     kind = data["kind"]
     try:
-        manifest: Any = KINDS[kind].model_validate_json(json.dumps(data), strict=True)
+        manifest: Any = _manifest(kind).model_validate_json(json.dumps(data), strict=True)
     except ValidationError as exc:
         _explain(doc, kind, exc, diagnostics)
         return None
     return Loaded(doc, kind, manifest.metadata.name, manifest)
+
+
+def _manifest(kind: str) -> type[BaseModel]:
+    model = kinds.get(kind).manifest
+    assert model is not None
+    return model
 
 
 def _explain(doc: SourceDocument, kind: str, exc: ValidationError,
@@ -153,7 +156,7 @@ def _explain(doc: SourceDocument, kind: str, exc: ValidationError,
     The model (fast, in Rust) decides; the schema (generated from the same model) explains.
     Should they ever disagree, the model's own errors are reported.
     """
-    issues = [_cross_kind_hint(kind, i) for i in structure.check(KINDS[kind], doc.data)]
+    issues = [_cross_kind_hint(kind, i) for i in structure.check(_manifest(kind), doc.data)]
     for issue in issues:
         diagnostics.error(issue.code, issue.message, doc.locate(issue.path),
                           path=format_path(issue.path), hint=issue.hint)
@@ -182,31 +185,30 @@ def _envelope_ok(doc: SourceDocument, diagnostics: Diagnostics) -> bool:
     kind = data.get("kind")
     if kind is None:
         diagnostics.error(Code.MISSING_FIELD, "missing required field 'kind'", doc.locate(()),
-                          path="kind", hint="one of: " + ", ".join(KINDS))
+                          path="kind", hint="one of: " + ", ".join(kinds.names()))
         ok = False
-    elif kind not in KINDS:
+    elif kind not in kinds.names():
         diagnostics.error(Code.UNKNOWN_KIND, f"unknown kind '{kind}'", doc.locate(("kind",)),
-                          path="kind", hint=did_you_mean(str(kind), KINDS)
-                          or "one of: " + ", ".join(KINDS))
+                          path="kind", hint=did_you_mean(str(kind), kinds.names())
+                          or "one of: " + ", ".join(kinds.names()))
         ok = False
     return ok
 
 
 def _cross_kind_hint(kind: str, issue: structure.Issue, prefix: tuple[str, ...] = ("spec",)
                      ) -> structure.Issue:
-    """Explain an unknown field that belongs to the other resource kind."""
-    if issue.code is not Code.UNKNOWN_FIELD or kind not in SPEC_MODELS:
-        return issue
-    if issue.path[:-1] != prefix:
+    """Explain an unknown field that belongs to another kind with tools (Assistant, Agent)."""
+    dialect = kinds.get(kind).tools
+    if issue.code is not Code.UNKNOWN_FIELD or dialect is None or issue.path[:-1] != prefix:
         return issue
     name = str(issue.path[-1])
-    other = "Agent" if kind == "Assistant" else "Assistant"
-    if name not in BODY_FIELDS[other]:
+    other = next((s.kind for s in kinds.RESOURCES if s.tools is not None and s.kind != kind
+                  and name in s.body_fields), None)
+    if other is None:
         return issue
-    api = "Agents API" if kind == "Agent" else "Assistants API"
     return structure.Issue(issue.code, issue.path, issue.message,
-                           f"'{name}' is a field of {other} manifests; the {api} has no such "
-                           "field")
+                           f"'{name}' is a field of {other} manifests; the {dialect.api_name} "
+                           "has no such field")
 
 
 def _remember_invalid(doc: SourceDocument, invalid: dict[str, set[str]]) -> None:
@@ -231,41 +233,12 @@ def _without_duplicates(loaded: list[Loaded], diagnostics: Diagnostics) -> list[
     return unique
 
 
-def _index(result: ManifestSet, loaded: list[Loaded], diagnostics: Diagnostics) -> None:
-    for item in loaded:
-        if item.kind == "Tool":
-            entry = ToolEntry(item.name, item.manifest.spec, item.doc)
-            result.tools[item.name] = entry
-            _check_tool(entry, diagnostics)
-        elif item.kind == "Template":
-            result.templates[item.name] = TemplateEntry(item.name, item.doc.data["spec"], item.doc)
-        elif item.kind == "ModelCatalog":
-            result.catalog.add(item.doc, list(item.manifest.spec.models), diagnostics)
+def resolve_templated(resolver: Resolver, item: Loaded) -> DesiredResource | None:
+    """The desired state of an assistant or agent: templates, variables, tools, model."""
+    return resolver.resolve(item)
 
 
-def _check_tool(entry: ToolEntry, diagnostics: Diagnostics) -> None:
-    doc = entry.doc
-    check_selector(getattr(entry.spec, "permissions", None), doc, diagnostics)
-    if entry.type != "function":
-        return
-    function = entry.spec.function
-    if function.name is None and not structure.FUNCTION_NAME.match(entry.name):
-        diagnostics.error(
-            Code.INVALID_VALUE, f"the function name defaults to the manifest name "
-            f"'{entry.name}', which is not a valid function name",
-            doc.locate(("metadata", "name")), path="metadata.name",
-            hint="set spec.function.name (letters, digits, '_' and '-')")
-    base = ("spec", "function", "parameters")
-    for path, message in parameters_problems(function.parameters):
-        diagnostics.error(Code.INVALID_JSON_SCHEMA, message, doc.locate(base + path),
-                          path=format_path(base + path))
-    if function.strict and function.parameters is not None:
-        for path, message in strict_problems(function.parameters):
-            diagnostics.error(Code.STRICT_MODE, message, doc.locate(base + path),
-                              path=format_path(base + path))
-
-
-class _Resolver:
+class Resolver:
     """Resolves assistants and agents against the indexed tools, templates and catalog."""
 
     def __init__(self, result: ManifestSet, broken: set[str], invalid: Mapping[str, set[str]],
@@ -300,12 +273,15 @@ class _Resolver:
         check_ignore_changes(item.kind, merged.spec, self.diagnostics,
                              lambda path: _origin(merged.provenance.origin(path)))
         values = {**spec, "name": spec.get("name", item.name)}
-        references = self._tool_resources(merged, values)
+        spec_of_kind = kinds.get(item.kind)
+        references: tuple[list[DesiredFile], list[str]] | None = ([], [])
+        if spec_of_kind.references is not None:
+            references = spec_of_kind.hook("references")(self, merged, values)
         if self.diagnostics.count_errors() > errors or references is None:
             return None
         if "tools" in spec:
             values["tools"] = tools.definitions
-        body = {k: values[k] for k in BODY_FIELDS[item.kind] if k in values}
+        body = {k: values[k] for k in spec_of_kind.body_fields if k in values}
         return DesiredResource(
             kind=item.kind, name=item.name, labels=merged.labels,
             annotations=dict(item.manifest.metadata.annotations),
@@ -314,51 +290,6 @@ class _Resolver:
             template=item.doc.data["spec"].get("template"), files=tuple(references[0]),
             store_refs=tuple(references[1]),
         )
-
-    def _tool_resources(self, merged: Merged, values: dict[str, Any]
-                        ) -> tuple[list[DesiredFile], list[str]] | None:
-        """Take the repository files and store names out of `tool_resources`, checked.
-
-        What stays in `values` is what the API accepts as it is (ids).
-        """
-        resources = values.get("tool_resources")
-        if not isinstance(resources, dict):
-            return [], []
-        code = dict(resources.get("code_interpreter") or {})
-        search = dict(resources.get("file_search") or {})
-        paths, stores = code.pop("files", []), search.pop("vector_stores", [])
-        found: list[DesiredFile] | None = []
-        base = ("tool_resources", "code_interpreter", "files")
-        if paths:
-            origin = merged.provenance.origin(base)
-            found = repo_files.named_files(origin.doc, paths, origin.path, self.root,
-                                           self.diagnostics)
-        self._check_count(merged, base, len(paths) + len(code.get("file_ids", [])),
-                          MAX_CODE_FILES, "code_interpreter files")
-        where = ("tool_resources", "file_search", "vector_stores")
-        self._check_count(merged, where, len(stores) + len(search.get("vector_store_ids", [])),
-                          MAX_STORES, "vector stores")
-        for index, name in enumerate(stores):
-            if name not in self.result.stores:
-                origin = merged.provenance.origin((*where, index))
-                self.diagnostics.error(
-                    Code.UNKNOWN_VECTOR_STORE, f"no VectorStore manifest is named '{name}'",
-                    origin.doc.locate(origin.path), path=format_path(origin.path),
-                    hint=did_you_mean(name, self.result.stores)
-                    or "declare it (kind: VectorStore), or give its id in vector_store_ids")
-        values["tool_resources"] = {**resources, **(
-            {"code_interpreter": code} if "code_interpreter" in resources else {}), **(
-            {"file_search": search} if "file_search" in resources else {})}
-        return None if found is None else (found, list(stores))
-
-    def _check_count(self, merged: Merged, where: tuple[str, ...], count: int, limit: int,
-                     what: str) -> None:
-        if count > limit:
-            origin = merged.provenance.origin(where[:-1])
-            self.diagnostics.error(Code.TOO_MANY, f"{count} {what}; the API allows at most "
-                                   f"{limit} (ids and manifest references together)",
-                                   origin.doc.locate(origin.path),
-                                   path=format_path(origin.path))
 
     def _chain(self, item: Loaded) -> list[TemplateEntry] | None:
         name = item.doc.data["spec"].get("template")
@@ -377,7 +308,9 @@ class _Resolver:
     def _check_merged(self, item: Loaded, merged: Merged, *, from_template: bool,
                       recheck: bool) -> None:
         """Check what merging and filling made: the document alone was checked already."""
-        for found in structure.check(SPEC_MODELS[item.kind], merged.spec) if recheck else ():
+        spec_model = kinds.get(item.kind).spec_model
+        assert spec_model is not None
+        for found in structure.check(spec_model, merged.spec) if recheck else ():
             issue = _cross_kind_hint(item.kind, found, prefix=())
             origin = merged.provenance.origin(issue.path)
             message = issue.message

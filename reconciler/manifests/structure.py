@@ -21,8 +21,8 @@ from pydantic import BaseModel
 
 from reconciler.diagnostics import Code
 from reconciler.jsontypes import json_type
+from reconciler.kinds.tool.model import AGENT_TOOL_TYPES, ASSISTANT_TOOL_TYPES
 from reconciler.model.common import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, NAME_PATTERN
-from reconciler.model.tools import AGENT_TOOL_TYPES, ASSISTANT_TOOL_TYPES
 from reconciler.schemas import model_schema
 
 FieldPath = tuple[str | int, ...]

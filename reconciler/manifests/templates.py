@@ -204,7 +204,7 @@ def substitute(
     for field_name in SUBSTITUTED_FIELDS:
         text = merged.spec.get(field_name)
         if isinstance(text, str):
-            result = _fill_field(merged, field_name, text, used, diagnostics)
+            result = _fill_field(merged, field_name, text, used, diagnostics, doc)
             changed = changed or result != text
             merged.spec[field_name] = result
     for name in own_vars:
@@ -216,7 +216,7 @@ def substitute(
 
 
 def _fill_field(merged: Merged, field_name: str, text: str, used: set[str],
-                diagnostics: Diagnostics) -> str:
+                diagnostics: Diagnostics, doc: SourceDocument) -> str:
     """Fill one field in, adding the names it uses to `used`; report a variable without a
     value, or a result too long, at the field. Returns the text (as it was, if too long)."""
     try:
@@ -232,14 +232,28 @@ def _fill_field(merged: Merged, field_name: str, text: str, used: set[str],
         return text
     used |= names
     if missing:
-        listed = ", ".join(f"'{m}'" for m in missing)
-        diagnostics.error(
-            Code.MISSING_VARIABLE,
-            f"{field_name} uses variable{'s' if len(missing) > 1 else ''} {listed} "
-            "with no value", merged.provenance.locate((field_name,)),
-            path=f"spec.{field_name}",
-            hint="set it in spec.vars of the assistant or agent, or in the template's vars")
+        _report_missing(merged, field_name, missing, diagnostics, doc)
     return result
+
+
+def _report_missing(merged: Merged, field_name: str, missing: list[str],
+                    diagnostics: Diagnostics, doc: SourceDocument) -> None:
+    """Report variables without a value at the line holding the placeholder; when that line
+    is a template's, also name the assistant or agent whose vars lack them."""
+    listed = ", ".join(f"'{m}'" for m in missing)
+    origin = merged.provenance.origin((field_name,))
+    address = f"{doc.data.get('kind')}/{doc.data.get('metadata', {}).get('name')}"
+    what = f"{field_name} uses"
+    user = "the assistant or agent"
+    if origin.doc is not doc:
+        template = origin.doc.data.get("metadata", {}).get("name")
+        what = f"{field_name} of template '{template}', used by {address} ({doc.locate(())}), uses"
+        user = address
+    diagnostics.error(
+        Code.MISSING_VARIABLE,
+        f"{what} variable{'s' if len(missing) > 1 else ''} {listed} with no value",
+        merged.provenance.locate((field_name,)), path=f"spec.{field_name}",
+        hint=f"set it in spec.vars of {user}, or in the template's vars")
 
 
 def fill(text: str, variables: Mapping[str, Any], *,

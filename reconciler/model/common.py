@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from reconciler.ownership import RESERVED_KEY_PATTERN, USER_METADATA_LIMIT
 
+V1 = Literal["reconciler/v1"]
+"""The one API version of the manifest language."""
 API_METADATA_KEYS = 16
 """The API's limit on metadata keys of one object."""
 

@@ -9,26 +9,26 @@ once they are uploaded or created.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from reconciler.diagnostics import Location
-from reconciler.model.agent import AgentSettings
-from reconciler.model.assistant import AssistantSettings
+from reconciler.kinds.spec import Address
 from reconciler.model.common import Lifecycle
-from reconciler.model.vector_store import VectorStoreSettings
 
-ResourceKind = Literal["VectorStore", "Assistant", "Agent", "File"]
-"""Kinds of live object. `File` is an upload no manifest needs any more (plan: delete)."""
-BODY_FIELDS: dict[str, tuple[str, ...]] = {
-    "VectorStore": tuple(VectorStoreSettings.model_fields),
-    "Assistant": tuple(AssistantSettings.model_fields),
-    "Agent": tuple(AgentSettings.model_fields),
-}
-"""The API fields of each kind, in the API's order."""
-RESOURCE_KINDS_ORDER: tuple[ResourceKind, ...] = ("VectorStore", "Assistant", "Agent")
-"""Kinds declared by manifests, in the order they are planned and shown."""
+
+def _live_kind(kind: str) -> str:
+    from reconciler import kinds  # the registry imports every kind's models
+
+    if kind not in kinds.names(kinds.LIVE):
+        raise ValueError(f"not a kind of live object: {kind!r} (one of: "
+                         f"{', '.join(kinds.names(kinds.LIVE))})")
+    return kind
+
+
+ResourceKind = Annotated[str, AfterValidator(_live_kind)]
+"""A kind of live object (see `kinds.LIVE`)."""
 
 
 class DesiredFile(BaseModel):
@@ -69,4 +69,4 @@ class DesiredResource(BaseModel):
 
     @property
     def address(self) -> str:
-        return f"{self.kind}/{self.name}"
+        return str(Address(self.kind, self.name))

@@ -8,23 +8,26 @@ collected and raised together as one `PlanError`.
 from __future__ import annotations
 
 import copy
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from deepdiff import DeepDiff
+from deepdiff.helper import notpresent
 
-from reconciler import ownership
+from reconciler import kinds, ownership
 from reconciler.errors import ReconcilerError
-from reconciler.model.desired import RESOURCE_KINDS_ORDER, DesiredResource, ResourceKind
-from reconciler.plan import files as file_plan
+from reconciler.kinds.spec import Address, FileUse
+from reconciler.model.desired import DesiredResource
 from reconciler.plan.model import (
     Action,
+    ActionReason,
     FieldChange,
     FileChange,
     Plan,
     ResourceChange,
+    Unknown,
     UnmanagedObject,
+    because,
 )
 from reconciler.plan.normalize import (
     content_hash,
@@ -35,12 +38,11 @@ from reconciler.plan.normalize import (
     to_request,
 )
 from reconciler.plan.resolve import Context, code_file_ids, expired, orphans, resolved
-from reconciler.provider import LiveObject
+from reconciler.provider import LiveObject, claims
+from reconciler.repofiles import plan as file_plan
 
 INDEXED = "files.indexed"
 """A store whose files are as declared, but not yet recorded as all indexed."""
-FORCE_NEW: dict[str, tuple[str, ...]] = {"VectorStore": (), "Assistant": (), "Agent": ()}
-"""Fields the API cannot change in place, per kind (a change means replace)."""
 
 
 class PlanError(ReconcilerError):
@@ -61,8 +63,8 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
     context = Context(live)
     managed, unmanaged = _index_live(context.objects, problems)
     context.managed = managed
-    wanted = {f"{r.kind}/{r.name}": r for r in sorted(
-        desired, key=lambda r: RESOURCE_KINDS_ORDER.index(r.kind))}
+    wanted = {r.address: r for r in sorted(
+        desired, key=lambda r: kinds.get(r.kind).plan_order or 0)}
     adopted = _adoptions(wanted, managed, unmanaged, live, problems)
     _check_addresses(list(targets) + list(replace), wanted, managed, problems)
     chosen = set(targets) if targets else None
@@ -72,13 +74,15 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
         if chosen is not None and address not in chosen:
             continue
         obj = adopted.get(address) or managed.get(address)
-        after, files, depends_on = resolved(resource, obj, context, problems,
-                                             replacing=address in replace)
+        after, files, depends_on, unknowns = resolved(resource, obj, context, problems,
+                                                       replacing=address in replace)
         if address in adopted:
             change: ResourceChange | None = _adopt(resource, after, obj, files, depends_on)
         else:
             change = _compare(resource, after, obj, forced=address in replace,
                               problems=problems, files=files, depends_on=depends_on)
+        if change is not None and unknowns:
+            change = change.model_copy(update={"unknowns": _held(change.body, unknowns)})
         context.planned[address] = change
         if change is None:
             unchanged.append(address)
@@ -119,7 +123,7 @@ def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject
         elif object_id not in free:
             owner = ownership.owner(obj.raw.get("metadata"))
             problems.append(f"{address} adopts {object_id}, which is already managed as "
-                            f"{resource.kind}/{owner}")
+                            f"{Address(resource.kind, str(owner))}")
         else:
             adopted[address] = obj
     return adopted
@@ -138,9 +142,9 @@ def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | N
               for key, value in marks.items() if key != ownership.DIGEST_KEY]
     fields += _field_changes(before, effective, unknown)
     return ResourceChange(
-        address=f"{resource.kind}/{resource.name}", kind=resource.kind, name=resource.name,
+        address=resource.address, kind=resource.kind, name=resource.name,
         action=Action.UPDATE, live_id=obj.id, before=before, after=effective,
-        fields=tuple(fields), reason="adopting an existing object: imported",
+        fields=tuple(fields), **because(ActionReason.ADOPT),
         body=to_request(resource.kind, effective, marks, only=_changed_fields(fields)),
         fingerprint=fingerprint(obj), source=str(resource.source), files=tuple(files),
         depends_on=depends_on, chunking_strategy=resource.chunking_strategy)
@@ -148,22 +152,18 @@ def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | N
 
 def _index_live(live: Iterable[LiveObject], problems: list[str]) -> tuple[
         dict[str, LiveObject], list[UnmanagedObject]]:
-    claims: dict[str, list[LiveObject]] = defaultdict(list)
-    unmanaged: list[UnmanagedObject] = []
-    for obj in live:
-        name = ownership.owner(obj.raw.get("metadata"))
-        if name is None:
-            unmanaged.append(UnmanagedObject(kind=obj.kind, id=obj.id, name=obj.raw.get("name"),
-                                             model=obj.raw.get("model")))
-        else:
-            claims[f"{obj.kind}/{name}"].append(obj)
-    for address, objects in claims.items():
+    live = list(live)
+    unmanaged = [UnmanagedObject(kind=obj.kind, id=obj.id, name=obj.raw.get("name"),
+                                 model=obj.raw.get("model"))
+                 for obj in live if obj.address is None]
+    claimed = claims(live)
+    for address, objects in claimed.items():
         if len(objects) > 1:
             ids = ", ".join(o.id for o in objects)
             problems.append(f"{address} is claimed by {len(objects)} live objects ({ids}); "
                             "delete all but one, or remove the reconciler's metadata from the "
                             "others")
-    return {a: objs[0] for a, objs in claims.items() if len(objs) == 1}, unmanaged
+    return {a: objs[0] for a, objs in claimed.items() if len(objs) == 1}, unmanaged
 
 
 def _check_addresses(addresses: Iterable[str], wanted: dict[str, DesiredResource],
@@ -177,20 +177,47 @@ def _check_addresses(addresses: Iterable[str], wanted: dict[str, DesiredResource
 def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | None, *,
              forced: bool, problems: list[str], files: list[FileChange],
              depends_on: tuple[str, ...]) -> ResourceChange | None:
-    address = f"{resource.kind}/{resource.name}"
-    stored_files = files_digest(resource) if resource.kind == "VectorStore" else None
+    """The change that makes `obj` match `resource` (None: in sync): its field changes, its
+    action and reason, and the request body."""
+    spec = kinds.get(resource.kind)
+    stored_files = files_digest(resource) if spec.files is FileUse.STORE else None
     marks = ownership.marks(resource.name, ownership.digest_value(
         content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy,
         files=stored_files))
-    common = {"address": address, "kind": resource.kind, "name": resource.name,
+    common = {"address": resource.address, "kind": resource.kind, "name": resource.name,
               "source": str(resource.source), "depends_on": depends_on, "files": tuple(files),
               "chunking_strategy": resource.chunking_strategy}
     if obj is None:
         return ResourceChange(action=Action.CREATE, after=after,
                               body=to_request(resource.kind, after, marks), **common)
+    before, effective, fields = _fields(resource, after, obj, stored_files, files)
+    reason = _reason(resource, obj, fields, forced=forced)
+    if not fields and reason is None and not files:
+        return None
+    live = {"live_id": obj.id, "before": before, "fingerprint": fingerprint(obj)}
+    if reason is not None:
+        if resource.lifecycle.prevent_destroy:
+            problems.append(f"{resource.address} has lifecycle.prevent_destroy, but the plan "
+                            f"would replace it ({obj.id}); remove prevent_destroy to allow it")
+        return ResourceChange(action=Action.REPLACE, after=after, fields=tuple(fields),
+                              body=to_request(resource.kind, after, marks), **reason,
+                              **live, **common)
+    unfinished = [f.path for f in fields] == [INDEXED] and not files
+    return ResourceChange(action=Action.UPDATE, after=effective, fields=tuple(fields),
+                          body=to_request(resource.kind, effective, marks,
+                                          only=_changed_fields(fields)),
+                          **(because(ActionReason.UPDATE_TO_RECORD_INDEXED) if unfinished
+                             else {}), **live, **common)
+
+
+def _fields(resource: DesiredResource, after: dict[str, Any], obj: LiveObject,
+            stored_files: str | None, files: list[FileChange]
+            ) -> tuple[dict[str, Any], dict[str, Any], list[FieldChange]]:
+    """The live object's comparable form, the desired one (ignored fields taken from the
+    live one), and every field that differs."""
     before, unknown = live_comparable(obj)
-    recorded_hash, recorded_guard = ownership.split_digest(
-        (obj.raw.get("metadata") or {}).get(ownership.DIGEST_KEY))
+    digest = (obj.raw.get("metadata") or {}).get(ownership.DIGEST_KEY)
+    recorded_hash, recorded_guard = ownership.split_digest(digest)
     effective = _ignoring(resource, after, before)
     if recorded_hash == content_hash(after):
         for field in unknown:  # not returned by the server, but applied as declared
@@ -199,38 +226,46 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
     if recorded_guard != resource.lifecycle.prevent_destroy:
         fields.append(FieldChange(path="lifecycle.prevent_destroy", before=recorded_guard,
                                   after=resource.lifecycle.prevent_destroy))
-    digest = (obj.raw.get("metadata") or {}).get(ownership.DIGEST_KEY)
     if stored_files is not None and not files and ownership.recorded_files(
             digest) != stored_files:
         fields.append(FieldChange(path=INDEXED, before=False, after=True))
-    forced_by = [f.path for f in fields if f.path.split(".")[0].split("[")[0]
-                 in FORCE_NEW[resource.kind]]
+    return before, effective, fields
+
+
+def _reason(resource: DesiredResource, obj: LiveObject, fields: list[FieldChange], *,
+            forced: bool) -> dict[str, Any] | None:
+    """Why the object must be replaced (as `ResourceChange` fields), or None."""
+    force_new = kinds.get(resource.kind).force_new
+    required = tuple(f.path for f in fields if top_field(f.path) in force_new)
+    if forced:
+        return because(ActionReason.REPLACE_BY_REQUEST, required)
     if expired(obj):
-        forced_by.append("the store expired (expires_after)")
-    if not fields and not forced and not forced_by and not files:
-        return None
-    live = {"live_id": obj.id, "before": before, "fingerprint": fingerprint(obj)}
-    if forced or forced_by:
-        if resource.lifecycle.prevent_destroy:
-            problems.append(f"{address} has lifecycle.prevent_destroy, but the plan would "
-                            f"replace it ({obj.id}); remove prevent_destroy to allow it")
-        reason = "replacement requested" if forced else forced_by[-1] if expired(obj) else (
-            "the API cannot change " + ", ".join(forced_by) + " in place")
-        return ResourceChange(action=Action.REPLACE, after=after, fields=tuple(fields),
-                              reason=reason, body=to_request(resource.kind, after, marks),
-                              **live, **common)
-    unfinished = [f.path for f in fields] == [INDEXED] and not files
-    return ResourceChange(action=Action.UPDATE, after=effective, fields=tuple(fields),
-                          body=to_request(resource.kind, effective, marks,
-                                          only=_changed_fields(fields)),
-                          reason="the last apply did not see every file indexed: wait for "
-                                 "them, then record it" if unfinished else None,
-                          **live, **common)
+        return because(ActionReason.REPLACE_BECAUSE_EXPIRED, required)
+    if required:
+        return because(ActionReason.REPLACE_BECAUSE_CANNOT_UPDATE, required)
+    return None
+
+
+def _held(body: dict[str, Any] | None, unknowns: Sequence[Unknown]) -> tuple[Unknown, ...]:
+    """The unknown values the request body holds (an update sends only what changes)."""
+    def at(path: tuple[str | int, ...]) -> Any:
+        value: Any = body
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else (
+                value[key] if isinstance(value, list) and isinstance(key, int)
+                and key < len(value) else None)
+        return value
+    return tuple(u for u in unknowns if at(u.at) == u.text)
 
 
 def _changed_fields(fields: Iterable[FieldChange]) -> set[str]:
     """The top-level API fields an update must send: those that change, and metadata."""
-    return {f.path.split(".")[0].split("[")[0] for f in fields} - {"files"} | {"metadata"}
+    return {top_field(f.path) for f in fields} - {"files"} | {"metadata"}
+
+
+def top_field(path: str) -> str:
+    """The top-level field of a field path (`tools` for `tools[1].function.name`)."""
+    return path.split(".")[0].split("[")[0]
 
 
 def _ignoring(resource: DesiredResource, after: dict[str, Any],
@@ -298,13 +333,12 @@ def _dotted(parts: list[Any]) -> str:
 
 
 def _missing(value: Any) -> bool:
-    return type(value).__name__ == "NotPresent"
+    return value is notpresent
 
 
 def _delete(address: str, obj: LiveObject, context: Context,
             problems: list[str]) -> ResourceChange:
-    kind: ResourceKind = obj.kind
-    name = address.split("/", 1)[1]
+    name = Address.parse(address).name
     _, guarded = ownership.split_digest((obj.raw.get("metadata") or {}).get(
         ownership.DIGEST_KEY))
     if guarded:
@@ -312,11 +346,13 @@ def _delete(address: str, obj: LiveObject, context: Context,
                         "with lifecycle.prevent_destroy; restore the manifest, or apply it once "
                         "without prevent_destroy before removing it (or use --no-delete)")
     before, _ = live_comparable(obj)
-    if obj.kind == "VectorStore":
+    files: list[FileChange] = []
+    uses = kinds.get(obj.kind).files
+    if uses is FileUse.STORE:
         files = file_plan.store_deletes(obj.files or (), context.sizes)
-    else:  # an assistant's code_interpreter uploads, unless something else uses them
+    elif uses is FileUse.CODE:  # its code_interpreter uploads, unless something else uses them
         _, files = file_plan.code_files((), code_file_ids(obj), context.uploads,
                                         keep=context.used_elsewhere(obj))
-    return ResourceChange(address=address, kind=kind, name=name, action=Action.DELETE,
+    return ResourceChange(address=address, kind=obj.kind, name=name, action=Action.DELETE,
                           live_id=obj.id, before=before, fingerprint=fingerprint(obj),
-                          reason="no manifest declares it any more", files=tuple(files))
+                          files=tuple(files), **because(ActionReason.DELETE_BECAUSE_NO_MANIFEST))

@@ -15,7 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.model.desired import ResourceKind
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"
+"""1.1 added `action_reason`, `required_replace` and `unknowns` to each change (1.0 plans
+load unless they hold values known only after apply)."""
 
 
 class Action(StrEnum):
@@ -25,6 +27,42 @@ class Action(StrEnum):
     UPDATE = "update"
     REPLACE = "replace"
     DELETE = "delete"
+
+
+class ActionReason(StrEnum):
+    """Why a change is what it is, beyond the action itself (Terraform's `action_reason`).
+
+    The text a plan shows is rendered from it (`REASON_TEXT`); `required_replace` names the
+    fields that force a replacement."""
+
+    ADOPT = "adopt"
+    REPLACE_BY_REQUEST = "replace_by_request"
+    REPLACE_BECAUSE_CANNOT_UPDATE = "replace_because_cannot_update"
+    REPLACE_BECAUSE_EXPIRED = "replace_because_expired"
+    UPDATE_TO_RECORD_INDEXED = "update_to_record_indexed"
+    DELETE_BECAUSE_NO_MANIFEST = "delete_because_no_manifest"
+    DELETE_BECAUSE_UNUSED_UPLOAD = "delete_because_unused_upload"
+
+
+REASON_TEXT = {
+    ActionReason.ADOPT: "adopting an existing object: imported",
+    ActionReason.REPLACE_BY_REQUEST: "replacement requested",
+    ActionReason.REPLACE_BECAUSE_CANNOT_UPDATE: "the API cannot change {fields} in place",
+    ActionReason.REPLACE_BECAUSE_EXPIRED: "the store expired (expires_after)",
+    ActionReason.UPDATE_TO_RECORD_INDEXED: "the last apply did not see every file indexed: "
+                                           "wait for them, then record it",
+    ActionReason.DELETE_BECAUSE_NO_MANIFEST: "no manifest declares it any more",
+    ActionReason.DELETE_BECAUSE_UNUSED_UPLOAD: "an upload of ours that no store or assistant "
+                                               "uses (left by an interrupted apply)",
+}
+"""What a plan says for each reason."""
+
+
+def because(reason: ActionReason, required_replace: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The fields of a `ResourceChange` that say why: the reason, its text, and the fields
+    that force a replacement."""
+    text = REASON_TEXT[reason].format(fields=", ".join(required_replace))
+    return {"action_reason": reason, "reason": text, "required_replace": required_replace}
 
 
 class _Frozen(BaseModel):
@@ -41,6 +79,31 @@ class FieldChange(_Frozen):
     after: Any = None
     before_unknown: bool = Field(
         False, description="The API does not return this field; it is set on every update.")
+
+
+KNOWN_AFTER_APPLY = "(known after apply: {})"
+
+
+class Unknown(_Frozen):
+    """A value of a request body known only during apply, at `at`: the live id of another
+    change (`address`), or of an upload this change makes (`upload`, a repository path).
+
+    Until then the body holds its `text`, which plans show; apply fills the value in by its
+    position, never by searching the body for text."""
+
+    at: tuple[str | int, ...]
+    address: str | None = None
+    upload: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Unknown:
+        if (self.address is None) == (self.upload is None):
+            raise ValueError("an unknown value is the id of exactly one change or upload")
+        return self
+
+    @property
+    def text(self) -> str:
+        return KNOWN_AFTER_APPLY.format(self.address or f"upload of {self.upload}")
 
 
 class FileAction(StrEnum):
@@ -116,7 +179,12 @@ class ResourceChange(_Frozen):
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     fields: tuple[FieldChange, ...] = ()
-    reason: str | None = Field(None, description="Why, for display only.")
+    action_reason: ActionReason | None = Field(
+        None, description="Why, beyond the action (none: a plain create or update).")
+    required_replace: tuple[str, ...] = Field(
+        (), description="The fields whose change forces the replacement.")
+    reason: str | None = Field(None, description="Why, for display: rendered from "
+                                                 "action_reason.")
     body: dict[str, Any] | None = Field(None, description="The request body apply sends.")
     fingerprint: str | None = Field(None, description="Of the live object when planned.")
     source: str | None = None
@@ -125,6 +193,8 @@ class ResourceChange(_Frozen):
         (), description="Repository files to upload, replace, rename or delete with it.")
     chunking_strategy: dict[str, Any] | None = Field(
         None, description="A store's chunking strategy for the files it attaches.")
+    unknowns: tuple[Unknown, ...] = Field(
+        (), description="Values of body known only during apply, by their position.")
 
     @model_validator(mode="after")
     def _consistent(self) -> ResourceChange:
@@ -140,7 +210,21 @@ class ResourceChange(_Frozen):
             raise ValueError("body is None exactly when the action is delete")
         if self.action is Action.UPDATE and not (self.fields or self.files):
             raise ValueError("an update changes at least one field or file")
+        if any(_at(self.body, u.at) != u.text for u in self.unknowns):
+            raise ValueError("each unknown value's position in body holds its text")
+        if self.action_reason is not None and self.reason != because(
+                self.action_reason, self.required_replace)["reason"]:
+            raise ValueError("reason is the text of action_reason")
         return self
+
+
+def _at(body: Any, at: tuple[str | int, ...]) -> Any:
+    for key in at:
+        try:
+            body = body[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return body
 
 
 class UnmanagedObject(_Frozen):

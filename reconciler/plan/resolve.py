@@ -6,22 +6,31 @@ from __future__ import annotations
 import copy
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+from reconciler import kinds
+from reconciler.kinds.spec import Address, FileUse
 from reconciler.model.desired import DesiredResource
 from reconciler.ownership import uploaded_sha
-from reconciler.plan import files as file_plan
-from reconciler.plan.model import Action, FileChange, ResourceChange
+from reconciler.plan.model import (
+    Action,
+    ActionReason,
+    FileChange,
+    ResourceChange,
+    Unknown,
+    because,
+)
 from reconciler.plan.normalize import desired_comparable, fingerprint
 from reconciler.provider import LiveObject
+from reconciler.repofiles import plan as file_plan
 
 
 class Context:
     """What planning one resource needs to know about the others."""
 
     def __init__(self, live: Sequence[LiveObject]) -> None:
-        self.objects = [o for o in live if o.kind != "File"]
-        self.uploads = {o.id: o for o in live if o.kind == "File"}
+        self.objects = [o for o in live if _uses(o) is not FileUse.UPLOAD]
+        self.uploads = {o.id: o for o in live if _uses(o) is FileUse.UPLOAD}
         self.sizes = {o.id: int(o.raw.get("bytes") or 0) for o in self.uploads.values()}
         self.managed: dict[str, LiveObject] = {}
         self.planned: dict[str, ResourceChange | None] = {}
@@ -36,11 +45,11 @@ class Context:
     def spares(self) -> dict[str, list[LiveObject]]:
         """Our uploads that nothing uses, by content hash (empty when that cannot be told)."""
         if self._spares is None:
-            stores = [o for o in self.managed.values() if o.kind == "VectorStore"]
-            assistants = [o for o in self.objects if o.kind == "Assistant"]
+            stores = [o for o in self.managed.values() if _uses(o) is FileUse.STORE]
+            holders = [o for o in self.objects if _uses(o) is FileUse.CODE]
             self._spares = defaultdict(list)
             for upload in file_plan.orphaned(list(self.uploads.values()), stores,
-                                             assistants) or []:
+                                             holders) or []:
                 self._spares[str(uploaded_sha(upload.raw.get("filename")))].append(upload)
         return self._spares
 
@@ -66,47 +75,80 @@ class Context:
                 if self.code_users[i] - {obj.id} or i in self._attached}
 
 
+class Resolved(NamedTuple):
+    """A resource's desired form with live ids filled in, and what that needs."""
+
+    after: dict[str, Any]
+    files: list[FileChange]
+    """The file changes it needs."""
+    depends_on: tuple[str, ...]
+    """The changes it waits for (whose ids are known only after apply)."""
+    unknowns: list[Unknown]
+    """Where `after` holds ids known only after apply."""
+
+
 def resolved(resource: DesiredResource, obj: LiveObject | None, context: Context,
-              problems: list[str], *, replacing: bool
-              ) -> tuple[dict[str, Any], list[FileChange], tuple[str, ...]]:
-    """The comparable desired form with live ids filled in, the file changes it needs, and
-    the changes it waits for (whose ids are known only after apply)."""
+             problems: list[str], *, replacing: bool) -> Resolved:
+    """The comparable desired form with live ids filled in, the file changes it needs, the
+    changes it waits for, and where it holds ids known only after apply."""
     after = desired_comparable(resource)
-    if resource.kind == "VectorStore":
-        return after, _store_files(resource, obj, context, replacing=replacing), ()
+    if kinds.get(resource.kind).files is FileUse.STORE:
+        return Resolved(after, _store_files(resource, obj, context, replacing=replacing), (),
+                        [])
     ignored = set(resource.lifecycle.ignore_changes)
     uploaded = [i for i in code_file_ids(obj) if i in context.uploads]  # ours, live now
     if not (resource.files or resource.store_refs or uploaded) or ignored & {
             "all", "tool_resources"}:
-        return after, [], ()  # nothing to resolve, or the live value is kept as it is
+        return Resolved(after, [], (), [])  # nothing to resolve, or the live value is kept
     resources = copy.deepcopy(after["tool_resources"])
     depends_on: list[str] = []
     files: list[FileChange] = []
+    unknowns: list[Unknown] = []
     if resource.store_refs:
-        ids = []
+        ids: list[str | Unknown] = []
         for name in resource.store_refs:
-            address = f"VectorStore/{name}"
+            address = str(Address(_store_kind(), name))
             store, planned = context.managed.get(address), context.planned.get(address)
             if store is not None and (planned is None or planned.action is Action.UPDATE):
                 ids.append(store.id)
                 continue
-            ids.append(file_plan.known_after_apply(address))
+            ids.append(Unknown(at=(), address=address))
             depends_on.append(address)
             if address not in context.planned:
-                problems.append(f"{resource.kind}/{resource.name} uses {address}, which does "
-                                "not exist yet: target it too")
+                problems.append(f"{resource.address} uses {address}, which does not exist "
+                                "yet: target it too")
         search = resources.setdefault("file_search", {})
-        search["vector_store_ids"] = [*search.get("vector_store_ids", []), *ids]
+        search["vector_store_ids"] = _placed(
+            search.get("vector_store_ids", []), ids,
+            ("tool_resources", "file_search", "vector_store_ids"), unknowns)
     if resource.files or uploaded:
-        ids, files = file_plan.code_files(resource.files, code_file_ids(obj), context.uploads,
-                                          keep=context.used_elsewhere(obj))
+        code_ids, files = file_plan.code_files(
+            resource.files, code_file_ids(obj), context.uploads,
+            keep=context.used_elsewhere(obj))
         files = context.reuse(files)
-        reused = {file_plan.upload_placeholder(f.path): f.upload_id for f in files
-                  if f.upload_id}
-        ids = [reused.get(i) or i for i in ids]
+        reused = {f.path: f.upload_id for f in files if f.upload_id}
         code = resources.setdefault("code_interpreter", {})
-        code["file_ids"] = [*code.get("file_ids", []), *ids]
-    return {**after, "tool_resources": resources}, files, tuple(depends_on)
+        code["file_ids"] = _placed(
+            code.get("file_ids", []),
+            [reused.get(str(i.upload), i) if isinstance(i, Unknown) else i for i in code_ids],
+            ("tool_resources", "code_interpreter", "file_ids"), unknowns)
+    return Resolved({**after, "tool_resources": resources}, files, tuple(depends_on),
+                    unknowns)
+
+
+def _placed(present: list[str], added: Sequence[str | Unknown], at: tuple[str, ...],
+            unknowns: list[Unknown]) -> list[str]:
+    """`present` and then `added`: each unknown id shown as its text, and its position
+    recorded in `unknowns`."""
+    values = list(present)
+    for value in added:
+        if isinstance(value, Unknown):
+            value = value.model_copy(update={"at": (*at, len(values))})
+            unknowns.append(value)
+            values.append(value.text)
+        else:
+            values.append(value)
+    return values
 
 
 def _store_files(resource: DesiredResource, obj: LiveObject | None, context: Context, *,
@@ -126,7 +168,17 @@ def _store_changes(resource: DesiredResource, obj: LiveObject | None, context: C
 
 
 def expired(obj: LiveObject) -> bool:
-    return obj.kind == "VectorStore" and obj.raw.get("status") == "expired"
+    """Whether a store expired (`expires_after`): the API deletes its files."""
+    return _uses(obj) is FileUse.STORE and obj.raw.get("status") == "expired"
+
+
+def _uses(obj: LiveObject) -> FileUse:
+    return kinds.get(obj.kind).files
+
+
+def _store_kind() -> str:
+    """The kind `store_refs` name: the one that holds files as a store."""
+    return next(s.kind for s in kinds.RESOURCES if s.files is FileUse.STORE)
 
 
 def orphans(context: Context) -> list[ResourceChange]:
@@ -135,14 +187,11 @@ def orphans(context: Context) -> list[ResourceChange]:
     found = sorted((u for spares in context.spares().values() for u in spares),
                    key=lambda u: (u.created_at, u.id))
     return [ResourceChange(
-        address=f"File/{obj.id}", kind="File", name=obj.id, action=Action.DELETE,
-        live_id=obj.id, before={"filename": obj.raw.get("filename"),
-                                "bytes": obj.raw.get("bytes")},
-        fingerprint=fingerprint(obj),
-        reason="an upload of ours that no store or assistant uses (left by an interrupted "
-               "apply)") for obj in found]
-
-
+        address=str(Address(obj.kind, obj.id)), kind=obj.kind, name=obj.id,
+        action=Action.DELETE, live_id=obj.id,
+        before={name: obj.raw.get(name) for name in kinds.get(obj.kind).shown_on_delete},
+        fingerprint=fingerprint(obj), **because(ActionReason.DELETE_BECAUSE_UNUSED_UPLOAD))
+        for obj in found]
 
 
 def code_file_ids(obj: LiveObject | None) -> list[str]:

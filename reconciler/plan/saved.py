@@ -11,7 +11,7 @@ from reconciler import ownership
 from reconciler.errors import ReconcilerError
 from reconciler.model.desired import DesiredResource
 from reconciler.outputs import write_text
-from reconciler.plan.model import FORMAT_VERSION, Action, Plan
+from reconciler.plan.model import FORMAT_VERSION, KNOWN_AFTER_APPLY, Action, Plan
 from reconciler.plan.normalize import fingerprint, manifest_digest
 from reconciler.provider import LiveObject
 
@@ -43,6 +43,10 @@ def load(path: Path) -> Plan:
     if plan.format_version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
         raise ReconcilerError(f"{path} has plan format {plan.format_version}; this version "
                               f"reads {FORMAT_VERSION}")
+    if plan.format_version == "1.0" and KNOWN_AFTER_APPLY.split("{")[0] in text:
+        raise ReconcilerError(f"{path} has plan format 1.0 and values known only after apply, "
+                              "which this version records by position (format 1.1)",
+                              hint="make a new plan: reconciler plan --out FILE")
     return plan
 
 

@@ -5,11 +5,14 @@ Manifests, diff and rendering never see HTTP: they see `LiveObject`s and the err
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from reconciler import ownership
 from reconciler.errors import ReconcilerError
+from reconciler.kinds.spec import Address
 from reconciler.model.desired import ResourceKind
 
 
@@ -25,6 +28,22 @@ class LiveObject(BaseModel):
     """The API object as returned, every field."""
     files: tuple[dict[str, Any], ...] | None = None
     """A vector store's files as listed (None: not listed, its recorded digest matched)."""
+
+    @property
+    def address(self) -> Address | None:
+        """The address of the manifest whose ownership marks it carries (None: unmanaged)."""
+        name = ownership.owner(self.raw.get("metadata"))
+        return None if name is None else Address(self.kind, name)
+
+
+def claims(live: Iterable[LiveObject]) -> dict[str, list[LiveObject]]:
+    """Managed objects by the address they claim; more than one on an address is a conflict
+    (two applies at once, or marks copied by hand)."""
+    found: dict[str, list[LiveObject]] = {}
+    for obj in live:
+        if obj.address is not None:
+            found.setdefault(str(obj.address), []).append(obj)
+    return found
 
 
 class ProviderError(ReconcilerError):

@@ -11,9 +11,8 @@ from typing import Any
 
 import click
 
-from reconciler import __version__
+from reconciler import __version__, kinds
 from reconciler.plan.model import Action, FieldChange, FileAction, FileChange, Plan, ResourceChange
-from reconciler.plan.normalize import DEFAULTS
 from reconciler.render.escape import escape_workflow_commands
 
 STYLE = {
@@ -85,8 +84,7 @@ def change_lines(change: ResourceChange) -> list[Line]:
                 for line in _assignment("+", name, value)] + chunking + files
     if change.action is Action.DELETE:
         assert change.before is not None
-        shown = ("filename", "bytes") if change.kind == "File" else ("name", "model")
-        return [line for name in shown if name in change.before or change.kind != "File"
+        return [line for name in kinds.get(change.kind).shown_on_delete
                 for line in _assignment("-", name, change.before.get(name))] + files
     return [line for field in change.fields for line in _field_lines(field)] + files
 
@@ -120,7 +118,7 @@ def _file_line(change: FileChange) -> Line:
 
 def _shown_fields(kind: str, after: dict[str, Any]) -> dict[str, Any]:
     """Fields worth showing on create: those not at their API default (model, name always)."""
-    defaults = DEFAULTS[kind]
+    defaults = kinds.get(kind).defaults
     return {k: v for k, v in after.items()
             if k in ("model", "name") or v != defaults.get(k)}
 

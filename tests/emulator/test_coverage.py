@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 
 import openai
+import pytest
 
-from reconciler.emulator import agents, assistants, files, vector_stores
+from reconciler.emulator import agents, assistants, files, search, vector_stores
 from tests.emulator.harness import Conformance, Emulator
 
-ROUTES = {f"{method} {route.path}" for module in (assistants, agents, files, vector_stores)
+ROUTES = {f"{method} {route.path}" for module in (assistants, agents, files, vector_stores, search)
           for route in module.ROUTES for method in route.methods or () if method != "HEAD"}
 
 
@@ -19,6 +20,8 @@ def test_every_endpoint_through_the_sdk(emulator: Emulator, client: openai.OpenA
     emulator.call("DELETE", "/stats")
     client.models.list()
     client.models.retrieve("gpt-4o")
+    with pytest.raises(openai.PermissionDeniedError):
+        client.models.delete("gpt-4o")
     asst = client.beta.assistants.create(model="gpt-4o")
     client.beta.assistants.list()
     client.beta.assistants.retrieve(asst.id)
@@ -41,6 +44,8 @@ def test_every_endpoint_through_the_sdk(emulator: Emulator, client: openai.OpenA
     client.vector_stores.files.list(vector_store_id=store.id)
     client.vector_stores.files.retrieve(upload.id, vector_store_id=store.id)
     client.vector_stores.files.update(upload.id, vector_store_id=store.id, attributes={"a": 1})
+    client.vector_stores.files.content(upload.id, vector_store_id=store.id)
+    client.vector_stores.search(store.id, query="a")
     client.vector_stores.files.delete(upload.id, vector_store_id=store.id)
     batch = client.vector_stores.file_batches.create(vector_store_id=store.id,
                                                      file_ids=[upload.id])
@@ -52,6 +57,6 @@ def test_every_endpoint_through_the_sdk(emulator: Emulator, client: openai.OpenA
 
     hit = set(emulator.stats()["requests"])
     assert ROUTES - hit == set(), "endpoints not exercised"
-    assert len(ROUTES) == 31
+    assert len(ROUTES) == 34
     assert conformance.checked == len(ROUTES) - 1, "every JSON answer was checked (content "
     "is bytes)"

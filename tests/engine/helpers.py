@@ -12,8 +12,8 @@ from reconciler import ownership
 from reconciler.apply.executor import Executor, Outcome
 from reconciler.apply.retry import RetryPolicy
 from reconciler.connection import Connection
-from reconciler.engine import make_plan, providers_for
 from reconciler.model.config import ProjectConfig
+from reconciler.pipeline import Sources, make_plan, providers_for
 from reconciler.plan.model import Plan
 from reconciler.settings import Settings
 
@@ -30,7 +30,7 @@ def write_manifests(folder: Path, documents: list[dict[str, Any]]) -> None:
 def plan_for(url: str, folder: Path) -> Plan:
     connection = Connection(url, "test-key", source="flag")
     settings = Settings(root=folder, config=ProjectConfig(manifests=[str(folder)]))
-    return make_plan(settings, connection, connection.client(), ()).plan
+    return make_plan(settings, connection, Sources.over(connection.client()), ()).plan
 
 
 def apply_plan(url: str, plan: Plan, *, retry: RetryPolicy = FAST_RETRY,

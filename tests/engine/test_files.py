@@ -437,10 +437,11 @@ def test_saved_plan_with_files_is_refused_when_a_file_changed(kb: Project) -> No
 
 
 def test_upload_progress_counts_bytes_and_files(kb: Project) -> None:
-    from reconciler.apply.files import FileSync, Progress
     from reconciler.apply.retry import RetryPolicy
+    from reconciler.kinds.file.provider import FileProvider
+    from reconciler.kinds.vector_store.provider import VectorStoreProvider
     from reconciler.plan.model import FileAction, FileChange
-    from reconciler.provider.files import FileProvider, VectorStoreProvider
+    from reconciler.repofiles.sync import FileSync, Progress
 
     seen: list[tuple[int, int]] = []
     changes = [FileChange(action=FileAction.UPLOAD, path=p, local=str(
@@ -486,8 +487,8 @@ def test_replacing_a_store_attaches_its_uploads_to_the_new_one(kb: Project) -> N
 
 
 def test_progress_line_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from reconciler.apply.files import Progress
-    from reconciler.commands.engine import _ProgressLine
+    from reconciler.commands.plan_apply import _ProgressLine
+    from reconciler.repofiles.sync import Progress
 
     progress = Progress(2, 3 * 1024 * 1024, _ProgressLine())
     progress.sent(1024 * 1024)
@@ -540,10 +541,11 @@ def test_prevent_destroy_guards_a_store(kb: Project) -> None:
 
 
 def test_progress_takes_back_the_bytes_of_a_failed_attempt(kb: Project) -> None:
-    from reconciler.apply.files import FileSync, Progress
     from reconciler.apply.retry import RetryPolicy
+    from reconciler.kinds.file.provider import FileProvider
+    from reconciler.kinds.vector_store.provider import VectorStoreProvider
     from reconciler.plan.model import FileAction, FileChange
-    from reconciler.provider.files import FileProvider, VectorStoreProvider
+    from reconciler.repofiles.sync import FileSync, Progress
 
     local = kb.root / "manifests" / "docs" / "guide.md"
     change = FileChange(action=FileAction.UPLOAD, path="docs/guide.md", local=str(local),
@@ -585,10 +587,11 @@ def test_a_replaced_file_keeps_its_old_version_until_the_new_one_is_indexed(
 
 
 def test_a_file_changed_since_the_plan_is_not_left_uploaded(kb: Project) -> None:
-    from reconciler.apply.files import FileSync
     from reconciler.apply.retry import RetryPolicy
+    from reconciler.kinds.file.provider import FileProvider
+    from reconciler.kinds.vector_store.provider import VectorStoreProvider
     from reconciler.plan.model import FileAction, FileChange
-    from reconciler.provider.files import FileProvider, VectorStoreProvider
+    from reconciler.repofiles.sync import FileSync
 
     local = kb.root / "manifests" / "docs" / "guide.md"
     planned = sha(local.read_text())

@@ -6,10 +6,16 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
+from reconciler.commands.migrate import _own_functions
 from reconciler.emulator.process import spawn
+from reconciler.errors import ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.importing.migrate import migrate
-from tests.conftest import EXAMPLES
+from reconciler.pipeline import load_desired
+from reconciler.settings import load_settings
+from tests.conftest import EXAMPLES, WriteTree
 from tests.engine.conftest import Project
 
 
@@ -94,3 +100,58 @@ def test_from_a_legacy_server(project: Project, tmp_path: Path) -> None:
     assert applied.exit_code == ExitCode.OK, applied.output
     agent = project.managed("Agent")["old-one"]
     assert (agent["name"], agent["reasoning"]["effort"]) == ("Old one", "low")
+
+
+LOOKUP_ORDER_TOOL = """
+    apiVersion: reconciler/v1
+    kind: Tool
+    metadata: {name: lookup_order}
+    spec:
+      type: function
+      function:
+        description: The imported copy, a different definition.
+        parameters: {type: object, properties: {id: {type: string}}}
+"""
+
+
+def test_tools_are_mapped_by_manifest_identity_not_function_name(project: Project) -> None:
+    shutil.copytree(EXAMPLES, project.root / "manifests")
+    project.write({"tools/lookup_order.yaml": LOOKUP_ORDER_TOOL, "assistants/legacy.yaml": """
+        apiVersion: reconciler/v1
+        kind: Assistant
+        metadata: {name: legacy, labels: {team: support}}
+        spec: {model: gpt-4.1-mini, tools: [lookup_order]}
+    """})
+    written = project.run("migrate", "assistants-to-agents", "--write")
+    assert written.exit_code == ExitCode.OK, written.output
+    support = (project.root / "manifests/assistants/support.agent.yaml").read_text()
+    legacy = (project.root / "manifests/assistants/legacy.agent.yaml").read_text()
+    assert "- lookup-order\n" in support and "- lookup_order\n" not in support
+    assert "- lookup_order\n" in legacy
+    assert project.run("validate").exit_code == ExitCode.OK
+    rendered = project.run("render", "--name", "support-bot", "--kind", "Agent")
+    assert "Look up an order by its number" in rendered.stdout, rendered.output
+    assert "The imported copy" not in rendered.stdout
+
+
+def test_two_referenced_tools_with_one_function_name_are_an_error_naming_both(
+        write_tree: WriteTree) -> None:
+    root = write_tree({"tools.yaml": LOOKUP_ORDER_TOOL + """
+    ---
+    apiVersion: reconciler/v1
+    kind: Tool
+    metadata: {name: lookup-order}
+    spec: {type: function, function: {name: lookup_order}}
+    ---
+    apiVersion: reconciler/v1
+    kind: Assistant
+    metadata: {name: a}
+    spec: {model: gpt-4.1-mini, tools: [lookup-order]}
+    """})
+    manifests = load_desired(load_settings(start=root), [str(root)])
+    (assistant,) = manifests.resources
+    both = assistant.model_copy(update={"tool_names": ("lookup-order", "lookup_order")})
+    with pytest.raises(ReconcilerError) as raised:
+        _own_functions(both, manifests)
+    assert "'lookup-order' and 'lookup_order' both define the function 'lookup_order'" in (
+        raised.value.message)

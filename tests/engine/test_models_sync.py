@@ -45,6 +45,24 @@ def test_a_synced_catalog_is_current() -> None:
     assert twice == once and not report.changed
 
 
+def test_sync_never_widens_the_catalog_without_include() -> None:
+    import json
+
+    models = json.loads((CASE / "models.json").read_text())
+    text, report = sync_text((CASE / "catalog.yaml").read_text(), models, today=TODAY)
+    assert report.added == []
+    assert report.not_added == ["gpt-5", "gpt-3.5-turbo", "whisper-1"]
+    assert "whisper-1" not in text and "gpt-5" not in text
+    assert report.unavailable == ["text-davinci-003"], "narrowing is always done"
+    note = report.not_added_note(limit=2)
+    assert note is not None and "gpt-5, gpt-3.5-turbo and 1 more" in note
+    assert "--include" in note
+    _, only_new = sync_text(text, models, today=TODAY)
+    assert not only_new.changed, "models merely offered do not make the catalog out of date"
+    widened, chosen = sync_text(text, models, today=TODAY, include=("whisper-*",))
+    assert chosen.added == ["whisper-1"] and "- id: whisper-1" in widened
+
+
 def _run(root: Path, url: str, *args: str) -> Result:
     env = {"OPENAI_BASE_URL": url, "OPENAI_API_KEY": "k", "XDG_CACHE_HOME": str(root / "cache")}
     old = Path.cwd()
@@ -86,8 +104,13 @@ def test_no_catalog_is_a_clear_error_and_catalog_creates(tmp_path: Path) -> None
         missing = _run(tmp_path, emulator.url)
         assert missing.exit_code == ExitCode.ERROR
         assert "no ModelCatalog manifest" in missing.stderr
-        created = _run(tmp_path, emulator.url, "--catalog", "manifests/models.yaml")
+        would = _run(tmp_path, emulator.url, "--catalog", "manifests/models.yaml", "--check")
+        assert would.exit_code == ExitCode.CHANGES and "does not exist" in would.stdout
+        assert not (tmp_path / "manifests/models.yaml").exists()
+        created = _run(tmp_path, emulator.url, "--catalog", "manifests/models.yaml",
+                       "--include", "gpt-4*")
         assert created.exit_code == ExitCode.OK, created.output
+        assert "created manifests/models.yaml: 2 added" in created.stdout
     finally:
         emulator.stop()
     validated = CliRunner().invoke(cli, ["validate", str(tmp_path / "manifests")])

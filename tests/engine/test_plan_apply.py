@@ -316,7 +316,7 @@ def test_apply_refuses_without_a_terminal(project: Project) -> None:
 @pytest.mark.parametrize(("answer", "applied"), [("yes\n", True), ("y\n", False)])
 def test_apply_asks_for_yes(project: Project, monkeypatch: pytest.MonkeyPatch, answer: str,
                             applied: bool) -> None:
-    monkeypatch.setattr("reconciler.commands.engine.interactive", lambda: True)
+    monkeypatch.setattr("reconciler.commands.plan_apply.interactive", lambda: True)
     project.write({"a.yaml": ASSISTANT})
     result = project.run("apply", input=answer)
     assert (result.exit_code == ExitCode.OK) is applied
@@ -326,7 +326,7 @@ def test_apply_asks_for_yes(project: Project, monkeypatch: pytest.MonkeyPatch, a
 def test_formats(project: Project) -> None:
     project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
     as_json = json.loads(project.run("plan", "--format", "json").stdout)
-    assert as_json["format_version"] == "1.0"
+    assert as_json["format_version"] == "1.1"
     assert as_json["summary"]["create"] == 2
     assert {c["address"] for c in as_json["changes"]} == {"Assistant/helper", "Agent/researcher"}
     markdown = project.run("plan", "--format", "markdown").stdout

@@ -1,0 +1,96 @@
+"""`reconciler init`: start using the reconciler in a repository.
+
+It writes a commented `reconciler.yaml` (every setting shown, the optional ones commented
+out) and keeps `.reconciler/` (the local emulator's state) out of git. It never overwrites a
+file without `--force`, and reads nothing but the files it may change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+
+import click
+
+from reconciler.commands.context import AppContext
+from reconciler.console import echo
+from reconciler.errors import ReconcilerError
+from reconciler.outputs import write_text
+
+CONFIG_NAME = "reconciler.yaml"
+IGNORED = ".reconciler/"
+CONFIG_TEXT = """\
+# yaml-language-server: $schema=schemas/reconciler-config.schema.json
+# Project settings of assistants-reconciler. Paths are relative to this file, and every file
+# a manifest names must stay inside this folder.
+
+# Where the manifests are: files, folders or globs.
+manifests:
+  - {manifests}
+
+# Globs of files to skip.
+# exclude: ["*draft*"]
+
+# Where the API is. Without this section: OPENAI_BASE_URL and OPENAI_API_KEY from the
+# environment (OpenAI when only the key is set), else the local emulator
+# (`reconciler emulator start`). A flag (--base-url) beats this file, which beats the
+# environment. The key itself is never written here.
+# connection:
+#   base_url: https://api.openai.com/v1   # OpenAI's, loopback, or a host listed in
+#                                         # RECONCILER_TRUSTED_HOSTS
+#   api_key_env: OPENAI_API_KEY           # the name of the variable holding the key
+#   organization: org-...
+#   project: proj_...
+"""
+
+
+@click.command()
+@click.option("--manifests", "manifests", default="manifests", show_default=True,
+              metavar="DIR", help="The folder that holds (or will hold) the manifests.")
+@click.option("--gitignore/--no-gitignore", default=True, show_default=True,
+              help=f"Add {IGNORED} (the local emulator's state) to .gitignore.")
+@click.option("--force", is_flag=True, help=f"Overwrite an existing {CONFIG_NAME}.")
+@click.pass_obj
+def init(app: AppContext, manifests: str, gitignore: bool, force: bool) -> None:
+    """Write a commented reconciler.yaml here (or at --config), to start using the
+    reconciler in this repository.
+
+    \b
+    Examples:
+      reconciler init
+      reconciler init --manifests deploy/assistants --no-gitignore
+      reconciler --config infra/reconciler.yaml init
+    """
+    path = app.config or Path(CONFIG_NAME)
+    _check_manifests(manifests)
+    if path.exists() and not force:
+        raise ReconcilerError(f"{path} exists; nothing was written",
+                              hint="--force overwrites it")
+    write_text(path, CONFIG_TEXT.format(manifests=manifests))
+    echo(f"wrote {path}")
+    if gitignore:
+        echo(_ignore_state(path.parent / ".gitignore"))
+    echo("\nNext:\n"
+         "  reconciler schema export --out schemas   # editor support for the manifests\n"
+         "  reconciler import --all                  # bring live assistants and agents "
+         "under git\n"
+         "  reconciler plan                          # shows only their adoption")
+
+
+def _check_manifests(folder: str) -> None:
+    """Refuse a manifests path that leaves the project (the config loader would, later)."""
+    parts = PurePosixPath(folder.replace("\\", "/"))
+    if not folder.strip() or parts.is_absolute() or ".." in parts.parts:
+        raise ReconcilerError(f"--manifests {folder}: must be a folder inside this one, "
+                              "relative to reconciler.yaml; nothing was written",
+                              hint="e.g. --manifests manifests")
+
+
+def _ignore_state(path: Path) -> str:
+    """Add `.reconciler/` to a .gitignore (made if absent) unless it is listed; say what."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    listed = {line.strip().strip("/") for line in text.splitlines()}
+    if IGNORED.strip("/") in listed:
+        return f"{path} already ignores {IGNORED}"
+    separator = "" if not text or text.endswith("\n") else "\n"
+    write_text(path, f"{text}{separator}# the local emulator's state (reconciler)\n{IGNORED}\n")
+    return f"added {IGNORED} to {path}"

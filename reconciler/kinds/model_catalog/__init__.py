@@ -1,0 +1,9 @@
+"""The `ModelCatalog` kind: the models the manifests may use."""
+
+from __future__ import annotations
+
+from reconciler.kinds.model_catalog.model import ModelCatalogManifest
+from reconciler.kinds.spec import KindSpec
+
+KIND = KindSpec(kind="ModelCatalog", manifest=ModelCatalogManifest,
+                index="reconciler.kinds.model_catalog.catalog:index", plural="model catalogs")

@@ -1,0 +1,10 @@
+"""The `Template` kind: defaults and parameterised instructions that assistants and agents
+start from."""
+
+from __future__ import annotations
+
+from reconciler.kinds.spec import KindSpec
+from reconciler.kinds.template.model import TemplateManifest
+
+KIND = KindSpec(kind="Template", manifest=TemplateManifest,
+                index="reconciler.kinds.template.index:index", plural="templates")

@@ -1,0 +1,20 @@
+"""The `VectorStore` kind: a vector store and the repository files it indexes."""
+
+from __future__ import annotations
+
+from reconciler.kinds.spec import FileUse, KindSpec
+from reconciler.kinds.vector_store.model import VectorStoreManifest, VectorStoreSettings
+
+KIND = KindSpec(
+    kind="VectorStore", manifest=VectorStoreManifest,
+    body_fields=tuple(VectorStoreSettings.model_fields), plan_order=0,
+    defaults={"name": None, "expires_after": None, "metadata": {}},
+    volatile=("usage_bytes", "last_active_at", "file_counts", "status", "expires_at"),
+    null_on_create=False,  # the API takes null here on update (to clear it), not on create
+    provider="reconciler.kinds.vector_store.provider:VectorStoreProvider",
+    resolve="reconciler.kinds.vector_store.resolve:resolve",
+    files=FileUse.STORE, refresh="reconciler.kinds.vector_store.reading:list_store_files",
+    plural="vector stores",
+)
+"""Vector stores are not imported: their files cannot be downloaded back into a repository
+(the Files API serves the content of `assistants` uploads to nobody)."""

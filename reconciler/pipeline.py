@@ -1,0 +1,165 @@
+"""The one pipeline behind `plan` and `apply`: manifests -> live state -> diff -> plan.
+
+`plan` renders the result; `apply` renders it, asks, and executes it. Only the last step
+differs. Reading live state sends ceil(N/100) list requests per kind plus one for models, the
+kinds in parallel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from reconciler import kinds
+from reconciler.connection import Connection
+from reconciler.diagnostics import Code, Diagnostics
+from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.manifests.project import ManifestSet
+from reconciler.model.desired import DesiredResource
+from reconciler.plan.diff import diff
+from reconciler.plan.model import Plan
+from reconciler.provider import LiveObject, Provider, UnsupportedError
+from reconciler.provider.sdk import call
+from reconciler.settings import Settings, load_manifests
+
+
+@dataclass
+class LiveState:
+    """Everything read from the API for one plan."""
+
+    objects: list[LiveObject] = field(default_factory=list)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unsupported: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Planned:
+    """A plan and what it was made from."""
+
+    plan: Plan
+    manifests: ManifestSet
+    live: LiveState
+
+
+def providers_for(client: openai.OpenAI) -> dict[str, Provider]:
+    """One provider per kind of live object, over one SDK client."""
+    return {spec.kind: spec.hook("provider")(client) for spec in kinds.LIVE}
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where live state is read from: a provider per kind, and the account's models.
+
+    `over(client)` reads the API; a test may give in-memory providers instead."""
+
+    providers: Mapping[str, Provider]
+    models: Callable[[], list[dict[str, Any]]]
+
+    @classmethod
+    def over(cls, client: openai.OpenAI) -> Sources:
+        """Read everything through one SDK client."""
+        def models() -> list[dict[str, Any]]:
+            page = call(lambda: client.models.list())
+            return [m.model_dump(mode="json", exclude_unset=True) for m in page.data]
+        return cls(providers_for(client), models)
+
+
+def load_desired(settings: Settings, paths: Sequence[str], *,
+                 allow_empty: bool = False) -> ManifestSet:
+    """Load and validate the manifests; raise with every problem when they are invalid."""
+    manifests = load_manifests(settings, paths, allow_empty=allow_empty)
+    if manifests.diagnostics.has_errors:
+        raise ManifestError(manifests.diagnostics)
+    return manifests
+
+
+def present_manifests(settings: Settings) -> ManifestSet:
+    """The manifests of the configured paths that exist (none yet is an empty set)."""
+    present = [p for p in settings.manifest_paths() if Path(p).exists()]
+    return load_desired(settings, present, allow_empty=True) if present else ManifestSet()
+
+
+def read_live(sources: Sources) -> LiveState:
+    """List every object of every kind, and the models, in parallel."""
+    state = LiveState()
+    providers = sources.providers
+    with ThreadPoolExecutor(max_workers=len(providers) + 1) as pool:
+        models = pool.submit(sources.models)
+        lists = {kind: pool.submit(p.read_all) for kind, p in providers.items()}
+        for kind in providers:
+            try:
+                state.objects.extend(lists[kind].result())
+            except UnsupportedError as exc:
+                state.unsupported[kind] = exc.message
+        state.models = {str(m["id"]): m for m in models.result()}
+    return state
+
+
+def refresh(providers: Mapping[str, Provider], desired: Sequence[DesiredResource],
+            live: LiveState, *, replace: Sequence[str] = ()) -> None:
+    """Read what listing did not (a store's files), for the kinds that need it."""
+    for spec in kinds.LIVE:
+        if spec.refresh is not None:
+            spec.hook("refresh")(providers, desired, live, replace)
+
+
+def check_models(desired: Sequence[DesiredResource], live: LiveState,
+                 today: dt.date) -> tuple[Diagnostics, list[str]]:
+    """Models the account does not have are errors; shut-down dates give warnings."""
+    diagnostics = Diagnostics()
+    warnings: list[str] = []
+    for resource in desired:
+        model_id = resource.body.get("model")
+        model = live.models.get(str(model_id))
+        if model is None:
+            diagnostics.error(Code.UNKNOWN_MODEL, f"model '{model_id}' is not available on this "
+                              "account (not in GET /v1/models)", resource.source,
+                              path="spec.model")
+            continue
+        shutdown = model.get("shutdown_date")
+        if shutdown:
+            verb = "was shut down" if dt.date.fromisoformat(shutdown) <= today else "shuts down"
+            warnings.append(f"{resource.address}: model '{model_id}' {verb} on "
+                            f"{shutdown} (the API says)")
+    return diagnostics, warnings
+
+
+def make_plan(settings: Settings, connection: Connection, sources: Sources,
+              paths: Sequence[str], *, targets: Sequence[str] = (),
+              replace: Sequence[str] = (), no_delete: bool = False,
+              allow_empty: bool = False, today: dt.date | None = None) -> Planned:
+    """Load, read, compare: the shared pipeline. Sends only list requests.
+
+    The live state is read while the manifests load (both take about as long); when the
+    manifests are invalid their errors are raised at once and nothing is written.
+    """
+    pool = ThreadPoolExecutor(max_workers=1)
+    reading = pool.submit(read_live, sources)
+    try:
+        manifests = load_desired(settings, paths, allow_empty=allow_empty or no_delete)
+        live = reading.result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    for kind, reason in live.unsupported.items():
+        if any(r.kind == kind for r in manifests.resources):
+            raise ReconcilerError(f"cannot manage {kind} manifests here: {reason}",
+                                  hint="remove them, or point the reconciler at a server "
+                                       "that serves this API")
+    refresh(sources.providers, manifests.resources, live, replace=replace)
+    errors, warnings = check_models(
+        [r for r in manifests.resources if kinds.get(r.kind).checks_model], live,
+        today or dt.date.today())
+    if errors.has_errors:
+        raise ManifestError(errors)
+    manifest_warnings = [f"{d.location}: {d.message}" for d in manifests.diagnostics]
+    plan = diff(manifests.resources, live.objects, endpoint=connection.base_url,
+                targets=targets, replace=replace, no_delete=no_delete,
+                warnings=[*manifest_warnings, *warnings,
+                          *(f"{k}: {v}" for k, v in live.unsupported.items())])
+    return Planned(plan, manifests, live)

@@ -1,0 +1,150 @@
+"""What every provider over the official `openai` SDK shares: SDK errors translated into the
+provider's own classes, pagination, and the list/create/update/delete of one resource.
+
+The SDK's own retries are switched off (`max_retries=0`): a blind retry of a create whose
+outcome is unknown makes a duplicate. The engine retries, after looking for the object.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import openai
+
+from reconciler.neterrors import explain
+from reconciler.provider import (
+    LiveObject,
+    NotFoundError,
+    ProviderError,
+    RejectedError,
+    TransientError,
+    UnsupportedError,
+)
+
+# The Assistants API is deprecated by OpenAI; managing it is this kind's purpose.
+warnings.filterwarnings("ignore", message="deprecated", category=DeprecationWarning,
+                        module=r"reconciler\.(provider|kinds)")
+
+T = TypeVar("T")
+PAGE_SIZE = 100
+
+
+def translate(exc: openai.OpenAIError) -> ProviderError:
+    """Map an SDK error to the provider's error classes (never leaks HTTP upwards)."""
+    if isinstance(exc, openai.APIConnectionError):  # includes timeouts
+        return TransientError(f"connection failed: {exc}")
+    if not isinstance(exc, openai.APIStatusError):
+        return ProviderError(str(exc))
+    status = exc.status_code
+    message = _message(exc)
+    if status == 429 or status >= 500:
+        return TransientError(message, status=status, retry_after=_retry_after(exc))
+    if status == 404:
+        return NotFoundError(message, status=status)
+    if status == 410:
+        return UnsupportedError(message, status=status)
+    if status in (401, 403):
+        return ProviderError(message, status=status,
+                             hint="check the API key (OPENAI_API_KEY) and its project")
+    return RejectedError(message, status=status)
+
+
+def _message(exc: openai.APIStatusError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error", body) if isinstance(body, dict) else {}
+    text = error.get("message") if isinstance(error, dict) else None
+    param = error.get("param") if isinstance(error, dict) else None
+    text = text or str(exc)
+    return f"{exc.status_code}: {text}" + (f" (param: {param})" if param else "")
+
+
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    headers = exc.response.headers
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is not None:
+            try:
+                return float(value) * scale
+            except ValueError:
+                continue
+    return None
+
+
+def call(operation: Callable[[], T]) -> T:
+    """Run one SDK call, translating its errors."""
+    try:
+        return operation()
+    except openai.OpenAIError as exc:
+        raise explain(translate(exc), exc) from exc
+
+
+def as_dict(item: Any) -> dict[str, Any]:
+    """The API object exactly as the server sent it (keys it did not send are left out)."""
+    data: dict[str, Any] = item.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return data
+
+
+def pages(first: Callable[[], Any]) -> Iterator[list[Any]]:
+    """Every page of a list: the SDK's own cursor pagination, each request translated."""
+    page = call(first)
+    while True:
+        yield page.data
+        if not page.has_next_page():
+            return
+        page = call(page.get_next_page)
+
+
+class SdkProvider:
+    """Live objects of one kind behind one SDK resource: list, create, update, delete.
+
+    A kind's provider names its kind and the SDK resource (`path`, e.g. `beta.agents`)."""
+
+    kind: str
+    path: str
+
+    def __init__(self, client: openai.OpenAI) -> None:
+        self.client = client
+
+    def _resource(self) -> Any:
+        resource: Any = self.client
+        for part in self.path.split("."):
+            resource = getattr(resource, part)
+        return resource
+
+    def _wrap(self, item: Any) -> LiveObject:
+        raw = as_dict(item)
+        return LiveObject(kind=self.kind, id=raw["id"], created_at=int(raw["created_at"]),
+                          raw=raw)
+
+    def _pages(self, order: str) -> Iterator[list[LiveObject]]:
+        try:
+            for page in pages(functools.partial(self._resource().list, limit=PAGE_SIZE,
+                                                order=order)):
+                yield [self._wrap(item) for item in page]
+        except (NotFoundError, UnsupportedError) as exc:
+            raise UnsupportedError(f"the server does not serve the {self.kind} API "
+                                   f"({exc.message})", status=exc.status,
+                                   hint=exc.hint) from exc
+
+    def read_all(self) -> list[LiveObject]:
+        return [item for page in self._pages("asc") for item in page]
+
+    def find_recent(self, since: int) -> list[LiveObject]:
+        found: list[LiveObject] = []
+        for page in self._pages("desc"):
+            found.extend(item for item in page if item.created_at >= since)
+            if any(item.created_at < since for item in page):
+                break
+        return found
+
+    def create(self, body: dict[str, Any]) -> LiveObject:
+        return self._wrap(call(lambda: self._resource().create(**body)))
+
+    def update(self, object_id: str, body: dict[str, Any]) -> LiveObject:
+        return self._wrap(call(lambda: self._resource().update(object_id, **body)))
+
+    def delete(self, object_id: str) -> None:
+        call(lambda: self._resource().delete(object_id))
