@@ -71,6 +71,13 @@ class Code(StrEnum):
     UNKNOWN_VECTOR_STORE = "unknown-vector-store"
     UNSUPPORTED_FILE_TYPE = "unsupported-file-type"
     EMPTY_FILE = "empty-file"
+    # planning against the live account
+    LIVE_CONFLICT = "live-conflict"
+    ADOPT_NOT_FOUND = "adopt-not-found"
+    ADOPT_TAKEN = "adopt-taken"
+    UNKNOWN_ADDRESS = "unknown-address"
+    PREVENT_DESTROY = "prevent-destroy"
+    MISSING_DEPENDENCY = "missing-dependency"
 
 
 class Location(BaseModel):

@@ -13,7 +13,7 @@ from reconciler import ownership
 from reconciler.diagnostics import Location
 from reconciler.model.desired import DesiredFile, DesiredResource
 from reconciler.plan.model import FileAction, FileChange, Unknown
-from reconciler.provider import LiveObject
+from reconciler.provider import LiveObject, LiveStoreFile
 from reconciler.repofiles.plan import code_files, orphaned, store_file_changes
 
 AUTO = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
@@ -33,11 +33,12 @@ def declared(files: dict[str, str], chunking: dict[str, Any] | None = None) -> D
 
 def live_file(file_id: str, path: str | None, content: str, status: str = "completed",
               chunking: dict[str, Any] | None = None, error: str | None = None
-              ) -> dict[str, Any]:
+              ) -> LiveStoreFile:
     attributes = ownership.file_attributes(path, digest(content)) if path else {}
-    return {"id": file_id, "status": status, "attributes": attributes,
-            "chunking_strategy": chunking or AUTO,
-            "last_error": {"code": "invalid_file", "message": error} if error else None}
+    return LiveStoreFile(id=file_id, status=status, attributes=attributes,
+                         chunking_strategy=chunking or AUTO,
+                         last_error={"code": "invalid_file", "message": error} if error
+                         else None)
 
 
 def actions(changes: list[FileChange]) -> list[tuple[str, str, str | None]]:

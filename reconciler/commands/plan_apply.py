@@ -17,7 +17,7 @@ from reconciler.apply.retry import RetryPolicy
 from reconciler.commands.context import AppContext
 from reconciler.connection import Connection, resolve
 from reconciler.console import echo
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.kinds.file.provider import FileProvider
 from reconciler.kinds.vector_store.provider import VectorStoreProvider
@@ -25,6 +25,7 @@ from reconciler.outputs import check_file
 from reconciler.pipeline import Planned, Sources, load_desired, make_plan, providers_for, read_live
 from reconciler.plan import saved
 from reconciler.plan.model import Action, Plan
+from reconciler.render import diagnostics as render_diagnostics
 from reconciler.render import plan as render_plan
 from reconciler.render.plan import human_bytes
 from reconciler.repofiles.boundary import ProjectRoot
@@ -114,9 +115,14 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
         check_file(out, "--out")
     connection = connect(app, base_url, organization, project)
     _progress(connection, fmt)
-    planned = make_plan(app.settings(), connection, Sources.over(connection.client()), paths,
-                        targets=targets, replace=replace, no_delete=no_delete,
-                        allow_empty=allow_empty)
+    try:
+        planned = make_plan(app.settings(), connection, Sources.over(connection.client()),
+                            paths, targets=targets, replace=replace, no_delete=no_delete,
+                            allow_empty=allow_empty)
+    except ManifestError as error:
+        if fmt == "json":  # the problems, each where it is, as `validate --format json` has
+            echo(render_diagnostics.render_json(error.diagnostics, files=0, documents=0))
+        raise
     echo(render_plan.render(planned.plan, fmt, color=app.color))
     if out is not None:
         saved.save(planned.plan, out)

@@ -26,8 +26,10 @@ DECLARED: tuple[KindSpec, ...] = tuple(s for s in REGISTRY if s.declared)
 RESOURCES: tuple[KindSpec, ...] = tuple(sorted(
     (s for s in REGISTRY if s.resource), key=lambda s: s.plan_order or 0))
 """Kinds whose manifests become live objects, in the order they are planned and shown."""
-LIVE: tuple[KindSpec, ...] = tuple(s for s in REGISTRY if s.provider is not None)
-"""Kinds that are read from the API."""
+LIVE: tuple[KindSpec, ...] = RESOURCES + tuple(
+    s for s in REGISTRY if s.provider is not None and not s.resource)
+"""Kinds that are read from the API, resources first in plan order (live objects are listed,
+and deletes planned, in this order)."""
 
 __all__ = ["API_VERSIONS", "DECLARED", "LIVE", "REGISTRY", "RESOURCES", "Address", "FileUse",
            "KindSpec", "get", "names"]

@@ -15,7 +15,8 @@ from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 
 from reconciler import kinds, ownership
-from reconciler.errors import ReconcilerError
+from reconciler.diagnostics import Code, Diagnostics
+from reconciler.errors import ManifestError
 from reconciler.kinds.spec import Address, FileUse
 from reconciler.model.desired import DesiredResource
 from reconciler.plan.model import (
@@ -45,26 +46,27 @@ INDEXED = "files.indexed"
 """A store whose files are as declared, but not yet recorded as all indexed."""
 
 
-class PlanError(ReconcilerError):
-    """The plan cannot be made safely; `problems` lists every reason."""
+class PlanError(ManifestError):
+    """The plan cannot be made safely; `diagnostics` holds every reason, each where the
+    manifest concerned is (when one is)."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("cannot plan: " + "; ".join(problems) if len(problems) == 1 else
-                         f"cannot plan ({len(problems)} problems):\n  - "
-                         + "\n  - ".join(problems))
-        self.problems = list(problems)
+    def __init__(self, problems: Diagnostics) -> None:
+        super().__init__(problems)
+        count = problems.count_errors()
+        self.message = f"cannot plan: {count} problem{'s' if count != 1 else ''}"
+        self.problems = [d.message for d in problems]
 
 
 def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endpoint: str,
          targets: Sequence[str] = (), replace: Sequence[str] = (), no_delete: bool = False,
          warnings: Sequence[str] = ()) -> Plan:
     """Return the plan that makes `live` match `desired`. Pure: no I/O."""
-    problems: list[str] = []
+    problems = Diagnostics()
     context = Context(live)
-    managed, unmanaged = _index_live(context.objects, problems)
-    context.managed = managed
     wanted = {r.address: r for r in sorted(
         desired, key=lambda r: kinds.get(r.kind).plan_order or 0)}
+    managed, unmanaged = _index_live(context.objects, wanted, problems)
+    context.managed = managed
     adopted = _adoptions(wanted, managed, unmanaged, live, problems)
     _check_addresses(list(targets) + list(replace), wanted, managed, problems)
     chosen = set(targets) if targets else None
@@ -94,7 +96,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
                 changes.append(_delete(address, obj, context, problems))
         if chosen is None:
             changes += orphans(context)
-    if problems:
+    if problems.has_errors:
         raise PlanError(problems)
     adopted_ids = {obj.id for obj in adopted.values()}
     return Plan(endpoint=endpoint, changes=tuple(changes), unchanged=tuple(unchanged),
@@ -106,7 +108,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
 
 def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject],
                unmanaged: list[UnmanagedObject], live: Sequence[LiveObject],
-               problems: list[str]) -> dict[str, LiveObject]:
+               problems: Diagnostics) -> dict[str, LiveObject]:
     """Manifests that take over an unmanaged object (annotation `reconciler/adopt-id`)."""
     by_id = {obj.id: obj for obj in live}
     free = {u.id for u in unmanaged}
@@ -116,14 +118,17 @@ def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject
         if object_id is None or address in managed:
             continue
         obj = by_id.get(object_id)
+        where = f"metadata.annotations.{ownership.ADOPT_ANNOTATION}"
         if obj is None or obj.kind != resource.kind:
-            problems.append(f"{address} adopts {object_id} ({ownership.ADOPT_ANNOTATION}), "
-                            f"but no live {resource.kind} has that id; remove the annotation "
-                            "to create a new object")
+            problems.error(Code.ADOPT_NOT_FOUND,
+                           f"{address} adopts {object_id} ({ownership.ADOPT_ANNOTATION}), "
+                           f"but no live {resource.kind} has that id; remove the annotation "
+                           "to create a new object", resource.source, path=where)
         elif object_id not in free:
             owner = ownership.owner(obj.raw.get("metadata"))
-            problems.append(f"{address} adopts {object_id}, which is already managed as "
-                            f"{Address(resource.kind, str(owner))}")
+            problems.error(Code.ADOPT_TAKEN, f"{address} adopts {object_id}, which is already "
+                           f"managed as {Address(resource.kind, str(owner))}",
+                           resource.source, path=where)
         else:
             adopted[address] = obj
     return adopted
@@ -150,8 +155,8 @@ def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | N
         depends_on=depends_on, chunking_strategy=resource.chunking_strategy)
 
 
-def _index_live(live: Iterable[LiveObject], problems: list[str]) -> tuple[
-        dict[str, LiveObject], list[UnmanagedObject]]:
+def _index_live(live: Iterable[LiveObject], wanted: dict[str, DesiredResource],
+                problems: Diagnostics) -> tuple[dict[str, LiveObject], list[UnmanagedObject]]:
     live = list(live)
     unmanaged = [UnmanagedObject(kind=obj.kind, id=obj.id, name=obj.raw.get("name"),
                                  model=obj.raw.get("model"))
@@ -160,22 +165,26 @@ def _index_live(live: Iterable[LiveObject], problems: list[str]) -> tuple[
     for address, objects in claimed.items():
         if len(objects) > 1:
             ids = ", ".join(o.id for o in objects)
-            problems.append(f"{address} is claimed by {len(objects)} live objects ({ids}); "
-                            "delete all but one, or remove the reconciler's metadata from the "
-                            "others")
+            declared = wanted.get(address)
+            problems.error(Code.LIVE_CONFLICT, f"{address} is claimed by {len(objects)} live "
+                           f"objects ({ids})", declared.source if declared else None,
+                           path="metadata.name" if declared else None,
+                           hint="delete all but one, or remove the reconciler's metadata "
+                                "from the others")
     return {a: objs[0] for a, objs in claimed.items() if len(objs) == 1}, unmanaged
 
 
 def _check_addresses(addresses: Iterable[str], wanted: dict[str, DesiredResource],
-                     managed: dict[str, LiveObject], problems: list[str]) -> None:
+                     managed: dict[str, LiveObject], problems: Diagnostics) -> None:
     for address in addresses:
         if address not in wanted and address not in managed:
-            problems.append(f"no resource {address} in the manifests or the live state "
-                            "(addresses are KIND/NAME, e.g. Assistant/support-bot)")
+            problems.error(Code.UNKNOWN_ADDRESS, f"no resource {address} in the manifests or "
+                           "the live state", hint="addresses are KIND/NAME, e.g. "
+                                                  "Assistant/support-bot")
 
 
 def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | None, *,
-             forced: bool, problems: list[str], files: list[FileChange],
+             forced: bool, problems: Diagnostics, files: list[FileChange],
              depends_on: tuple[str, ...]) -> ResourceChange | None:
     """The change that makes `obj` match `resource` (None: in sync): its field changes, its
     action and reason, and the request body."""
@@ -197,8 +206,10 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
     live = {"live_id": obj.id, "before": before, "fingerprint": fingerprint(obj)}
     if reason is not None:
         if resource.lifecycle.prevent_destroy:
-            problems.append(f"{resource.address} has lifecycle.prevent_destroy, but the plan "
-                            f"would replace it ({obj.id}); remove prevent_destroy to allow it")
+            problems.error(Code.PREVENT_DESTROY, f"{resource.address} has "
+                           f"lifecycle.prevent_destroy, but the plan would replace it "
+                           f"({obj.id})", resource.source, path="spec.lifecycle.prevent_destroy",
+                           hint="remove prevent_destroy to allow it")
         return ResourceChange(action=Action.REPLACE, after=after, fields=tuple(fields),
                               body=to_request(resource.kind, after, marks), **reason,
                               **live, **common)
@@ -337,14 +348,15 @@ def _missing(value: Any) -> bool:
 
 
 def _delete(address: str, obj: LiveObject, context: Context,
-            problems: list[str]) -> ResourceChange:
+            problems: Diagnostics) -> ResourceChange:
     name = Address.parse(address).name
     _, guarded = ownership.split_digest((obj.raw.get("metadata") or {}).get(
         ownership.DIGEST_KEY))
     if guarded:
-        problems.append(f"{address} ({obj.id}) has no manifest any more, but it was applied "
-                        "with lifecycle.prevent_destroy; restore the manifest, or apply it once "
-                        "without prevent_destroy before removing it (or use --no-delete)")
+        problems.error(Code.PREVENT_DESTROY, f"{address} ({obj.id}) has no manifest any more, "
+                       "but it was applied with lifecycle.prevent_destroy",
+                       hint="restore the manifest, or apply it once without prevent_destroy "
+                            "before removing it (or use --no-delete)")
     before, _ = live_comparable(obj)
     files: list[FileChange] = []
     uses = kinds.get(obj.kind).files

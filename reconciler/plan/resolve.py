@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from reconciler import kinds
+from reconciler.diagnostics import Code, Diagnostics
 from reconciler.kinds.spec import Address, FileUse
 from reconciler.model.desired import DesiredResource
 from reconciler.ownership import uploaded_sha
@@ -70,7 +71,7 @@ class Context:
         if obj is None:
             return set()
         if self._attached is None:
-            self._attached = {str(e["id"]) for s in self.objects for e in s.files or ()}
+            self._attached = {e.id for s in self.objects for e in s.files or ()}
         return {i for i in code_file_ids(obj)
                 if self.code_users[i] - {obj.id} or i in self._attached}
 
@@ -88,7 +89,7 @@ class Resolved(NamedTuple):
 
 
 def resolved(resource: DesiredResource, obj: LiveObject | None, context: Context,
-             problems: list[str], *, replacing: bool) -> Resolved:
+             problems: Diagnostics, *, replacing: bool) -> Resolved:
     """The comparable desired form with live ids filled in, the file changes it needs, the
     changes it waits for, and where it holds ids known only after apply."""
     after = desired_comparable(resource)
@@ -115,8 +116,10 @@ def resolved(resource: DesiredResource, obj: LiveObject | None, context: Context
             ids.append(Unknown(at=(), address=address))
             depends_on.append(address)
             if address not in context.planned:
-                problems.append(f"{resource.address} uses {address}, which does not exist "
-                                "yet: target it too")
+                problems.error(Code.MISSING_DEPENDENCY, f"{resource.address} uses {address}, "
+                               "which does not exist yet", resource.source,
+                               path="spec.tool_resources.file_search.vector_stores",
+                               hint=f"target it too: --target {address}")
         search = resources.setdefault("file_search", {})
         search["vector_store_ids"] = _placed(
             search.get("vector_store_ids", []), ids,

@@ -8,12 +8,42 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reconciler import ownership
 from reconciler.errors import ReconcilerError
 from reconciler.kinds.spec import Address
 from reconciler.model.desired import ResourceKind
+
+
+class LiveStoreFile(BaseModel):
+    """One file attached to a live vector store, as the API lists it (the fields planning
+    reads)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    status: str | None = None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    chunking_strategy: dict[str, Any] | None = None
+    last_error: dict[str, Any] | None = None
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _none_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+    @property
+    def path(self) -> str | None:
+        """The repository path we attached it under (None: not attached by us)."""
+        value = self.attributes.get(ownership.PATH_ATTRIBUTE)
+        return value if isinstance(value, str) else None
+
+    @property
+    def sha256(self) -> str | None:
+        """The content hash we attached it with (None: not attached by us)."""
+        value = self.attributes.get(ownership.SHA_ATTRIBUTE)
+        return value if isinstance(value, str) else None
 
 
 class LiveObject(BaseModel):
@@ -26,7 +56,7 @@ class LiveObject(BaseModel):
     created_at: int
     raw: dict[str, Any]
     """The API object as returned, every field."""
-    files: tuple[dict[str, Any], ...] | None = None
+    files: tuple[LiveStoreFile, ...] | None = None
     """A vector store's files as listed (None: not listed, its recorded digest matched)."""
 
     @property

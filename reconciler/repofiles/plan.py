@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from reconciler.model.desired import DesiredFile, DesiredResource
-from reconciler.ownership import PATH_ATTRIBUTE, SHA_ATTRIBUTE, uploaded_path, uploaded_sha
+from reconciler.ownership import uploaded_path, uploaded_sha
 from reconciler.plan.model import FileAction, FileChange, Unknown
-from reconciler.provider import LiveObject
+from reconciler.provider import LiveObject, LiveStoreFile
 
 HEALTHY = ("completed", "in_progress")
 
@@ -23,19 +23,17 @@ def uploads_all(resource: DesiredResource) -> list[FileChange]:
     return [_upload(f) for f in resource.files]
 
 
-def store_file_changes(resource: DesiredResource, live_files: Sequence[dict[str, Any]],
+def store_file_changes(resource: DesiredResource, live_files: Sequence[LiveStoreFile],
                        sizes: Mapping[str, int]) -> list[FileChange]:
     """The changes that make a store's live files match its declared files."""
-    ours: dict[str, list[dict[str, Any]]] = {}
+    ours: dict[str, list[LiveStoreFile]] = {}
     changes: list[FileChange] = []
     for entry in live_files:
-        attributes = entry.get("attributes") or {}
-        path, sha = attributes.get(PATH_ATTRIBUTE), attributes.get(SHA_ATTRIBUTE)
-        if isinstance(path, str) and isinstance(sha, str):
-            ours.setdefault(path, []).append(entry)
+        if entry.path is not None and entry.sha256 is not None:
+            ours.setdefault(entry.path, []).append(entry)
         else:
-            changes.append(FileChange(action=FileAction.DETACH, path=str(entry["id"]),
-                                      live_file_id=entry["id"], size=sizes.get(entry["id"], 0),
+            changes.append(FileChange(action=FileAction.DETACH, path=entry.id,
+                                      live_file_id=entry.id, size=sizes.get(entry.id, 0),
                                       reason="attached by hand; the upload itself is kept"))
     chunking = resource.chunking_strategy
     unmatched: list[DesiredFile] = []
@@ -43,13 +41,13 @@ def store_file_changes(resource: DesiredResource, live_files: Sequence[dict[str,
         entries = ours.pop(wanted.path, [])
         keep = _healthy(entries, wanted.sha256)
         if keep is not None:
-            if keep.get("chunking_strategy") != chunking:
+            if keep.chunking_strategy != chunking:
                 changes.append(_rechunk(wanted, keep, sizes))
         elif entries:
-            old = next((e for e in entries if _sha(e) == wanted.sha256), entries[0])
+            old = next((e for e in entries if e.sha256 == wanted.sha256), entries[0])
             changes.append(FileChange(action=FileAction.REPLACE, path=wanted.path,
                                       size=wanted.size, sha256=wanted.sha256,
-                                      local=wanted.local, live_file_id=old["id"],
+                                      local=wanted.local, live_file_id=old.id,
                                       reason=_why_replace(wanted, old)))
             keep = old
         else:
@@ -62,15 +60,15 @@ def store_file_changes(resource: DesiredResource, live_files: Sequence[dict[str,
     return sorted(changes, key=lambda c: (c.path, c.action))
 
 
-def _renames_or_uploads(unmatched: list[DesiredFile], ours: dict[str, list[dict[str, Any]]],
+def _renames_or_uploads(unmatched: list[DesiredFile], ours: dict[str, list[LiveStoreFile]],
                         chunking: dict[str, Any] | None, sizes: Mapping[str, int]
                         ) -> list[FileChange]:
     """Files under a new path: same content as one that went away is a rename."""
-    by_sha: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    by_sha: dict[str | None, list[tuple[str, LiveStoreFile]]] = {}
     for path, entries in ours.items():
         for entry in entries:
-            if entry.get("status") in HEALTHY:
-                by_sha.setdefault(_sha(entry), []).append((path, entry))
+            if entry.status in HEALTHY:
+                by_sha.setdefault(entry.sha256, []).append((path, entry))
     changes: list[FileChange] = []
     for wanted in unmatched:
         candidates = by_sha.get(wanted.sha256) or []
@@ -81,31 +79,27 @@ def _renames_or_uploads(unmatched: list[DesiredFile], ours: dict[str, list[dict[
         ours[old_path].remove(entry)
         if not ours[old_path]:
             del ours[old_path]
-        if entry.get("chunking_strategy") != chunking:
+        if entry.chunking_strategy != chunking:
             changes.append(_rechunk(wanted, entry, sizes, f"renamed from {old_path}"))
         else:
             changes.append(FileChange(action=FileAction.RENAME, path=wanted.path,
                                       old_path=old_path, sha256=wanted.sha256,
-                                      size=wanted.size, live_file_id=entry["id"]))
+                                      size=wanted.size, live_file_id=entry.id))
     return changes
 
 
-def _healthy(entries: list[dict[str, Any]], sha256: str) -> dict[str, Any] | None:
-    matching = [e for e in entries if _sha(e) == sha256 and e.get("status") in HEALTHY]
-    matching.sort(key=lambda e: e.get("status") != "completed")
+def _healthy(entries: list[LiveStoreFile], sha256: str) -> LiveStoreFile | None:
+    matching = [e for e in entries if e.sha256 == sha256 and e.status in HEALTHY]
+    matching.sort(key=lambda e: e.status != "completed")
     return matching[0] if matching else None
 
 
-def _why_replace(wanted: DesiredFile, old: dict[str, Any]) -> str:
-    if _sha(old) != wanted.sha256:
+def _why_replace(wanted: DesiredFile, old: LiveStoreFile) -> str:
+    if old.sha256 != wanted.sha256:
         return "content changed"
-    error = old.get("last_error") or {}
-    return f"last indexing ended {old.get('status')}" + (
+    error = old.last_error or {}
+    return f"last indexing ended {old.status}" + (
         f": {error.get('message')}" if error.get("message") else "")
-
-
-def _sha(entry: dict[str, Any]) -> str:
-    return str((entry.get("attributes") or {}).get(SHA_ATTRIBUTE))
 
 
 def _upload(wanted: DesiredFile) -> FileChange:
@@ -113,47 +107,45 @@ def _upload(wanted: DesiredFile) -> FileChange:
                       sha256=wanted.sha256, local=wanted.local)
 
 
-def _rechunk(wanted: DesiredFile, entry: dict[str, Any], sizes: Mapping[str, int],
+def _rechunk(wanted: DesiredFile, entry: LiveStoreFile, sizes: Mapping[str, int],
              reason: str = "chunking strategy changed") -> FileChange:
     return FileChange(action=FileAction.RECHUNK, path=wanted.path, sha256=wanted.sha256,
-                      size=sizes.get(entry["id"], wanted.size), live_file_id=entry["id"],
+                      size=sizes.get(entry.id, wanted.size), live_file_id=entry.id,
                       reason=reason)
 
 
-def _delete(path: str, entry: dict[str, Any], sizes: Mapping[str, int],
+def _delete(path: str, entry: LiveStoreFile, sizes: Mapping[str, int],
             reason: str) -> FileChange:
-    return FileChange(action=FileAction.DELETE, path=path, live_file_id=entry["id"],
-                      sha256=_sha(entry), size=sizes.get(entry["id"], 0), reason=reason)
+    return FileChange(action=FileAction.DELETE, path=path, live_file_id=entry.id,
+                      sha256=entry.sha256, size=sizes.get(entry.id, 0), reason=reason)
 
 
-def store_recreated(resource: DesiredResource, live_files: Sequence[dict[str, Any]],
+def store_recreated(resource: DesiredResource, live_files: Sequence[LiveStoreFile],
                     sizes: Mapping[str, int]) -> list[FileChange]:
     """A store made anew (replaced, or expired): the old store's uploads with the content of
     a declared file are attached again (no upload); the rest are uploaded, or deleted."""
-    spare: dict[str, list[dict[str, Any]]] = {}
+    spare: dict[str, list[LiveStoreFile]] = {}
     for live in live_files:
-        if live["id"] in sizes and _sha(live) != "None":
-            spare.setdefault(_sha(live), []).append(live)
+        if live.id in sizes and live.sha256 is not None:
+            spare.setdefault(live.sha256, []).append(live)
     changes = []
     for wanted in resource.files:
         entries = spare.get(wanted.sha256) or []
-        entry = next((e for e in entries if sizes[e["id"]] == wanted.size), None)
+        entry = next((e for e in entries if sizes[e.id] == wanted.size), None)
         if entry is None:
             changes.append(_upload(wanted))
             continue
         entries.remove(entry)
-        changes.append(_upload(wanted).model_copy(update={"upload_id": entry["id"]}))
+        changes.append(_upload(wanted).model_copy(update={"upload_id": entry.id}))
     left = [e for entries in spare.values() for e in entries]
     return changes + store_deletes(left, sizes)
 
 
-def store_deletes(live_files: Sequence[dict[str, Any]], sizes: Mapping[str, int]
+def store_deletes(live_files: Sequence[LiveStoreFile], sizes: Mapping[str, int]
                   ) -> list[FileChange]:
     """A store going away: our uploads in it are deleted too (the rest are left)."""
-    return sorted((_delete(str((e.get("attributes") or {})[PATH_ATTRIBUTE]), e, sizes,
-                           "its store is deleted")
-                   for e in live_files if isinstance((e.get("attributes") or {}).get(
-                       PATH_ATTRIBUTE), str) and e["id"] in sizes),
+    return sorted((_delete(e.path, e, sizes, "its store is deleted")
+                   for e in live_files if e.path is not None and e.id in sizes),
                   key=lambda c: c.path)
 
 
@@ -192,7 +184,7 @@ def orphaned(uploads: Sequence[LiveObject], stores: Sequence[LiveObject],
     Stores whose files were not listed (in sync by their digest) are accounted for by their
     file counts; None means that is not enough to tell, and they must be listed.
     """
-    used = {str(e["id"]) for s in stores for e in s.files or ()}
+    used = {e.id for s in stores for e in s.files or ()}
     for assistant in assistants:
         resources = assistant.raw.get("tool_resources") or {}
         used.update((resources.get("code_interpreter") or {}).get("file_ids") or [])

@@ -254,6 +254,14 @@ def test_two_objects_claiming_one_name_is_an_error(project: Project) -> None:
     assert result.exit_code == ExitCode.ERROR
     assert "Assistant/helper is claimed by 2 live objects" in result.stderr
     assert all(i in result.stderr for i in ids)
+    # the problem points at the manifest, in text and in JSON
+    assert ("manifests/a.yaml:1:1: error[live-conflict] metadata.name: Assistant/helper is "
+            "claimed") in result.stderr
+    as_json = project.run("plan", "--format", "json")
+    assert as_json.exit_code == ExitCode.ERROR
+    [problem] = json.loads(as_json.stdout)["diagnostics"]
+    assert (problem["code"], problem["file"], problem["line"], problem["path"]) == (
+        "live-conflict", "manifests/a.yaml", 1, "metadata.name")
 
 
 def test_targets_limit_the_plan(project: Project) -> None:

@@ -8,6 +8,7 @@ from typing import Any, cast
 # imported eagerly, see kinds/assistant/provider.py
 import openai.resources.vector_stores  # noqa: F401
 
+from reconciler.provider import LiveStoreFile
 from reconciler.provider.sdk import PAGE_SIZE, SdkProvider, as_dict, call, pages
 
 BATCH_LIMIT = 2_000
@@ -24,11 +25,12 @@ class VectorStoreProvider(SdkProvider):
         """One store, with its file counts as of now."""
         return as_dict(call(lambda: self.client.vector_stores.retrieve(store_id)))
 
-    def list_files(self, store_id: str) -> list[dict[str, Any]]:
+    def list_files(self, store_id: str) -> list[LiveStoreFile]:
         """Every file of a store, in pages of 100."""
         listing = functools.partial(self.client.vector_stores.files.list, store_id,
                                     limit=PAGE_SIZE, order="asc")
-        return [as_dict(item) for page in pages(listing) for item in page]
+        return [LiveStoreFile.model_validate(as_dict(item)) for page in pages(listing)
+                for item in page]
 
     def attach_batch(self, store_id: str, entries: list[dict[str, Any]]) -> dict[str, Any]:
         """Attach uploaded files, each with its attributes and chunking; returns the batch."""
