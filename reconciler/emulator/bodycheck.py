@@ -27,7 +27,9 @@ Path = tuple[str | int, ...]
 
 
 def json_type(value: Any) -> str:
-    """The JSON Schema type name of a value."""
+    """The JSON Schema type name of a value (the emulator's own, like
+    `reconciler.jsontypes.json_type`: it imports nothing from the reconciler, so the fake
+    never agrees with the code under test by construction)."""
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
