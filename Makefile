@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RECON  := $(VENV)/bin/reconciler
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck schemas bench-emulator bench-plan bench-files bench-startup clean
+.PHONY: install demo test lint typecheck schemas bench-emulator bench-plan bench-files bench-startup bench-chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ bench-plan: install
 ## the requests of a re-apply with nothing changed.
 bench-files: install
 	$(PY) bench/files.py
+
+## bench-chaos: apply under 30% faults on reads and writes (7 kinds); converged, duplicates,
+## orphans, unmanaged objects changed, requests and time.
+bench-chaos: install
+	$(PY) bench/chaos.py
 
 ## bench-startup: `reconciler --help` and `validate manifests/` as ratios to a bare interpreter.
 bench-startup: install

@@ -96,9 +96,13 @@ class ReconcilerCLI(click.Group):
         except click.exceptions.UsageError as exc:
             exc.show()
             code = ExitCode.ERROR
-        except click.exceptions.Abort:
-            echo("aborted", err=True)
-            code = ExitCode.ERROR
+        except click.exceptions.Abort as exc:
+            if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C outside apply's changes
+                echo("interrupted", err=True)
+                code = ExitCode.INTERRUPTED
+            else:
+                echo("aborted", err=True)
+                code = ExitCode.ERROR
         except ReconcilerError as exc:
             if "--debug" in argv:
                 echo(secrets.redact(traceback.format_exc()), err=True, nl=False)
@@ -182,7 +186,8 @@ def cli(ctx: click.Context, config: Path | None, color: bool | None, debug: bool
 
     \b
     Exit codes: 0 success, 1 error (invalid input, failed call, usage error),
-                2 changes present (only with --detailed-exitcode / --check).
+                2 changes present (only with --detailed-exitcode / --check),
+                130 interrupted (Ctrl-C).
 
     \b
     Examples:

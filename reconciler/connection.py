@@ -1,8 +1,13 @@
 """Where the API is and how to authenticate, from flags, `reconciler.yaml` and the
 environment (the variables the `openai` SDK reads). The key is never printed or stored.
 
-Order: a flag beats `reconciler.yaml`, which beats the environment. With no base URL and no
-API key at all, the local emulator started by `reconciler emulator start` is used, if it runs.
+One rule, never a guess: a flag beats `reconciler.yaml`, which beats the environment. A base
+URL (from any of them) is used as given. Without one, a key means OpenAI. The local emulator
+started by `reconciler emulator start` is used only when nothing is configured: no base URL,
+no key, no `connection.api_key_env`. A key variable that `reconciler.yaml` names but that is
+unset is an error, and so is an exported `OPENAI_API_KEY` while the emulator runs and nothing
+says which of the two is meant. Every command that talks to an API says first which endpoint
+it uses and why (`Connection.announce`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx2
 import openai
 
+from reconciler.apply.retry import RetryPolicy
 from reconciler.errors import ConfigError
 from reconciler.model.config import ConnectionConfig
 from reconciler.secrets import redact_url, remember, url_secrets
@@ -36,6 +42,8 @@ class Connection:
     source: str = "environment"
     """Where the base URL came from, for display: flag, reconciler.yaml, environment,
     emulator, default."""
+    reason: str = ""
+    """Why this endpoint, for the first line a command prints (never the key)."""
 
     @property
     def base_url(self) -> str:
@@ -56,14 +64,22 @@ class Connection:
             parts.append(f"organization {self.organization}")
         return ", ".join(parts)
 
-    def client(self, *, parallelism: int = 4, timeout: float = 60.0) -> openai.OpenAI:
-        """An SDK client with retries off (the engine retries) and a pool for parallelism."""
+    def announce(self) -> str:
+        """The line every command that talks to an API prints first: where, and why."""
+        return f"Using {self.describe()}" + (f" ({self.reason})" if self.reason else "")
+
+    def client(self, *, parallelism: int = 4, timeout: float = 60.0,
+               retry: RetryPolicy | None = None) -> openai.OpenAI:
+        """An SDK client with the SDK's retries off (the engine retries writes; reads are
+        retried by the HTTP client, with `retry`) and a pool for parallelism."""
+        from reconciler.provider.sdk import ReadRetryingClient
+
         limits = httpx2.Limits(max_connections=max(parallelism * 2, 10),
                                max_keepalive_connections=max(parallelism * 2, 10))
         return openai.OpenAI(
             base_url=self.url, api_key=self.api_key, organization=self.organization,
             project=self.project, max_retries=0, timeout=timeout,
-            http_client=openai.DefaultHttpxClient(limits=limits))
+            http_client=ReadRetryingClient(policy=retry or RetryPolicy(), limits=limits))
 
 
 def resolve(config: ConnectionConfig, *, base_url: str | None = None,
@@ -73,8 +89,14 @@ def resolve(config: ConnectionConfig, *, base_url: str | None = None,
     env = dict(os.environ if environ is None else environ)
     key_name = config.api_key_env
     _check_key_variable(key_name)
+    named = "api_key_env" in config.model_fields_set
     api_key = env.get(key_name) or None
     _check_key(api_key, key_name)
+    if named and api_key is None:
+        raise ConfigError(f"{key_name} is not set (connection.api_key_env in reconciler.yaml "
+                          "names it)",
+                          hint=f"export {key_name}=... (the key is read from the environment "
+                               "only), or remove api_key_env from reconciler.yaml")
     org = organization or config.organization or env.get("OPENAI_ORG_ID") or None
     proj = project or config.project or env.get("OPENAI_PROJECT_ID") or None
     for url, source in ((base_url, "flag"), (config.base_url, "reconciler.yaml"),
@@ -85,16 +107,29 @@ def resolve(config: ConnectionConfig, *, base_url: str | None = None,
                 _check_trusted_host(url, env)
             emulated = _emulator_url() == url.rstrip("/")
             return Connection(url.rstrip("/"), api_key or ("emulator" if emulated else _need(
-                key_name)), org, proj, "emulator" if emulated else source)
-    if api_key:
-        return Connection(OPENAI_URL, api_key, org, proj, "default")
+                key_name)), org, proj, "emulator" if emulated else source, BECAUSE[source])
     emulator = _emulator_url()
+    if api_key:
+        if emulator and not named:
+            raise ConfigError(
+                f"{key_name} is set and the local emulator is running at {emulator}: say "
+                "which one to use",
+                hint=f"for OpenAI: --base-url {OPENAI_URL} (or OPENAI_BASE_URL); for the "
+                     f"emulator: --base-url {emulator}, or unset {key_name}")
+        where = " (named by connection.api_key_env)" if named else ""
+        return Connection(OPENAI_URL, api_key, org, proj, "default", f"{key_name} is set{where}")
     if emulator:
-        return Connection(emulator, "emulator", org, proj, "emulator")
+        return Connection(emulator, "emulator", org, proj, "emulator",
+                          "started by reconciler emulator start")
     raise ConfigError(
         f"no API to talk to: {key_name} is not set and no local emulator is running",
         hint=f"set {key_name} (and OPENAI_BASE_URL for another server), or start the "
              "local emulator: reconciler emulator start")
+
+
+BECAUSE = {"flag": "--base-url", "reconciler.yaml": "connection.base_url in reconciler.yaml",
+           "environment": "OPENAI_BASE_URL is set"}
+"""Why a base URL was chosen, by where it came from."""
 
 
 KEY_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")

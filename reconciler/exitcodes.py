@@ -17,3 +17,8 @@ class ExitCode(IntEnum):
 
     CHANGES = 2
     """Only with `--detailed-exitcode` / `--check`: success, and there are changes."""
+
+    INTERRUPTED = 130
+    """Interrupted by Ctrl-C (128 + SIGINT, as shells report it): `apply` started nothing new
+    after the first Ctrl-C, finished what was in flight and said what was done and what was
+    not; a second Ctrl-C exits at once. Running apply again converges."""

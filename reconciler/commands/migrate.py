@@ -171,6 +171,7 @@ def _from_live(objects: list[LiveObject], folder: Path) -> tuple[list[Migration]
 
 def _from_server(settings: Any, url: str) -> list[LiveObject]:
     connection = resolve(settings.config.connection, base_url=url)
+    echo(connection.announce(), err=True)
     return AssistantProvider(connection.client()).read_all()
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -70,15 +74,13 @@ def selection_options(function: F) -> F:
 
 def connect(app: AppContext, base_url: str | None, organization: str | None,
             project: str | None) -> Connection:
-    """The connection from the flags, reconciler.yaml and the environment."""
+    """The connection from the flags, reconciler.yaml and the environment, announced on
+    stderr (where requests go and why), so that JSON on stdout stays clean."""
     settings = app.settings()
-    return resolve(settings.config.connection, base_url=base_url, organization=organization,
-                   project=project)
-
-
-def _progress(connection: Connection, fmt: str = "text") -> None:
-    if fmt == "text":
-        echo(f"Reading live state from {connection.describe()} ...", err=True)
+    connection = resolve(settings.config.connection, base_url=base_url,
+                         organization=organization, project=project)
+    echo(connection.announce(), err=True)
+    return connection
 
 
 @click.command()
@@ -114,7 +116,6 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
     if out is not None:
         check_file(out, "--out")
     connection = connect(app, base_url, organization, project)
-    _progress(connection, fmt)
     try:
         planned = make_plan(app.settings(), connection, Sources.over(connection.client()),
                             paths, targets=targets, replace=replace, no_delete=no_delete,
@@ -167,13 +168,14 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
       reconciler apply --auto-approve --parallelism 8
       reconciler apply plan.json
     """
+    stop = threading.Event()
+    retry = RetryPolicy(total=retry_timeout, stop=stop)
     connection = connect(app, base_url, organization, project)
-    client = connection.client(parallelism=parallelism)
+    client = connection.client(parallelism=parallelism, retry=retry)
     settings = app.settings()
     if len(paths) == 1 and paths[0].endswith(".json"):
         chosen = _saved_plan(app, settings, connection, client, Path(paths[0]))
     else:
-        _progress(connection)
         planned = make_plan(settings, connection, Sources.over(client), paths, targets=targets,
                             replace=replace, no_delete=no_delete, allow_empty=allow_empty)
         chosen = planned.plan
@@ -182,16 +184,41 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
         if not chosen.has_changes:
             return
         _confirm(connection, auto_approve)
-    retry = RetryPolicy(total=retry_timeout)
     summary = chosen.summary()
     progress = Progress(summary.upload_files, summary.upload_bytes,
                         _ProgressLine() if sys.stderr.isatty() else None)
     files = FileSync(VectorStoreProvider(client), FileProvider(client), retry=retry,
                      parallelism=parallelism, index_timeout=index_timeout, progress=progress)
-    outcomes = Executor(providers_for(client), parallelism=parallelism, retry=retry,
-                        listener=_Printer(len(chosen.changes), app.color),
-                        files=files).run(chosen)
-    _finish(outcomes)
+    executor = Executor(providers_for(client), parallelism=parallelism, retry=retry,
+                        listener=_Printer(len(chosen.changes), app.color), files=files)
+    with _interruptible(stop):
+        outcomes = executor.run(chosen)
+    _finish(outcomes, interrupted=stop.is_set())
+
+
+@contextlib.contextmanager
+def _interruptible(stop: threading.Event) -> Iterator[None]:
+    """While changes run, the first Ctrl-C sets `stop` (nothing new starts; what is in flight
+    finishes, then apply reports and exits 130); a second exits at once."""
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            echo("\nInterrupted again: exiting now; requests in flight are abandoned. Run "
+                 "plan to see what was applied.", err=True)
+            sys.stdout.flush()
+            os._exit(ExitCode.INTERRUPTED)
+        stop.set()
+        echo("\nInterrupted: no new change or upload starts; waiting for the requests in "
+             "flight (Ctrl-C again to exit at once).", err=True)
+
+    try:
+        previous = signal.signal(signal.SIGINT, interrupt)
+    except ValueError:  # not the main thread (a library caller): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class _ProgressLine:
@@ -290,11 +317,18 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _finish(outcomes: Sequence[Outcome]) -> None:
+def _finish(outcomes: Sequence[Outcome], *, interrupted: bool = False) -> None:
     failed = [o for o in outcomes if not o.ok]
     counts = {verb: sum(1 for o in outcomes if o.ok and DONE[o.change.action] == verb)
               for verb in ("created", "updated", "replaced", "deleted")}
     done = ", ".join(f"{n} {verb}" for verb, n in counts.items())
+    if interrupted:
+        echo(f"\nApply interrupted: {len(outcomes) - len(failed)} of {len(outcomes)} changes "
+             f"done ({done}); not done:", err=True)
+        for outcome in failed:
+            echo(f"  {outcome.change.address}: {outcome.error}", err=True)
+        echo("Run apply again to converge.", err=True)
+        click.get_current_context().exit(ExitCode.INTERRUPTED)
     if failed:
         echo(f"\nApply incomplete: {len(failed)} of {len(outcomes)} changes failed "
              f"({done}). Run apply again to converge.", err=True)

@@ -1,8 +1,12 @@
 """What every provider over the official `openai` SDK shares: SDK errors translated into the
-provider's own classes, pagination, and the list/create/update/delete of one resource.
+provider's own classes, pagination, the list/create/update/delete of one resource, and the
+HTTP client that retries reads.
 
 The SDK's own retries are switched off (`max_retries=0`): a blind retry of a create whose
-outcome is unknown makes a duplicate. The engine retries, after looking for the object.
+outcome is unknown makes a duplicate. The engine retries writes, after looking for the
+object. Reads (GET) are idempotent, so `ReadRetryingClient` retries every one of them, for
+every command, with the same policy as writes (`apply.retry`): one 429, 5xx, timeout or
+dropped connection on a list or retrieve never aborts a plan, an apply or an inventory.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+import httpx2
 import openai
 
+from reconciler.apply.retry import Attempts, Interrupted, RetryPolicy, retrying
 from reconciler.neterrors import explain
 from reconciler.provider import (
     LiveObject,
@@ -62,7 +68,11 @@ def _message(exc: openai.APIStatusError) -> str:
 
 
 def _retry_after(exc: openai.APIStatusError) -> float | None:
-    headers = exc.response.headers
+    return retry_after(exc.response.headers)
+
+
+def retry_after(headers: httpx2.Headers) -> float | None:
+    """Seconds the server asks us to wait (`retry-after-ms`, `retry-after`), if it says."""
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
         value = headers.get(name)
         if value is not None:
@@ -78,7 +88,65 @@ def call(operation: Callable[[], T]) -> T:
     try:
         return operation()
     except openai.OpenAIError as exc:
+        if isinstance(exc.__cause__, Interrupted):  # a read refused to start: not a failure
+            raise exc.__cause__ from None
         raise explain(translate(exc), exc) from exc
+
+
+class _FailedRead(TransientError):
+    """A read worth retrying: the answer (429, 5xx) or the transport error it met."""
+
+    def __init__(self, *, response: httpx2.Response | None = None,
+                 error: httpx2.TransportError | None = None) -> None:
+        status = None if response is None else response.status_code
+        super().__init__(f"GET failed ({status or error!r})", status=status,
+                         retry_after=None if response is None else retry_after(response.headers))
+        self.response = response
+        self.error = error
+
+
+class ReadRetryingClient(openai.DefaultHttpxClient):
+    """The SDK's HTTP client, retrying GET requests on 429, 5xx, timeouts and dropped
+    connections (`policy`: backoff with full jitter, Retry-After honoured, bounded in time).
+
+    When the policy's time runs out, the last answer is handed to the SDK (which raises its
+    error, translated by `call`) or the last transport error is raised. Other methods are
+    sent once: whether a write may be repeated is for the engine to decide."""
+
+    def __init__(self, *, policy: RetryPolicy, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.policy = policy
+        self.reached = False
+        """Whether the server has answered once: until then, a connection that cannot be
+        made (nothing listens, no such host) is a wrong address, reported at once."""
+
+    def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
+        if request.method != "GET":
+            response = super().send(request, **kwargs)
+            self.reached = True
+            return response
+
+        def attempt() -> httpx2.Response:
+            try:  # the body is read here (unless streamed): a drop mid-answer is retried too
+                response = super(ReadRetryingClient, self).send(request, **kwargs)
+            except httpx2.ConnectError as error:
+                if not self.reached:
+                    raise
+                raise _FailedRead(error=error) from error
+            except httpx2.TransportError as error:
+                raise _FailedRead(error=error) from error
+            self.reached = True
+            if response.status_code == 429 or response.status_code >= 500:
+                raise _FailedRead(response=response)
+            return response
+
+        try:
+            return retrying(attempt, self.policy, Attempts())
+        except _FailedRead as failed:
+            if failed.response is not None:
+                return failed.response
+            assert failed.error is not None
+            raise failed.error from None
 
 
 def as_dict(item: Any) -> dict[str, Any]:
@@ -88,11 +156,14 @@ def as_dict(item: Any) -> dict[str, Any]:
 
 
 def pages(first: Callable[[], Any]) -> Iterator[list[Any]]:
-    """Every page of a list: the SDK's own cursor pagination, each request translated."""
+    """Every page of a list: the SDK's own cursor pagination, each request translated.
+
+    A page that does not say `has_more: true` is the last (the SDK would ask again when the
+    field is missing, forever on a compatible server that also ignores `after`)."""
     page = call(first)
     while True:
         yield page.data
-        if not page.has_next_page():
+        if getattr(page, "has_more", None) is not True or not page.has_next_page():
             return
         page = call(page.get_next_page)
 

@@ -6,6 +6,12 @@ Apply then waits for indexing, with backoff, up to a timeout: it never reports s
 files are still `in_progress`. A replaced file's old version is detached and deleted only
 once the new one is `completed`; a new version that failed is removed again (the old one
 stays), and every failure is reported with the API's error.
+
+An upload whose outcome is unknown (a 5xx or a dropped connection after sending) is first
+looked for by its name, which marks our uploads with their sha256 (`ownership.upload_name`):
+one found is reused, so a lost answer never leaves an orphaned upload behind. After Ctrl-C
+(the retry policy's `stop`), no upload, attach or poll starts; the store is left for the next
+apply, which converges.
 """
 
 from __future__ import annotations
@@ -21,14 +27,17 @@ from functools import partial
 from typing import Any
 
 from reconciler import ownership
-from reconciler.apply.retry import Attempts, RetryPolicy, retrying
+from reconciler.apply.retry import Attempts, Interrupted, RetryPolicy, retrying
 from reconciler.kinds.file.provider import FileProvider
 from reconciler.kinds.vector_store.provider import BATCH_LIMIT, VectorStoreProvider
 from reconciler.plan.model import FileAction, FileChange
-from reconciler.provider import NotFoundError, ProviderError
+from reconciler.provider import NotFoundError, ProviderError, TransientError
 
 POLL_FIRST = 0.1
 POLL_CAP = 5.0
+LOOK_BACK = 300
+"""Seconds before an upload started from which a stored copy of it is looked for (clock
+skew between this machine and the API)."""
 
 
 class Progress:
@@ -113,7 +122,7 @@ class FileSync:
         try:
             with self._slots:
                 file_id, sent = retrying(lambda: self._attempt(local, name), self.retry,
-                                         Attempts())
+                                         Attempts(), before_retry=self._stored(change, name))
         except ProviderError as error:
             return error
         if sent != change.sha256:  # its name would claim content it does not hold
@@ -123,6 +132,24 @@ class FileSync:
         if self.progress is not None:
             self.progress.finished()
         return file_id
+
+    def _stored(self, change: FileChange, name: str
+                ) -> Callable[[TransientError], tuple[str, str] | None]:
+        """Look-before-retry: after an upload failed in a way that may have stored it, find
+        our upload of this content (name and size) made since it started."""
+        since = int(time.time()) - LOOK_BACK
+
+        def look(error: TransientError) -> tuple[str, str] | None:
+            if error.status == 429:
+                return None  # refused before it was processed: nothing was stored
+            found = self._call(lambda: self.uploads.find_upload(name, change.size, since))
+            if found is None:
+                return None
+            if self.progress is not None:  # its bytes did arrive after all
+                self.progress.sent(change.size)
+            return found, str(change.sha256)
+
+        return look
 
     def _attempt(self, local: str, name: str) -> tuple[str, str]:
         """One upload; the bytes of a failed attempt are taken back from the progress."""
@@ -145,6 +172,15 @@ class FileSync:
                    chunking: dict[str, Any] | None) -> FileOutcome:
         """Make a store's files what the plan says; return uploads and failures."""
         outcome = self.upload_all(changes)
+        try:
+            return self._sync_store(store_id, changes, chunking, outcome)
+        except Interrupted as stop:  # the next apply finds the store as it was left
+            outcome.waiting = True
+            outcome.errors.append(f"files not all applied: {stop.message}")
+            return outcome
+
+    def _sync_store(self, store_id: str, changes: Sequence[FileChange],
+                    chunking: dict[str, Any] | None, outcome: FileOutcome) -> FileOutcome:
         failed_uploads = {c.path for c in changes if c.uploads} - set(outcome.uploaded)
         entries = self._prepare(store_id, changes, outcome, chunking)
         batches = [self._call(partial(self.stores.attach_batch, store_id, part))
@@ -245,7 +281,7 @@ class FileSync:
                     f"files still indexing after {self.index_timeout:g} s ({pending}); apply "
                     "again to wait for them, or raise --index-timeout")
                 return
-            time.sleep(delay)
+            self.retry.pause(delay)
             delay = min(POLL_CAP, delay * 1.5)
 
     def _remove(self, store_id: str, file_id: str, *, delete: bool) -> None:

@@ -73,6 +73,13 @@ class FileProvider:
                                                             purpose="assistants"))
             return str(created.id), stream.hash.hexdigest()
 
+    def find_upload(self, name: str, size: int, since: int) -> str | None:
+        """The newest of our uploads named `name` (its sha256 and path) of `size` bytes made
+        at or after `since`: an upload whose answer was lost. None if there is none."""
+        found = [o for o in self.find_recent(since)
+                 if o.raw.get("filename") == name and o.raw.get("bytes") == size]
+        return max(found, key=lambda o: o.created_at).id if found else None
+
     def delete(self, object_id: str) -> None:
         call(lambda: self.client.files.delete(object_id))
 
