@@ -29,6 +29,7 @@ from reconciler.plan.model import (
     Unknown,
     UnmanagedObject,
     because,
+    value_at,
 )
 from reconciler.plan.normalize import (
     content_hash,
@@ -259,14 +260,7 @@ def _reason(resource: DesiredResource, obj: LiveObject, fields: list[FieldChange
 
 def _held(body: dict[str, Any] | None, unknowns: Sequence[Unknown]) -> tuple[Unknown, ...]:
     """The unknown values the request body holds (an update sends only what changes)."""
-    def at(path: tuple[str | int, ...]) -> Any:
-        value: Any = body
-        for key in path:
-            value = value.get(key) if isinstance(value, dict) else (
-                value[key] if isinstance(value, list) and isinstance(key, int)
-                and key < len(value) else None)
-        return value
-    return tuple(u for u in unknowns if at(u.at) == u.text)
+    return tuple(u for u in unknowns if value_at(body, u.at) == u.text)
 
 
 def _changed_fields(fields: Iterable[FieldChange]) -> set[str]:

@@ -210,7 +210,7 @@ class ResourceChange(_Frozen):
             raise ValueError("body is None exactly when the action is delete")
         if self.action is Action.UPDATE and not (self.fields or self.files):
             raise ValueError("an update changes at least one field or file")
-        if any(_at(self.body, u.at) != u.text for u in self.unknowns):
+        if any(value_at(self.body, u.at) != u.text for u in self.unknowns):
             raise ValueError("each unknown value's position in body holds its text")
         if self.action_reason is not None and self.reason != because(
                 self.action_reason, self.required_replace)["reason"]:
@@ -218,7 +218,8 @@ class ResourceChange(_Frozen):
         return self
 
 
-def _at(body: Any, at: tuple[str | int, ...]) -> Any:
+def value_at(body: Any, at: tuple[str | int, ...]) -> Any:
+    """The value at a path of a JSON tree (None when there is none)."""
     for key in at:
         try:
             body = body[key]
