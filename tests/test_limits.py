@@ -41,9 +41,9 @@ def test_at_most_128_tools(write_tree: WriteTree, kind: str) -> None:
 
 def test_metadata_limits(write_tree: WriteTree) -> None:
     base = {"model": "gpt-4o"}
-    thirteen = {f"k{i}": "v" for i in range(13)}
-    assert _codes(write_tree, "Assistant", {**base, "metadata": thirteen}) == []
-    assert _codes(write_tree, "Assistant", {**base, "metadata": {**thirteen, "x": "v"}}) == [
+    twelve = {f"k{i}": "v" for i in range(12)}
+    assert _codes(write_tree, "Assistant", {**base, "metadata": twelve}) == []
+    assert _codes(write_tree, "Assistant", {**base, "metadata": {**twelve, "x": "v"}}) == [
         Code.TOO_MANY]
     assert _codes(write_tree, "Agent", {**base, "metadata": {"k" * 64: "v" * 512}}) == []
     assert _codes(write_tree, "Agent", {**base, "metadata": {"reconciler-name": "x"}}) == [

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from reconciler import kinds, ownership, schemas
+from reconciler.commands.connecting import connect, connection_options
 from reconciler.commands.context import AppContext
-from reconciler.commands.plan_apply import connect, connection_options, interactive
+from reconciler.commands.plan_apply import interactive
 from reconciler.console import echo
 from reconciler.errors import ReconcilerError
 from reconciler.importing.convert import Conversion, convert, function_key

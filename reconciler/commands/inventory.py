@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from reconciler import kinds, ownership
+from reconciler.commands.connecting import connect, connection_options
 from reconciler.commands.context import AppContext
-from reconciler.commands.plan_apply import connect, connection_options
 from reconciler.console import echo
 from reconciler.kinds.spec import Address, FileUse
 from reconciler.manifests.project import ManifestSet

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from reconciler.commands.connecting import connect, connection_options
 from reconciler.commands.context import AppContext
-from reconciler.commands.plan_apply import connect, connection_options
 from reconciler.console import echo
 from reconciler.diagnostics import Diagnostics
 from reconciler.errors import ReconcilerError

@@ -18,8 +18,9 @@ import openai
 
 from reconciler.apply.executor import Executor, Outcome
 from reconciler.apply.retry import RetryPolicy
+from reconciler.commands.connecting import connect, connection_options
 from reconciler.commands.context import AppContext
-from reconciler.connection import Connection, resolve
+from reconciler.connection import Connection
 from reconciler.console import echo
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
@@ -43,18 +44,6 @@ DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.REPLACE: "rep
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def connection_options(function: F) -> F:
-    """--base-url, --organization, --project: override reconciler.yaml and the environment."""
-    for option in reversed([
-        click.option("--base-url", help="API base URL (default: OPENAI_BASE_URL, "
-                                        "reconciler.yaml, the running emulator, or OpenAI)."),
-        click.option("--organization", help="OpenAI organization (default: OPENAI_ORG_ID)."),
-        click.option("--project", help="OpenAI project (default: OPENAI_PROJECT_ID)."),
-    ]):
-        function = option(function)
-    return function
-
-
 def selection_options(function: F) -> F:
     """--target, --replace, --no-delete, --allow-mass-delete."""
     for option in reversed([
@@ -70,17 +59,6 @@ def selection_options(function: F) -> F:
     ]):
         function = option(function)
     return function
-
-
-def connect(app: AppContext, base_url: str | None, organization: str | None,
-            project: str | None) -> Connection:
-    """The connection from the flags, reconciler.yaml and the environment, announced on
-    stderr (where requests go and why), so that JSON on stdout stays clean."""
-    settings = app.settings()
-    connection = resolve(settings.config.connection, base_url=base_url,
-                         organization=organization, project=project)
-    echo(connection.announce(), err=True)
-    return connection
 
 
 @click.command()

@@ -15,9 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.model.desired import ResourceKind
 
-FORMAT_VERSION = "1.1"
+FORMAT_VERSION = "1.2"
 """1.1 added `action_reason`, `required_replace` and `unknowns` to each change (1.0 plans
-load unless they hold values known only after apply)."""
+load unless they hold values known only after apply). 1.2 added `scope`, `foreign`, `kept`,
+the selection the plan was made with (`paths`, `replace`, `prune`, `allow_mass_delete`),
+each change's `duplicate_of`, and `digest`; a saved plan without a digest is refused."""
 
 
 class Action(StrEnum):
@@ -36,16 +38,19 @@ class ActionReason(StrEnum):
     fields that force a replacement."""
 
     ADOPT = "adopt"
+    ADOPT_INTO_SCOPE = "adopt_into_scope"
     REPLACE_BY_REQUEST = "replace_by_request"
     REPLACE_BECAUSE_CANNOT_UPDATE = "replace_because_cannot_update"
     REPLACE_BECAUSE_EXPIRED = "replace_because_expired"
     UPDATE_TO_RECORD_INDEXED = "update_to_record_indexed"
     DELETE_BECAUSE_NO_MANIFEST = "delete_because_no_manifest"
     DELETE_BECAUSE_UNUSED_UPLOAD = "delete_because_unused_upload"
+    DELETE_BECAUSE_DUPLICATE = "delete_because_duplicate"
 
 
 REASON_TEXT = {
     ActionReason.ADOPT: "adopting an existing object: imported",
+    ActionReason.ADOPT_INTO_SCOPE: "its marks name no scope: adopted into the plan's scope",
     ActionReason.REPLACE_BY_REQUEST: "replacement requested",
     ActionReason.REPLACE_BECAUSE_CANNOT_UPDATE: "the API cannot change {fields} in place",
     ActionReason.REPLACE_BECAUSE_EXPIRED: "the store expired (expires_after)",
@@ -54,15 +59,18 @@ REASON_TEXT = {
     ActionReason.DELETE_BECAUSE_NO_MANIFEST: "no manifest declares it any more",
     ActionReason.DELETE_BECAUSE_UNUSED_UPLOAD: "an upload of ours that no store or assistant "
                                                "uses (left by an interrupted apply)",
+    ActionReason.DELETE_BECAUSE_DUPLICATE: "duplicate of {of}, the oldest copy, which is kept",
 }
 """What a plan says for each reason."""
 
 
-def because(reason: ActionReason, required_replace: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The fields of a `ResourceChange` that say why: the reason, its text, and the fields
-    that force a replacement."""
-    text = REASON_TEXT[reason].format(fields=", ".join(required_replace))
-    return {"action_reason": reason, "reason": text, "required_replace": required_replace}
+def because(reason: ActionReason, required_replace: tuple[str, ...] = (), *,
+            duplicate_of: str | None = None) -> dict[str, Any]:
+    """The fields of a `ResourceChange` that say why: the reason, its text, the fields that
+    force a replacement, and the copy a duplicate duplicates."""
+    text = REASON_TEXT[reason].format(fields=", ".join(required_replace), of=duplicate_of)
+    found = {"action_reason": reason, "reason": text, "required_replace": required_replace}
+    return found | ({"duplicate_of": duplicate_of} if duplicate_of is not None else {})
 
 
 class _Frozen(BaseModel):
@@ -195,6 +203,8 @@ class ResourceChange(_Frozen):
         None, description="A store's chunking strategy for the files it attaches.")
     unknowns: tuple[Unknown, ...] = Field(
         (), description="Values of body known only during apply, by their position.")
+    duplicate_of: str | None = Field(
+        None, description="A duplicate to delete: the live id of the copy that is kept.")
 
     @model_validator(mode="after")
     def _consistent(self) -> ResourceChange:
@@ -213,9 +223,19 @@ class ResourceChange(_Frozen):
         if any(value_at(self.body, u.at) != u.text for u in self.unknowns):
             raise ValueError("each unknown value's position in body holds its text")
         if self.action_reason is not None and self.reason != because(
-                self.action_reason, self.required_replace)["reason"]:
+                self.action_reason, self.required_replace,
+                duplicate_of=self.duplicate_of)["reason"]:
             raise ValueError("reason is the text of action_reason")
+        if (self.duplicate_of is None) == (
+                self.action_reason is ActionReason.DELETE_BECAUSE_DUPLICATE):
+            raise ValueError("duplicate_of is set exactly on the delete of a duplicate")
         return self
+
+    @property
+    def key(self) -> str:
+        """What identifies the change in a plan: its address, and for the delete of a
+        duplicate (which shares the address of the copy kept) also the live id."""
+        return self.address if self.duplicate_of is None else f"{self.address}@{self.live_id}"
 
 
 def value_at(body: Any, at: tuple[str | int, ...]) -> Any:
@@ -235,6 +255,16 @@ class UnmanagedObject(_Frozen):
     id: str
     name: str | None = None
     model: str | None = None
+
+
+class ForeignObject(_Frozen):
+    """A live object managed by another scope (another repository in the same OpenAI
+    project): never read further, changed or deleted."""
+
+    kind: ResourceKind
+    id: str
+    name: str
+    scope: str
 
 
 class Summary(_Frozen):
@@ -264,10 +294,33 @@ class Plan(_Frozen):
     no_delete: bool = False
     desired_digests: dict[str, str] = Field(
         default_factory=dict, description="Per address, a hash of the declared state.")
+    scope: str | None = Field(None, description="The scope whose objects the plan manages.")
+    foreign: tuple[ForeignObject, ...] = Field(
+        (), description="Objects of other scopes: never touched.")
+    kept: tuple[str, ...] = Field(
+        (), description="Managed objects no manifest of the given PATHS declares, kept "
+                        "because the plan was made for PATHS without --prune.")
+    paths: tuple[str, ...] = Field(
+        (), description="The PATHS the plan was made for (none: the configured manifests).")
+    replace: tuple[str, ...] = ()
+    prune: bool = False
+    allow_mass_delete: bool = False
+    digest: str | None = Field(
+        None, description="sha256 of the changes (`changes_digest`), set when saved: apply "
+                          "recomputes the plan and refuses unless the digests match.")
 
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
+
+    def changes_digest(self) -> str:
+        """A hash of every change, body and file: what apply would do, and to what."""
+        import hashlib
+        import json
+
+        data = [c.model_dump(mode="json") for c in self.changes]
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def summary(self) -> Summary:
         count = {action: 0 for action in Action}

@@ -50,7 +50,7 @@ def _assistants(files: list[str], store: str) -> list[dict[str, Any]]:
         {"model": "gpt-4o", "name": "Text format", "response_format": {"type": "text"}},
         {"model": "o3-mini", "name": "Sampling", "temperature": 0.25, "top_p": 0.5,
          "reasoning_effort": "high"},
-        {"model": "gpt-4o", "name": "Metadata", "metadata": {f"k{i}": f"v{i}" for i in range(13)}},
+        {"model": "gpt-4o", "name": "Metadata", "metadata": {f"k{i}": f"v{i}" for i in range(12)}},
         {"model": "gpt-4o", "name": "Resources", "tools": [{"type": "code_interpreter"},
                                                            {"type": "file_search"}],
          "tool_resources": {"code_interpreter": {"file_ids": files},
@@ -143,7 +143,8 @@ def test_round_trip_fidelity(project: Project) -> None:
     assert "No changes." in project.run("plan").stdout
     for object_id, (kind, before) in created.items():
         after = _raw(project, kind, object_id)
-        marks = {k: after["metadata"].pop(k) for k in ownership.RESERVED_KEYS}
+        marks = {k: after["metadata"].pop(k) for k in ownership.RESERVED_KEYS
+                 if k in after["metadata"]}
         assert marks[ownership.MANAGED_BY_KEY] == ownership.MANAGED_BY_VALUE
         after.pop("updated_at", None)
         before.pop("updated_at", None)

@@ -334,7 +334,7 @@ def test_apply_asks_for_yes(project: Project, monkeypatch: pytest.MonkeyPatch, a
 def test_formats(project: Project) -> None:
     project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
     as_json = json.loads(project.run("plan", "--format", "json").stdout)
-    assert as_json["format_version"] == "1.1"
+    assert as_json["format_version"] == "1.2"
     assert as_json["summary"]["create"] == 2
     assert {c["address"] for c in as_json["changes"]} == {"Assistant/helper", "Agent/researcher"}
     markdown = project.run("plan", "--format", "markdown").stdout
