@@ -102,11 +102,12 @@ def read_live(sources: Sources) -> LiveState:
 
 
 def refresh(providers: Mapping[str, Provider], desired: Sequence[DesiredResource],
-            live: LiveState, *, replace: Sequence[str] = ()) -> None:
-    """Read what listing did not (a store's files), for the kinds that need it."""
+            live: LiveState, *, replace: Sequence[str] = (), full: bool = False) -> None:
+    """Read what listing did not (a store's files), for the kinds that need it; `full`
+    reads it even where a recorded digest says it is in sync (`plan --refresh=full`)."""
     for spec in kinds.LIVE:
         if spec.refresh is not None:
-            spec.hook("refresh")(providers, desired, live, replace)
+            spec.hook("refresh")(providers, desired, live, replace, full=full)
 
 
 def check_models(desired: Sequence[DesiredResource], live: LiveState,

@@ -92,7 +92,8 @@ class KindSpec:
     """How it sends tools, if it has any."""
     files: FileUse = FileUse.NONE
     refresh: str | None = None
-    """`module:function(providers, desired, live, replace)`: what `read_all` did not read."""
+    """`module:function(providers, desired, live, replace, *, full)`: what `read_all` did not
+    read (`full`: even where a recorded digest vouches for it)."""
     importer: str | None = None
     """`module:function(raw, name, tool_ref) -> spec`: a manifest's spec from a live object."""
     import_folder: str | None = None

@@ -22,7 +22,8 @@ KIND = "VectorStore"
 
 
 def list_store_files(providers: Mapping[str, Provider], desired: Sequence[DesiredResource],
-                     live: LiveState, replace: Sequence[str] = ()) -> None:
+                     live: LiveState, replace: Sequence[str] = (), *,
+                     full: bool = False) -> None:
     """List the files of the managed stores that need it, in parallel, into `live`.
 
     A store whose digest records the declared files, with every file indexed, is in sync
