@@ -17,22 +17,30 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-DEMO_DB := .reconciler/demo.sqlite
+DEMO_DIR := .reconciler/demo
 
-## demo: validate manifests/, start the local emulator on a fresh state, plan and apply,
-## and show that a second plan is empty. It never talks to OpenAI: the base URL and key
-## are pinned to the emulator whatever the environment holds.
+## demo: validate manifests/, start an emulator of its own on a fresh state (in
+## .reconciler/demo: an emulator you started with `reconciler emulator start` is neither
+## stopped nor used), plan and apply, show that a second plan is empty, and stop it. It never
+## talks to OpenAI: the base URL and key are pinned to its emulator whatever the environment
+## holds.
 demo: install
 	$(RECON) validate manifests/
-	@$(RECON) emulator stop >/dev/null
-	@rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).files
-	$(RECON) emulator start --db $(DEMO_DB) --index-delay 0.1
-	@set -e; trap '$(RECON) emulator stop' EXIT; \
-	export OPENAI_BASE_URL=$$($(RECON) emulator url) OPENAI_API_KEY=emulator; \
-	echo; echo "== reconciler plan"; $(RECON) plan; \
-	echo; echo "== reconciler apply --auto-approve"; $(RECON) apply --auto-approve; \
-	echo; echo "== reconciler plan --detailed-exitcode (exit 0: nothing left to do)"; \
-	$(RECON) plan --detailed-exitcode
+	@$(RECON) emulator stop --dir $(DEMO_DIR) >/dev/null
+	@rm -rf $(DEMO_DIR)
+	$(RECON) emulator start --dir $(DEMO_DIR) --index-delay 0.1
+	@set -e; trap '$(RECON) emulator stop --dir $(DEMO_DIR) >/dev/null' EXIT; \
+	url=$$($(RECON) emulator url --dir $(DEMO_DIR)); \
+	export OPENAI_API_KEY=emulator; unset OPENAI_BASE_URL OPENAI_ORG_ID OPENAI_PROJECT_ID; \
+	echo; echo "== reconciler plan --base-url $$url"; $(RECON) plan --base-url $$url; \
+	echo; echo "== reconciler apply --auto-approve --base-url $$url"; \
+	$(RECON) apply --auto-approve --base-url $$url; \
+	echo; echo "== reconciler plan --detailed-exitcode --base-url $$url (exit 0: nothing left to do)"; \
+	$(RECON) plan --detailed-exitcode --base-url $$url; \
+	echo; $(RECON) emulator stop --dir $(DEMO_DIR); \
+	echo "That was the demo's own emulator (state in $(DEMO_DIR)); one you started with"; \
+	echo "\`reconciler emulator start\` is left as it was. Try it yourself:"; \
+	echo "  $(RECON) emulator start && $(RECON) plan --emulator"
 
 ## test: the whole suite (lint and strict type checks included), from a fresh clone.
 test: install

@@ -67,7 +67,7 @@ def settings_for(folder: Path) -> Settings:
 def populate(url: str, folder: Path) -> None:
     """Create the live objects the manifests declare, fast (no latency, 16 at a time)."""
     connection = Connection(url, "bench", source="flag")
-    plan = make_plan(settings_for(folder), connection, Sources.over(connection.client()), ()).plan
+    plan = make_plan(settings_for(folder), connection, Sources.over(connection.client())).plan
     client = connection.client(parallelism=16)
     providers = providers_for(client)
     with ThreadPoolExecutor(16) as pool:
@@ -83,7 +83,7 @@ def child(mode: str, url: str, folder: str, started_process: float) -> None:
     started = time.perf_counter()
     if mode == "plan":
         sources = Sources.over(client)
-        changes = len(make_plan(settings_for(Path(folder)), connection, sources, ()).plan.changes)
+        changes = len(make_plan(settings_for(Path(folder)), connection, sources).plan.changes)
     else:
         read_live(Sources.over(client))
         changes = 0
@@ -121,7 +121,7 @@ def measure_apply(emulator: EmulatorProcess, folder: Path, parallelism: int,
     emulator.reset()
     manifests(folder, count)
     connection = Connection(emulator.url, "bench", source="flag")
-    plan = make_plan(settings_for(folder), connection, Sources.over(connection.client()), ()).plan
+    plan = make_plan(settings_for(folder), connection, Sources.over(connection.client())).plan
     assert len(plan.changes) == count
     emulator.faults(latency_ms=latency_ms)
     client = connection.client(parallelism=parallelism)

@@ -49,6 +49,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "List every live vector store, assistant and agent: managed or not, its "
                   "manifest, in sync or not (a store whose files differ from its globs has "
                   "drifted)."),
+    "lock": ("reconciler.commands.lock:lock",
+             "See the apply lock of this project's scope (one apply at a time)."),
+    "force-unlock": ("reconciler.commands.lock:force_unlock",
+                     "Delete an apply lock whose holder is dead, so that apply can run again."),
     "models": ("reconciler.commands.models:models",
                "The model catalog and the API's list of models."),
     "migrate": ("reconciler.commands.migrate:migrate_group",

@@ -1,13 +1,24 @@
 """Where the API is and how to authenticate, from flags, `reconciler.yaml` and the
 environment (the variables the `openai` SDK reads). The key is never printed or stored.
 
-One rule, never a guess: a flag beats `reconciler.yaml`, which beats the environment. A base
-URL (from any of them) is used as given. Without one, a key means OpenAI. The local emulator
-started by `reconciler emulator start` is used only when nothing is configured: no base URL,
-no key, no `connection.api_key_env`. A key variable that `reconciler.yaml` names but that is
-unset is an error, and so is an exported `OPENAI_API_KEY` while the emulator runs and nothing
-says which of the two is meant. Every command that talks to an API says first which endpoint
-it uses and why (`Connection.announce`).
+One rule, never a guess:
+
+1. `--emulator`, or `connection.emulator: true` in `reconciler.yaml`, means the local
+   emulator that `reconciler emulator start` runs for this project (recorded in `.reconciler/`
+   beside the nearest `reconciler.yaml`, else in the working directory), and nothing else:
+   the environment is not read, so an exported key is never sent; none running is an error.
+   `--emulator` with `--base-url` is a usage error, and `connection.emulator` with
+   `connection.base_url` a configuration error.
+2. Otherwise a base URL is used as given: `--base-url` beats `connection.base_url` (and
+   `connection.emulator`), which beats `OPENAI_BASE_URL`.
+3. Without a base URL, a key means OpenAI. A key variable that `reconciler.yaml` names but
+   that is unset is an error, never a fallback.
+4. The running emulator is used unasked only when nothing is configured: no base URL, no
+   key, no `connection.api_key_env`. An exported `OPENAI_API_KEY` while it runs, with nothing
+   saying which of the two is meant, is an error.
+
+Every command that talks to an API says first where its requests go (host, project, scope;
+never the key) and why (`Connection.announce`).
 """
 
 from __future__ import annotations
@@ -16,6 +27,7 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx2
@@ -44,6 +56,8 @@ class Connection:
     emulator, default."""
     reason: str = ""
     """Why this endpoint, for the first line a command prints (never the key)."""
+    scope: str | None = None
+    """The project's scope (`reconciler.yaml`), shown with the endpoint; never sent."""
 
     @property
     def base_url(self) -> str:
@@ -54,6 +68,12 @@ class Connection:
     def is_emulator(self) -> bool:
         return self.source == "emulator"
 
+    @property
+    def is_local(self) -> bool:
+        """Whether the API is on this machine (a loopback host): the emulator, or a test
+        server."""
+        return _loopback((urlsplit(self.url).hostname or "").lower())
+
     def describe(self) -> str:
         """Say where requests go, without the key."""
         where = "the local emulator at " if self.is_emulator else ""
@@ -62,6 +82,8 @@ class Connection:
             parts.append(f"project {self.project}")
         if self.organization:
             parts.append(f"organization {self.organization}")
+        if self.scope:
+            parts.append(f"scope {self.scope}")
         return ", ".join(parts)
 
     def announce(self) -> str:
@@ -82,13 +104,19 @@ class Connection:
             http_client=ReadRetryingClient(policy=retry or RetryPolicy(), limits=limits))
 
 
-def resolve(config: ConnectionConfig, *, base_url: str | None = None,
+def resolve(config: ConnectionConfig, *, base_url: str | None = None, emulator: bool = False,
             organization: str | None = None, project: str | None = None,
-            environ: dict[str, str] | None = None) -> Connection:
-    """Decide where to connect; raise a ConfigError that says how to fix it when we can't."""
+            root: Path | None = None, environ: dict[str, str] | None = None) -> Connection:
+    """Decide where to connect; raise a ConfigError that says how to fix it when we can't.
+
+    `emulator` is `--emulator`; `root` is the project's folder, where `reconciler emulator
+    start` records the emulator (default: found from the working directory upwards)."""
     env = dict(os.environ if environ is None else environ)
     key_name = config.api_key_env
     _check_key_variable(key_name)
+    if emulator or (config.emulator and not base_url):
+        return _emulator_only(config, flag=emulator, base_url=base_url, root=root,
+                              organization=organization, project=project)
     named = "api_key_env" in config.model_fields_set
     api_key = env.get(key_name) or None
     _check_key(api_key, key_name)
@@ -99,32 +127,53 @@ def resolve(config: ConnectionConfig, *, base_url: str | None = None,
                                "only), or remove api_key_env from reconciler.yaml")
     org = organization or config.organization or env.get("OPENAI_ORG_ID") or None
     proj = project or config.project or env.get("OPENAI_PROJECT_ID") or None
+    running = _emulator_url(root)
     for url, source in ((base_url, "flag"), (config.base_url, "reconciler.yaml"),
                         (env.get("OPENAI_BASE_URL"), "environment")):
         if url:
             _check_url(url, source)
             if source == "reconciler.yaml":
                 _check_trusted_host(url, env)
-            emulated = _emulator_url() == url.rstrip("/")
+            emulated = running == url.rstrip("/")
             return Connection(url.rstrip("/"), api_key or ("emulator" if emulated else _need(
                 key_name)), org, proj, "emulator" if emulated else source, BECAUSE[source])
-    emulator = _emulator_url()
     if api_key:
-        if emulator and not named:
+        if running and not named:
             raise ConfigError(
-                f"{key_name} is set and the local emulator is running at {emulator}: say "
+                f"{key_name} is set and the local emulator is running at {running}: say "
                 "which one to use",
                 hint=f"for OpenAI: --base-url {OPENAI_URL} (or OPENAI_BASE_URL); for the "
-                     f"emulator: --base-url {emulator}, or unset {key_name}")
+                     f"emulator: --emulator, or unset {key_name}")
         where = " (named by connection.api_key_env)" if named else ""
         return Connection(OPENAI_URL, api_key, org, proj, "default", f"{key_name} is set{where}")
-    if emulator:
-        return Connection(emulator, "emulator", org, proj, "emulator",
+    if running:
+        return Connection(running, "emulator", org, proj, "emulator",
                           "started by reconciler emulator start")
     raise ConfigError(
         f"no API to talk to: {key_name} is not set and no local emulator is running",
         hint=f"set {key_name} (and OPENAI_BASE_URL for another server), or start the "
              "local emulator: reconciler emulator start")
+
+
+def _emulator_only(config: ConnectionConfig, *, flag: bool, base_url: str | None,
+                   root: Path | None, organization: str | None,
+                   project: str | None) -> Connection:
+    """The project's running emulator, asked for by `--emulator` or `connection.emulator`:
+    nothing is read from the environment, so no key of it is ever sent."""
+    why = "--emulator" if flag else "connection.emulator in reconciler.yaml"
+    if flag and base_url:
+        raise ConfigError("--emulator and --base-url cannot be used together",
+                          hint="--emulator means the local emulator; give one of them")
+    if config.base_url and not flag:
+        raise ConfigError("reconciler.yaml sets both connection.emulator and "
+                          "connection.base_url", hint="keep one of them")
+    url = _emulator_url(root)
+    if url is None:
+        undo = "drop --emulator" if flag else "remove connection.emulator from reconciler.yaml"
+        raise ConfigError(f"{why} asks for the local emulator, but none is running for this "
+                          "project", hint=f"start it: reconciler emulator start (or {undo})")
+    return Connection(url, "emulator", organization or config.organization,
+                      project or config.project, "emulator", why)
 
 
 BECAUSE = {"flag": "--base-url", "reconciler.yaml": "connection.base_url in reconciler.yaml",
@@ -198,10 +247,12 @@ def _check_url(url: str, source: str) -> None:
                                "https://api.openai.com/v1")
 
 
-def _emulator_url() -> str | None:
+def _emulator_url(root: Path | None) -> str | None:
+    """The URL of the emulator `reconciler emulator start` runs for the project at `root`."""
     from reconciler.emulator import server  # reads its record only: no server is imported
 
-    record = server.running()
+    folder = server.state_folder(root or server.project_root(Path.cwd()))
+    record = server.running(folder)
     return record.url if record else None
 
 

@@ -72,7 +72,7 @@ class Code(StrEnum):
     UNSUPPORTED_FILE_TYPE = "unsupported-file-type"
     EMPTY_FILE = "empty-file"
     # planning against the live account
-    LIVE_CONFLICT = "live-conflict"
+    SCOPE_CONFLICT = "scope-conflict"
     ADOPT_NOT_FOUND = "adopt-not-found"
     ADOPT_TAKEN = "adopt-taken"
     UNKNOWN_ADDRESS = "unknown-address"

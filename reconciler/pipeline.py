@@ -8,6 +8,7 @@ kinds in parallel.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,10 +21,12 @@ from reconciler import kinds
 from reconciler.connection import Connection
 from reconciler.diagnostics import Code, Diagnostics
 from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.kinds.vector_store.reading import list_shared_files
 from reconciler.manifests.project import ManifestSet
 from reconciler.model.desired import DesiredResource
 from reconciler.plan.diff import diff
-from reconciler.plan.model import Plan
+from reconciler.plan.model import Action, ActionReason, Plan
+from reconciler.plan.scope import partition
 from reconciler.provider import LiveObject, Provider, UnsupportedError
 from reconciler.provider.sdk import call
 from reconciler.settings import Settings, load_manifests
@@ -45,6 +48,8 @@ class Planned:
     plan: Plan
     manifests: ManifestSet
     live: LiveState
+    mass_delete: str | None = None
+    """Why apply must refuse it without --allow-mass-delete (None: it deletes little)."""
 
 
 def providers_for(client: openai.OpenAI) -> dict[str, Provider]:
@@ -131,36 +136,109 @@ def check_models(desired: Sequence[DesiredResource], live: LiveState,
     return diagnostics, warnings
 
 
+@dataclass(frozen=True)
+class Selection:
+    """What a plan is made for: PATHS (none: the configured manifests) and the options that
+    choose what it may change. A saved plan records it, and `apply FILE` plans again with
+    it."""
+
+    paths: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    replace: tuple[str, ...] = ()
+    no_delete: bool = False
+    prune: bool = False
+    """Delete managed objects the given PATHS do not declare (always, without PATHS)."""
+    allow_mass_delete: bool = False
+    refresh_full: bool = False
+
+    @classmethod
+    def of(cls, plan: Plan) -> Selection:
+        """The selection a (saved) plan was made with."""
+        return cls(paths=plan.paths, targets=plan.targets, replace=plan.replace,
+                   no_delete=plan.no_delete, prune=plan.prune,
+                   allow_mass_delete=plan.allow_mass_delete, refresh_full=plan.refresh_full)
+
+
+def explicit_paths(settings: Settings, paths: Sequence[str]) -> bool:
+    """Whether PATHS name something other than the configured manifests (then a plan
+    deletes nothing they do not declare, unless --prune: kubectl's rule)."""
+    def norm(found: Sequence[str]) -> set[str]:
+        return {os.path.normpath(os.path.abspath(p)) for p in found}
+    return bool(paths) and norm(paths) != norm(settings.manifest_paths())
+
+
+def mass_delete(plan: Plan, managed: int, max_percent: int) -> str | None:
+    """Why a plan deletes too much (None: it does not): every managed object of its scope,
+    or more than `max_percent` of them."""
+    deleting = sum(1 for c in plan.changes if c.action is Action.DELETE
+                   and c.action_reason is ActionReason.DELETE_BECAUSE_NO_MANIFEST)
+    if not managed or not deleting:
+        return None
+    share = 100 * deleting / managed
+    if deleting < managed and share <= max_percent:
+        return None
+    what = "every one" if deleting == managed else f"{share:.0f}%, more than {max_percent}%"
+    return (f"the plan deletes {deleting} of the {managed} managed objects of "
+            f"{_scope_name(plan.scope)} ({what})")
+
+
+def _scope_name(scope: str | None) -> str:
+    return f"scope {scope}" if scope else "this project"
+
+
 def make_plan(settings: Settings, connection: Connection, sources: Sources,
-              paths: Sequence[str], *, targets: Sequence[str] = (),
-              replace: Sequence[str] = (), no_delete: bool = False,
-              allow_empty: bool = False, today: dt.date | None = None) -> Planned:
+              selection: Selection = Selection(), *, today: dt.date | None = None) -> Planned:
     """Load, read, compare: the shared pipeline. Sends only list requests.
 
     The live state is read while the manifests load (both take about as long); when the
-    manifests are invalid their errors are raised at once and nothing is written.
+    manifests are invalid their errors are raised at once and nothing is written. Only the
+    objects of the project's scope (and unmanaged ones) are planned; other scopes' are
+    listed. A plan that deletes too much (`mass_delete`) carries a warning, and `apply`
+    refuses it unless `allow_mass_delete`.
     """
+    paths, replace = selection.paths, selection.replace
+    scope = settings.config.scope
     pool = ThreadPoolExecutor(max_workers=1)
     reading = pool.submit(read_live, sources)
     try:
-        manifests = load_desired(settings, paths, allow_empty=allow_empty or no_delete)
+        manifests = load_desired(settings, paths, allow_empty=selection.allow_mass_delete
+                                 or selection.no_delete)
         live = reading.result()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+    ours = partition(live.objects, scope)
+    live.objects = ours.ours
     for kind, reason in live.unsupported.items():
         if any(r.kind == kind for r in manifests.resources):
             raise ReconcilerError(f"cannot manage {kind} manifests here: {reason}",
                                   hint="remove them, or point the reconciler at a server "
                                        "that serves this API")
-    refresh(sources.providers, manifests.resources, live, replace=replace)
+    refresh(sources.providers, manifests.resources, live, replace=replace,
+            full=selection.refresh_full)
     errors, warnings = check_models(
         [r for r in manifests.resources if kinds.get(r.kind).checks_model], live,
         today or dt.date.today())
     if errors.has_errors:
         raise ManifestError(errors)
     manifest_warnings = [f"{d.location}: {d.message}" for d in manifests.diagnostics]
-    plan = diff(manifests.resources, live.objects, endpoint=connection.base_url,
-                targets=targets, replace=replace, no_delete=no_delete,
-                warnings=[*manifest_warnings, *warnings,
-                          *(f"{k}: {v}" for k, v in live.unsupported.items())])
-    return Planned(plan, manifests, live)
+    prune = selection.prune or not explicit_paths(settings, paths)
+
+    def compare() -> Plan:
+        return diff(manifests.resources, live.objects, endpoint=connection.base_url,
+                    targets=selection.targets, replace=replace,
+                    no_delete=selection.no_delete, scope=scope, foreign=ours.foreign,
+                    prune=prune, warnings=[*manifest_warnings, *warnings,
+                                           *(f"{k}: {v}" for k, v in live.unsupported.items())])
+
+    plan = compare()
+    if list_shared_files(sources.providers, plan, live):
+        plan = compare()  # an upload an unmanaged store holds is now only detached
+    plan = plan.model_copy(update={"paths": tuple(paths), "prune": selection.prune,
+                                   "allow_mass_delete": selection.allow_mass_delete,
+                                   "refresh_full": selection.refresh_full})
+    refusal = mass_delete(plan, ours.managed_count(), settings.config.prune.max_delete_percent)
+    if refusal and not selection.allow_mass_delete:
+        plan = plan.model_copy(update={"warnings": (
+            *plan.warnings, f"apply will refuse this plan: {refusal}; if that is meant, "
+            "pass --allow-mass-delete")})
+    return Planned(plan, manifests, live, refusal)

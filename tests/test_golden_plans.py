@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from reconciler.manifests.project import load_manifest_set
 from reconciler.plan.diff import diff
 from reconciler.plan.model import Plan
+from reconciler.plan.scope import partition
 from reconciler.provider import LiveObject
 from reconciler.render.plan import render_json, render_markdown, render_text
 from tests.conftest import CASES
@@ -39,7 +40,9 @@ def _plan(case: Path, monkeypatch: pytest.MonkeyPatch) -> Plan:
     options = {}
     if (case / "case.yaml").is_file():
         options = YAML(typ="safe").load((case / "case.yaml").read_text())
-    return diff(manifests.resources, live, endpoint=ENDPOINT, **options)
+    split = partition(live, options.get("scope"))
+    return diff(manifests.resources, split.ours, endpoint=ENDPOINT, foreign=split.foreign,
+                **options)
 
 
 @pytest.mark.parametrize("case", sorted(p.name for p in PLANS.iterdir()))
@@ -67,20 +70,23 @@ def test_unknown_ids_are_recorded_by_position(monkeypatch: pytest.MonkeyPatch) -
             assert value == unknown.text
 
 
-def test_a_1_0_plan_with_unknown_ids_is_made_again(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_saved_plan_without_a_digest_or_edited_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reconciler.errors import ReconcilerError
     from reconciler.plan import saved
 
     plan = _plan(PLANS / "store-files", monkeypatch)
-    old = json.loads(plan.model_dump_json())
-    old["format_version"] = "1.0"
-    for change in old["changes"]:
-        for key in ("action_reason", "required_replace", "unknowns"):
-            change.pop(key)
     path = tmp_path / "plan.json"
-    path.write_text(json.dumps(old))
-    with pytest.raises(ReconcilerError, match="format 1.0 and values known only after apply"):
+    saved.save(plan, path)
+    assert saved.load(path).digest == plan.changes_digest()
+    edited = json.loads(path.read_text())
+    edited["changes"][0]["body"]["name"] = "something else"
+    path.write_text(json.dumps(edited))
+    with pytest.raises(ReconcilerError, match="was changed after `reconciler plan --out`"):
         saved.load(path)
-    handbuilt = saved.load(PLANS / "handbuilt" / "plan.json")  # a 1.0 plan without them
-    assert handbuilt.format_version == "1.0"
+    edited["digest"] = None  # an older plan (format 1.0, 1.1) has none
+    path.write_text(json.dumps(edited))
+    with pytest.raises(ReconcilerError, match="without the digest"):
+        saved.load(path)
+    with pytest.raises(ReconcilerError, match="without the digest"):
+        saved.load(PLANS / "handbuilt" / "plan.json")  # a 1.0 plan

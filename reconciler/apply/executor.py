@@ -6,12 +6,23 @@ A replacement deletes the old object, then creates the new one, so two live obje
 claim one name. Each change is retried on transient errors; a create whose outcome is
 unknown (a 5xx or a dropped connection after sending) is first looked for by its ownership
 marks, so a write that was stored is never made twice. A failure stops only what depends on
-it; everything else is applied and each failure is reported with its cause.
+it; everything else is applied and each failure is reported with its cause. Changes are told
+apart by `change.key` (the delete of a duplicate shares its address with the copy kept).
+
+Before an update, replacement or delete, the object is read again (one GET; a create sends
+none): the plan may be old, and another apply, another scope or a person may have changed it
+since. The change is refused (`Refused`: nothing is sent, what depends on it is skipped, the
+rest runs) unless the object still carries our marks for the change's name in the plan's
+scope (no scope in the marks is ours too; an adoption wants it still unmanaged), and, for a
+delete or replacement, no `prevent_destroy` the plan did not itself remove. An upload must
+still be named as ours, in the plan's scope or in none. An object already gone counts as
+deleted (and a replacement goes on to create); an update of one is refused.
 
 Files (`repofiles.sync`): a store is created marked "files pending", its files synced, and only
 then marked with the digest of its files; an assistant uploads its code_interpreter files
 before it is written and deletes the uploads it no longer uses after. Ids the plan shows as
-`known after apply` are filled in from the changes this run has made.
+`known after apply` are filled in from the changes this run has made (never from the delete
+of a duplicate).
 """
 
 from __future__ import annotations
@@ -21,13 +32,21 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from reconciler import kinds, ownership
 from reconciler.apply.retry import Attempts, RetryPolicy, retrying
 from reconciler.jsontree import copy_tree
 from reconciler.kinds.spec import FileUse
-from reconciler.plan.model import Action, FileAction, Plan, ResourceChange, Unknown
+from reconciler.plan.model import (
+    Action,
+    ActionReason,
+    FileAction,
+    Plan,
+    ResourceChange,
+    Unknown,
+)
 from reconciler.provider import (
     LiveObject,
     NotFoundError,
@@ -54,6 +73,8 @@ class Outcome:
     recovered: bool = False
     """A create failed in transit but was found stored: it was not sent again."""
     skipped: bool = False
+    refused: bool = False
+    """The object changed since the plan so that the change may not be made: nothing sent."""
     uploaded_files: int = 0
     uploaded_bytes: int = 0
 
@@ -65,6 +86,15 @@ class FilesFailed(ProviderError):
         super().__init__(f"{len(errors)} file problem(s):\n      " + "\n      ".join(errors))
         self.live_id = live_id
         self.outcome = outcome
+
+
+class Refused(ProviderError):
+    """The object a change concerns is no longer as the plan saw it, in a way that forbids
+    the change (see the module docstring); nothing was sent."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"refused: {why}; nothing was sent",
+                         hint="make a new plan to see the object as it is now")
 
 
 Listener = Callable[[Outcome], None]
@@ -89,15 +119,18 @@ class Executor:
         outcomes: dict[str, Outcome] = {}
         writes = [c for c in plan.changes if c.action is not Action.DELETE]
         deletes = [c for c in plan.changes if c.action is Action.DELETE]
+        apply = partial(self._apply, scope=plan.scope)
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
             for wave in _waves(writes):
-                self._wave(pool, wave, outcomes)
+                self._wave(pool, apply, wave, outcomes)
             for wave in reversed(_waves(deletes)):
-                self._wave(pool, wave, outcomes)
-        return [outcomes[c.address] for c in plan.changes]
+                self._wave(pool, apply, wave, outcomes)
+        return [outcomes[c.key] for c in plan.changes]
 
-    def _wave(self, pool: ThreadPoolExecutor, wave: list[ResourceChange],
-              outcomes: dict[str, Outcome]) -> None:
+    def _wave(self, pool: ThreadPoolExecutor, apply: Callable[[ResourceChange], Outcome],
+              wave: list[ResourceChange], outcomes: dict[str, Outcome]) -> None:
+        """Apply one wave; a change whose dependency has no live object is skipped (outcomes
+        are by key, so an address names the copy kept, never a duplicate)."""
         runnable = []
         for change in wave:
             failed = [d for d in change.depends_on if d in outcomes
@@ -108,24 +141,28 @@ class Executor:
                                              skipped=True))
             else:
                 runnable.append(change)
-        for outcome in pool.map(self._apply, runnable):
+        for outcome in pool.map(apply, runnable):
             self._done(outcomes, outcome)
 
     def _done(self, outcomes: dict[str, Outcome], outcome: Outcome) -> None:
-        outcomes[outcome.change.address] = outcome
-        if outcome.live_id is not None:
-            self._ids[outcome.change.address] = outcome.live_id
+        change = outcome.change
+        outcomes[change.key] = outcome
+        if outcome.live_id is not None and change.duplicate_of is None:
+            self._ids[change.address] = outcome.live_id
         if self.listener is not None:
             self.listener(outcome)
 
-    def _apply(self, change: ResourceChange) -> Outcome:
+    def _apply(self, change: ResourceChange, *, scope: str | None) -> Outcome:
         provider = self.providers[change.kind]
         attempts = Attempts()
         started = time.monotonic()
         recovered: list[bool] = []
         sent = FileOutcome()
         try:
-            live_id = self._perform(provider, change, attempts, recovered, sent)
+            live_id = self._perform(provider, change, scope, attempts, recovered, sent)
+        except Refused as error:
+            return Outcome(change, False, None, time.monotonic() - started, attempts.count,
+                           _describe(error), refused=True)
         except FilesFailed as error:
             return Outcome(change, False, error.live_id, time.monotonic() - started,
                            attempts.count, _describe(error),
@@ -138,11 +175,13 @@ class Executor:
                        recovered=bool(recovered), uploaded_files=len(sent.uploaded),
                        uploaded_bytes=sent.uploaded_bytes)
 
-    def _perform(self, provider: Provider, change: ResourceChange, attempts: Attempts,
-                 recovered: list[bool], sent: FileOutcome) -> str | None:
+    def _perform(self, provider: Provider, change: ResourceChange, scope: str | None,
+                 attempts: Attempts, recovered: list[bool], sent: FileOutcome) -> str | None:
+        exists = change.action is Action.CREATE or self._recheck(provider, change, scope)
         if change.action in (Action.DELETE, Action.REPLACE):
             assert change.live_id is not None
-            self._delete(provider, change.live_id, attempts)
+            if exists:
+                self._delete(provider, change.live_id, attempts)
             if change.action is Action.DELETE:
                 self._delete_uploads(change)
                 return None
@@ -160,6 +199,22 @@ class Executor:
             result = self._create(provider, change.name, body, attempts, recovered).id
         self._delete_uploads(change)
         return result
+
+    def _recheck(self, provider: Provider, change: ResourceChange, scope: str | None) -> bool:
+        """Read the object again; raise `Refused` when the change may no longer be made to
+        it. Return whether it still exists (gone: a delete is done)."""
+        assert change.live_id is not None
+        try:
+            live = provider.retrieve(change.live_id)
+        except NotFoundError:
+            if change.action is Action.UPDATE:
+                raise Refused(f"{change.live_id} no longer exists (deleted since the plan "
+                              "was made)") from None
+            return False
+        why = refusal(change, live, scope)
+        if why is not None:
+            raise Refused(why)
+        return True
 
     def _with_uploads(self, change: ResourceChange, body: dict[str, Any],
                       sent: FileOutcome) -> dict[str, Any]:
@@ -227,20 +282,63 @@ class Executor:
             retrying(lambda: provider.delete(live_id), self.retry, attempts)
 
 
+def refusal(change: ResourceChange, live: LiveObject, scope: str | None) -> str | None:
+    """Why `change` may not be made to `live`, the object as it is now, in a plan of `scope`
+    (None: it may). Pure."""
+    if kinds.get(change.kind).files is FileUse.UPLOAD:
+        return _upload_refusal(live, scope)
+    metadata = live.raw.get("metadata")
+    name = ownership.owner(metadata)
+    if change.action_reason is ActionReason.ADOPT:
+        return None if name is None else (
+            f"{live.id} was unmanaged when the plan was made, and is now managed as "
+            f"{change.kind}/{name}")
+    if name != change.name:
+        now = f"as {change.kind}/{name}" if name is not None else "by nothing (no marks)"
+        return f"{live.id} is no longer marked as {change.address}, but {now}"
+    marked = ownership.owner_scope(metadata)
+    if not ownership.ours(marked, scope):
+        return f"{live.id} is now marked for scope '{marked}', not {_scope(scope)}"
+    guarded = ownership.split_digest((metadata or {}).get(ownership.DIGEST_KEY))[1]
+    if change.action is not Action.UPDATE and guarded and not _unguards(change):
+        return f"{live.id} is now marked lifecycle.prevent_destroy, which forbids a {change.action}"
+    return None
+
+
+def _upload_refusal(live: LiveObject, scope: str | None) -> str | None:
+    filename = live.raw.get("filename")
+    if ownership.uploaded_sha(filename) is None:
+        return f"{live.id} is not named as an upload of ours ({filename})"
+    made_in = ownership.uploaded_scope(filename)
+    if not ownership.ours(made_in, scope):
+        return f"{live.id} is an upload of scope '{made_in}', not {_scope(scope)} ({filename})"
+    return None
+
+
+def _scope(scope: str | None) -> str:
+    return f"'{scope}'" if scope is not None else "this plan's (none)"
+
+
+def _unguards(change: ResourceChange) -> bool:
+    """Whether the plan itself removes a `prevent_destroy` it saw (a replacement the
+    manifest allows by dropping it)."""
+    return any(f.path == "lifecycle.prevent_destroy" and f.before is True and f.after is False
+               for f in change.fields)
+
+
 def _waves(changes: list[ResourceChange]) -> list[list[ResourceChange]]:
-    """Group changes so that each depends only on changes of earlier waves."""
-    pending = {c.address: c for c in changes}
+    """Group changes so that each depends only on changes of earlier waves (on every change
+    of an address it depends on: a duplicate's delete shares one)."""
+    pending = list(changes)
     waves: list[list[ResourceChange]] = []
-    placed: set[str] = set()
     while pending:
-        ready = [c for c in pending.values()
-                 if all(d in placed or d not in pending for d in c.depends_on)]
+        waiting = {c.address for c in pending}
+        ready = [c for c in pending if waiting.isdisjoint(c.depends_on)]
         if not ready:  # a cycle cannot be planned; run the rest together rather than hang
-            ready = list(pending.values())
+            ready = pending
         waves.append(ready)
-        for change in ready:
-            placed.add(change.address)
-            del pending[change.address]
+        placed = {c.key for c in ready}
+        pending = [c for c in pending if c.key not in placed]
     return waves
 
 

@@ -1,9 +1,10 @@
-"""Options and set-up shared by every command that talks to an API: --base-url,
+"""Options and set-up shared by every command that talks to an API: --base-url, --emulator,
 --organization, --project, and the announced connection."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import click
@@ -14,12 +15,18 @@ from reconciler.console import echo
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-
 def connection_options(function: F) -> F:
-    """--base-url, --organization, --project: override reconciler.yaml and the environment."""
+    """--base-url, --emulator, --organization, --project: override reconciler.yaml and the
+    environment."""
     for option in reversed([
-        click.option("--base-url", help="API base URL (default: OPENAI_BASE_URL, "
-                                        "reconciler.yaml, the running emulator, or OpenAI)."),
+        click.option("--base-url", help="API base URL, used as given (default: "
+                                        "connection.base_url in reconciler.yaml, else "
+                                        "OPENAI_BASE_URL; without one, OpenAI when a key is "
+                                        "set, the project's running emulator when nothing "
+                                        "is)."),
+        click.option("--emulator", is_flag=True,
+                     help="Talk only to the local emulator started by `reconciler emulator "
+                          "start` for this project; the environment's key is never sent."),
         click.option("--organization", help="OpenAI organization (default: OPENAI_ORG_ID)."),
         click.option("--project", help="OpenAI project (default: OPENAI_PROJECT_ID)."),
     ]):
@@ -27,12 +34,26 @@ def connection_options(function: F) -> F:
     return function
 
 
+def retry_option(function: F) -> F:
+    """--retry-timeout."""
+    return click.option(
+        "--retry-timeout", type=click.FloatRange(0), default=120.0, show_default=True,
+        help="Seconds during which failed calls (429, 5xx, dropped) are retried.")(function)
+
+
 def connect(app: AppContext, base_url: str | None, organization: str | None,
-            project: str | None) -> Connection:
+            project: str | None, *, emulator: bool = False) -> Connection:
     """The connection from the flags, reconciler.yaml and the environment, announced on
-    stderr (where requests go and why), so that JSON on stdout stays clean."""
+    stderr (where requests go, the project and the scope, and why), so that JSON on stdout
+    stays clean. `emulator` is --emulator."""
+    ctx = click.get_current_context(silent=True)
+    if emulator and base_url:
+        raise click.UsageError("--emulator and --base-url cannot be used together: "
+                               "--emulator means the local emulator, --base-url another "
+                               "server", ctx=ctx)
     settings = app.settings()
-    connection = resolve(settings.config.connection, base_url=base_url,
-                         organization=organization, project=project)
+    connection = resolve(settings.config.connection, base_url=base_url, emulator=emulator,
+                         organization=organization, project=project, root=settings.root)
+    connection = replace(connection, scope=settings.config.scope)
     echo(connection.announce(), err=True)
     return connection

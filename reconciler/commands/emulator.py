@@ -1,7 +1,10 @@
 """`reconciler emulator ...`: run the local OpenAI API emulator.
 
 The one place the reconciler starts the emulator; the emulator's own errors become the
-reconciler's user errors here.
+reconciler's user errors here. A background emulator belongs to a project: it is recorded in
+`.reconciler/` of the project root (the folder of `--config` or of the nearest
+`reconciler.yaml`, else the working directory), where `--emulator` and every command run from
+any subfolder find it; `--dir` keeps one apart (`make demo`'s).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 
 import click
 
+from reconciler.commands.context import AppContext
 from reconciler.console import echo
 from reconciler.emulator import EmulatorError, server
 from reconciler.errors import ReconcilerError
@@ -25,7 +29,7 @@ class EmulatorGroup(click.Group):
         except EmulatorError as exc:
             raise ReconcilerError(exc.message, hint=exc.hint) from exc
 
-DEFAULT_DB = server.DEFAULT_DIR / "emulator.sqlite"
+DB_NAME = "emulator.sqlite"
 
 
 @click.group(cls=EmulatorGroup)
@@ -33,20 +37,45 @@ def emulator() -> None:
     """A local emulator of the OpenAI API (models, assistants, agents, files, vector stores).
 
     The official `openai` SDK talks to it over HTTP exactly as it talks to OpenAI; state is
-    kept in SQLite, so it survives restarts and several runs can share it. Point the
-    reconciler (or any SDK) at it with OPENAI_BASE_URL and any non-empty OPENAI_API_KEY.
+    kept in SQLite, so it survives restarts and several runs can share it. `start` runs
+    one in the background for the project (the folder of reconciler.yaml): `--emulator` (or
+    `connection: {emulator: true}` in reconciler.yaml) then talks to it and nothing else.
+    Point any SDK at it with OPENAI_BASE_URL and any non-empty OPENAI_API_KEY.
 
     \b
     Examples:
+      reconciler emulator start && reconciler plan --emulator
       reconciler emulator serve --port 8765
-      reconciler emulator start && export OPENAI_BASE_URL=$(reconciler emulator url)
+      export OPENAI_BASE_URL=$(reconciler emulator url) OPENAI_API_KEY=emulator
       reconciler emulator stop
     """
 
 
 DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-                         default=DEFAULT_DB, show_default=True,
-                         help="SQLite file holding the state.")
+                         help=f"SQLite file holding the state [default: .reconciler/{DB_NAME} "
+                              "in the project root; for start, in --dir when given].")
+DIR_OPTION = click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
+                          help="The emulator's folder: its record, log and default --db "
+                               "[default: .reconciler in the project root, the folder of "
+                               "reconciler.yaml]. Another folder keeps an emulator apart from "
+                               "the project's.")
+
+
+def emulator_folder(folder: Path | None = None) -> Path:
+    """`folder` (--dir), else `.reconciler` in the project root, as connections look for it."""
+    if folder is not None:
+        return folder
+    app = click.get_current_context().find_object(AppContext)
+    config = app.config if app is not None else None
+    return server.state_folder(config.parent if config else server.project_root(Path.cwd()))
+
+
+def shown(path: str | Path) -> str:
+    """`path` relative to the working directory when it is inside it, for messages."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 @emulator.command()
@@ -66,13 +95,14 @@ DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path)
               show_default=True, help="Largest file upload accepted (413 above it).")
 @click.option("--retire", multiple=True, type=click.Choice(["assistants", "agents"]),
               help="Answer this API with 410 Gone, as OpenAI does after a sunset (repeatable).")
-def serve(host: str, port: int, db: Path, models: Path | None, faults: Path | None,
+def serve(host: str, port: int, db: Path | None, models: Path | None, faults: Path | None,
           index_delay: float, api_key: str | None, max_upload_bytes: int,
           retire: tuple[str, ...]) -> None:
     """Serve in the foreground and print the base URL; Ctrl-C stops it."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         echo(f"warning: listening on {host}: the emulator has no real authentication",
              err=True)
+    db = db or emulator_folder() / DB_NAME
     server.serve(host=host, port=port, db=db, models=models, faults=faults,
                  index_delay=index_delay, api_key=api_key, max_upload_bytes=max_upload_bytes,
                  retired=frozenset(retire))
@@ -82,33 +112,43 @@ def serve(host: str, port: int, db: Path, models: Path | None, faults: Path | No
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True)
 @DB_OPTION
 @click.option("--index-delay", type=click.FloatRange(0), default=0.5, show_default=True)
-def start(port: int, db: Path, index_delay: float) -> None:
-    """Start in the background (recorded in .reconciler/emulator.json) and print its URL."""
-    record = server.start(folder=server.DEFAULT_DIR, port=port, db=db, index_delay=index_delay)
-    echo(f"emulator running at {record.url} (pid {record.pid}, state {record.db})")
+@DIR_OPTION
+def start(port: int, db: Path | None, index_delay: float, folder: Path | None) -> None:
+    """Start in the background for this project (recorded in .reconciler/emulator.json of
+    the project root) and print its URL."""
+    where = emulator_folder(folder)
+    record = server.start(folder=where, port=port, db=db or where / DB_NAME,
+                          index_delay=index_delay)
+    echo(f"emulator running at {record.url} (pid {record.pid}, state {shown(record.db)})")
     echo(f"  export OPENAI_BASE_URL={record.url} OPENAI_API_KEY=emulator")
 
 
 @emulator.command()
-def stop() -> None:
-    """Stop the background emulator."""
-    record = server.stop()
+@DIR_OPTION
+def stop(folder: Path | None) -> None:
+    """Stop the project's background emulator."""
+    record = server.stop(emulator_folder(folder))
     echo(f"stopped the emulator at {record.url}" if record else "no emulator running")
 
 
 @emulator.command()
-def status() -> None:
-    """Say whether a background emulator runs, and where."""
-    record = server.running()
-    if record is None:
-        raise ReconcilerError("no emulator running", hint="reconciler emulator start")
-    echo(f"running at {record.url} (pid {record.pid}, state {record.db})")
+@DIR_OPTION
+def status(folder: Path | None) -> None:
+    """Say whether the project's background emulator runs, and where."""
+    record = _running(folder)
+    echo(f"running at {record.url} (pid {record.pid}, state {shown(record.db)})")
 
 
 @emulator.command()
-def url() -> None:
-    """Print the base URL of the background emulator (for scripts)."""
-    record = server.running()
+@DIR_OPTION
+def url(folder: Path | None) -> None:
+    """Print the base URL of the project's background emulator (for scripts)."""
+    echo(_running(folder).url)
+
+
+def _running(folder: Path | None) -> server.Running:
+    record = server.running(emulator_folder(folder))
     if record is None:
-        raise ReconcilerError("no emulator running", hint="reconciler emulator start")
-    echo(record.url)
+        start = "reconciler emulator start" + (f" --dir {folder}" if folder else "")
+        raise ReconcilerError("no emulator running", hint=start)
+    return record

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from reconciler import kinds, ownership, schemas
-from reconciler.commands.connecting import connect, connection_options
+from reconciler.apply.retry import RetryPolicy
+from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.commands.plan_apply import interactive
 from reconciler.console import echo
@@ -35,11 +36,13 @@ from reconciler.provider import LiveObject
               help="Where to write (default: the first manifest path of reconciler.yaml).")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@retry_option
 @connection_options
 @click.pass_obj
 def import_(app: AppContext, kind: str | None, object_id: str | None, name: str | None,
             import_all: bool, folder: Path | None, dry_run: bool, force: bool,
-            base_url: str | None, organization: str | None, project: str | None) -> None:
+            retry_timeout: float, base_url: str | None, organization: str | None,
+            project: str | None, emulator: bool) -> None:
     """Bring live assistants and agents that no manifest manages under git.
 
     Writes one manifest per object (function tools become Tool manifests, shared when
@@ -65,7 +68,8 @@ def import_(app: AppContext, kind: str | None, object_id: str | None, name: str 
     folder = folder or Path(settings.manifest_paths()[0])
     if not dry_run:
         check_folder(folder, "--dir")
-    client = connect(app, base_url, organization, project).client()
+    client = connect(app, base_url, organization, project, emulator=emulator).client(
+        retry=RetryPolicy(total=retry_timeout))
     existing = present_manifests(settings)
     candidates = _unmanaged(read_live(Sources.over(client)).objects, existing)
     chosen = _choose(candidates, kind, object_id, import_all)

@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from reconciler import kinds, ownership
-from reconciler.commands.connecting import connect, connection_options
+from reconciler.apply.retry import RetryPolicy
+from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
 from reconciler.kinds.spec import Address, FileUse
@@ -18,16 +19,20 @@ from reconciler.manifests.project import ManifestSet
 from reconciler.pipeline import Sources, present_manifests, read_live, refresh
 from reconciler.plan.diff import diff
 from reconciler.plan.model import Action
+from reconciler.plan.scope import partition
 from reconciler.provider import LiveObject, claims
 
 COLUMNS = ("id", "kind", "name", "model", "managed", "manifest", "file", "status")
 
 
-def rows(manifests: ManifestSet, live: list[LiveObject], endpoint: str) -> list[dict[str, Any]]:
+def rows(manifests: ManifestSet, live: list[LiveObject], endpoint: str,
+         scope: str | None = None) -> list[dict[str, Any]]:
     """One row per live object; the status comes from the planner itself."""
-    conflicted = {o.id for objs in claims(live).values() if len(objs) > 1 for o in objs}
-    plan = diff(manifests.resources, [o for o in live if o.id not in conflicted],
-                endpoint=endpoint, no_delete=True)
+    split = partition(live, scope)
+    foreign = {f.id: f.scope for f in split.foreign}
+    conflicted = {o.id for objs in claims(split.ours).values() if len(objs) > 1 for o in objs}
+    plan = diff(manifests.resources, [o for o in split.ours if o.id not in conflicted],
+                endpoint=endpoint, no_delete=True, scope=scope)
     drifted = {c.live_id for c in plan.changes if c.action is not Action.CREATE}
     adopting = {r.annotations.get(ownership.ADOPT_ANNOTATION): r for r in manifests.resources}
     files = {r.address: r.source.file for r in manifests.resources}
@@ -36,8 +41,10 @@ def rows(manifests: ManifestSet, live: list[LiveObject], endpoint: str) -> list[
         if kinds.get(obj.kind).files is FileUse.UPLOAD:  # shown with what holds them
             continue
         address = obj.address
-        if obj.id in conflicted:
-            status = "conflict"
+        if obj.id in foreign:
+            status = f"scope {foreign[obj.id]}"
+        elif obj.id in conflicted:
+            status = "duplicate"
         elif address is None:
             status = "import pending" if obj.id in adopting else "unmanaged"
             if obj.id in adopting:
@@ -78,29 +85,32 @@ def render_csv(table: list[dict[str, Any]]) -> str:
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True, help="table for people, csv for audits and spreadsheets.")
+@retry_option
 @connection_options
 @click.pass_obj
-def inventory(app: AppContext, fmt: str, base_url: str | None, organization: str | None,
+def inventory(app: AppContext, fmt: str, retry_timeout: float, base_url: str | None,
+              organization: str | None, emulator: bool,
               project: str | None) -> None:
     """List every live vector store, assistant and agent: managed or not, its manifest, in
     sync or not (a store whose files differ from its globs has drifted).
 
     Status: `in sync`, `drifted` (a plan would change it), `orphaned` (managed, but no
     manifest declares it any more), `unmanaged` (see `reconciler import`), `import pending`
-    (a manifest adopts it at the next apply), `conflict` (two objects claim one manifest).
+    (a manifest adopts it at the next apply), `duplicate` (several objects claim one
+    manifest: the next apply keeps the oldest), `scope X` (owned by another scope).
 
     \b
     Examples:
       reconciler inventory
       reconciler inventory --format csv > inventory.csv
     """
-    connection = connect(app, base_url, organization, project)
-    client = connection.client()
+    connection = connect(app, base_url, organization, project, emulator=emulator)
+    client = connection.client(retry=RetryPolicy(total=retry_timeout))
     manifests = present_manifests(app.settings())
     sources = Sources.over(client)
     live = read_live(sources)
     refresh(sources.providers, manifests.resources, live)  # a store drifts by its files too
-    table = rows(manifests, live.objects, connection.base_url)
+    table = rows(manifests, live.objects, connection.base_url, app.settings().config.scope)
     if fmt == "json":
         echo(json.dumps(table, indent=2, ensure_ascii=False))
     elif fmt == "csv":

@@ -45,7 +45,8 @@ def models() -> None:
 @connection_options
 @click.pass_obj
 def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl: float,
-         include: tuple[str, ...], base_url: str | None, organization: str | None,
+         include: tuple[str, ...], emulator: bool, base_url: str | None,
+         organization: str | None,
          project: str | None) -> None:
     """Update the ModelCatalog manifest from the API's model list, in place.
 
@@ -64,7 +65,7 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
       reconciler models sync --include 'gpt-5*' --include o3 --refresh
     """
     settings = app.settings()
-    connection = connect(app, base_url, organization, project)
+    connection = connect(app, base_url, organization, project, emulator=emulator)
     path = catalog or _find(settings.manifest_paths())
     exists = path.is_file()
     text = path.read_text(encoding="utf-8") if exists else new_catalog_text()

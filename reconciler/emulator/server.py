@@ -2,7 +2,8 @@
 
 `serve` binds the socket itself so that `--port 0` can print the port it got, then hands the
 socket to uvicorn. `start` runs `serve` as a detached process, waits until it answers, and
-records its pid and URL in `.reconciler/emulator.json` for `stop`, `status` and `url`.
+records its pid and URL in `.reconciler/emulator.json` of the project root (`state_folder`)
+for `stop`, `status`, `url` and the reconciler's `--emulator`, from any subfolder.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from reconciler.emulator.faults import FaultPlan
 
 DEFAULT_DIR = Path(".reconciler")
+"""The emulator's folder (record, log, default state), relative to the project root."""
+PROJECT_FILE = "reconciler.yaml"
 READY_PREFIX = "reconciler emulator: serving the OpenAI API at "
 
 
@@ -131,11 +134,28 @@ def _models(path: Path) -> list[dict[str, Any]]:
     return models
 
 
-def record_path(folder: Path = DEFAULT_DIR) -> Path:
+def project_root(start: Path) -> Path:
+    """The folder of the nearest reconciler.yaml in `start` or its parents, else `start`."""
+    # The reconciler's settings.find_config searches the same way. The emulator repeats these
+    # lines because it imports nothing from the reconciler (a fake of OpenAI must not agree
+    # with it by construction), and so that `emulator url` in a script does not load the
+    # manifest models.
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return start
+
+
+def state_folder(root: Path) -> Path:
+    """Where `start` records the emulator of the project at `root`."""
+    return root / DEFAULT_DIR
+
+
+def record_path(folder: Path) -> Path:
     return folder / "emulator.json"
 
 
-def running(folder: Path = DEFAULT_DIR) -> Running | None:
+def running(folder: Path) -> Running | None:
     """Return the background emulator if its process is alive.
 
     The record sits in the working tree, where a pull request could commit one: it is
@@ -216,7 +236,7 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def stop(folder: Path = DEFAULT_DIR) -> Running | None:
+def stop(folder: Path) -> Running | None:
     """Stop the background emulator; return what was stopped, if anything."""
     record = running(folder)
     record_path(folder).unlink(missing_ok=True)
@@ -224,9 +244,7 @@ def stop(folder: Path = DEFAULT_DIR) -> Running | None:
         return None
     os.kill(record.pid, signal.SIGTERM)
     for _ in range(100):
-        try:
-            os.kill(record.pid, 0)
-        except OSError:
+        if not _is_emulator(record.pid):  # exited (a zombie, when we started it, counts)
             break
         time.sleep(0.05)
     return record

@@ -1,8 +1,11 @@
 """Compare desired with live state: `diff(desired, live) -> Plan`.
 
-Pure: no network, no writes, no clock. Every problem that makes a plan unsafe (two managed
-objects claiming one name, a destroy that `prevent_destroy` forbids, an unknown target) is
-collected and raised together as one `PlanError`.
+Pure: no network, no writes, no clock. Every problem that makes a plan unsafe (a name another
+scope owns, a destroy that `prevent_destroy` forbids, an unknown target) is collected and
+raised together as one `PlanError`. `live` holds only the objects of the plan's scope and the
+unmanaged ones (`plan.scope.partition`); several managed copies of one name (two applies at
+once before the lock existed, or marks copied by hand) are recovered: the oldest is kept and
+the others are deleted.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from reconciler.plan.model import (
     ActionReason,
     FieldChange,
     FileChange,
+    ForeignObject,
     Plan,
     ResourceChange,
     Unknown,
@@ -45,6 +49,8 @@ from reconciler.repofiles import plan as file_plan
 
 INDEXED = "files.indexed"
 """A store whose files are as declared, but not yet recorded as all indexed."""
+SCOPED = f"metadata.{ownership.SCOPE_KEY}"
+"""An object whose marks name no scope yet: adopted into the plan's."""
 
 
 class PlanError(ManifestError):
@@ -60,13 +66,19 @@ class PlanError(ManifestError):
 
 def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endpoint: str,
          targets: Sequence[str] = (), replace: Sequence[str] = (), no_delete: bool = False,
-         warnings: Sequence[str] = ()) -> Plan:
-    """Return the plan that makes `live` match `desired`. Pure: no I/O."""
+         warnings: Sequence[str] = (), scope: str | None = None,
+         foreign: Sequence[ForeignObject] = (), prune: bool = True) -> Plan:
+    """Return the plan that makes `live` match `desired`. Pure: no I/O.
+
+    `live` is what `scope` may touch; `foreign` lists the objects of other scopes (a
+    manifest may not claim their names). Without `prune` (or with `no_delete`), managed
+    objects no manifest declares are kept and listed as such."""
     problems = Diagnostics()
     context = Context(live)
     wanted = {r.address: r for r in sorted(
         desired, key=lambda r: kinds.get(r.kind).plan_order or 0)}
-    managed, unmanaged = _index_live(context.objects, wanted, problems)
+    _check_foreign(wanted, foreign, problems)
+    managed, unmanaged, duplicates = _index_live(context.objects)
     context.managed = managed
     adopted = _adoptions(wanted, managed, unmanaged, live, problems)
     _check_addresses(list(targets) + list(replace), wanted, managed, problems)
@@ -80,9 +92,10 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
         after, files, depends_on, unknowns = resolved(resource, obj, context, problems,
                                                        replacing=address in replace)
         if address in adopted:
-            change: ResourceChange | None = _adopt(resource, after, obj, files, depends_on)
+            change: ResourceChange | None = _adopt(resource, after, obj, files, depends_on,
+                                                   scope)
         else:
-            change = _compare(resource, after, obj, forced=address in replace,
+            change = _compare(resource, after, obj, forced=address in replace, scope=scope,
                               problems=problems, files=files, depends_on=depends_on)
         if change is not None and unknowns:
             change = change.model_copy(update={"unknowns": _held(change.body, unknowns)})
@@ -91,20 +104,42 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
             unchanged.append(address)
         else:
             changes.append(change)
-    if not no_delete:
-        for address, obj in managed.items():
-            if address not in wanted and (chosen is None or address in chosen):
-                changes.append(_delete(address, obj, context, problems))
+    undeclared = [a for a in managed if a not in wanted and (chosen is None or a in chosen)]
+    deleting = prune and not no_delete
+    if deleting:
+        changes += [_delete(a, managed[a], context, problems) for a in undeclared]
+        changes += [_duplicate(copy, managed[a], problems) for a, copies in duplicates.items()
+                    if chosen is None or a in chosen for copy in copies]
         if chosen is None:
             changes += orphans(context)
     if problems.has_errors:
         raise PlanError(problems)
     adopted_ids = {obj.id for obj in adopted.values()}
+    kept_duplicates = [] if deleting else [
+        f"{a}: {len(c)} duplicate(s) kept ({', '.join(o.id for o in c)}): "
+        "a plan that may delete removes them" for a, c in duplicates.items()]
     return Plan(endpoint=endpoint, changes=tuple(changes), unchanged=tuple(unchanged),
                 unmanaged=tuple(u for u in unmanaged if u.id not in adopted_ids),
-                warnings=tuple(warnings), targets=tuple(targets),
-                no_delete=no_delete,
+                warnings=(*warnings, *kept_duplicates), targets=tuple(targets),
+                no_delete=no_delete, scope=scope, foreign=tuple(foreign),
+                kept=() if deleting else tuple(undeclared), replace=tuple(replace),
+                prune=prune,
                 desired_digests={a: manifest_digest(r) for a, r in wanted.items()})
+
+
+def _check_foreign(wanted: dict[str, DesiredResource], foreign: Sequence[ForeignObject],
+                   problems: Diagnostics) -> None:
+    """A manifest may not claim a name another scope manages."""
+    owners: dict[str, list[ForeignObject]] = {}
+    for obj in foreign:
+        owners.setdefault(str(Address(obj.kind, obj.name)), []).append(obj)
+    for address, resource in wanted.items():
+        for obj in owners.get(address, ())[:1]:
+            problems.error(Code.SCOPE_CONFLICT, f"{address} is managed by scope '{obj.scope}' "
+                           f"({obj.id}), not by this project's", resource.source,
+                           path="metadata.name",
+                           hint="rename the manifest, or manage it from the project whose "
+                                f"reconciler.yaml says scope: {obj.scope}")
 
 
 def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject],
@@ -136,13 +171,14 @@ def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject
 
 
 def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | None,
-           files: list[FileChange], depends_on: tuple[str, ...]) -> ResourceChange:
+           files: list[FileChange], depends_on: tuple[str, ...],
+           scope: str | None) -> ResourceChange:
     """Take over an unmanaged object: an update that adds the ownership marks (and makes any
     field that differs match the manifest)."""
     assert obj is not None
     before, unknown = live_comparable(obj)
     marks = ownership.marks(resource.name, ownership.digest_value(
-        content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy))
+        content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy), scope)
     effective = _ignoring(resource, after, before)
     fields = [FieldChange(path=f"metadata.{key}", op="add", after=value)
               for key, value in marks.items() if key != ownership.DIGEST_KEY]
@@ -156,23 +192,38 @@ def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | N
         depends_on=depends_on, chunking_strategy=resource.chunking_strategy)
 
 
-def _index_live(live: Iterable[LiveObject], wanted: dict[str, DesiredResource],
-                problems: Diagnostics) -> tuple[dict[str, LiveObject], list[UnmanagedObject]]:
+def _index_live(live: Iterable[LiveObject]) -> tuple[
+        dict[str, LiveObject], list[UnmanagedObject], dict[str, list[LiveObject]]]:
+    """The managed object of each address (the oldest when several claim it), the
+    unmanaged objects, and the younger copies of each address claimed more than once."""
     live = list(live)
     unmanaged = [UnmanagedObject(kind=obj.kind, id=obj.id, name=obj.raw.get("name"),
                                  model=obj.raw.get("model"))
                  for obj in live if obj.address is None]
-    claimed = claims(live)
-    for address, objects in claimed.items():
-        if len(objects) > 1:
-            ids = ", ".join(o.id for o in objects)
-            declared = wanted.get(address)
-            problems.error(Code.LIVE_CONFLICT, f"{address} is claimed by {len(objects)} live "
-                           f"objects ({ids})", declared.source if declared else None,
-                           path="metadata.name" if declared else None,
-                           hint="delete all but one, or remove the reconciler's metadata "
-                                "from the others")
-    return {a: objs[0] for a, objs in claimed.items() if len(objs) == 1}, unmanaged
+    managed: dict[str, LiveObject] = {}
+    duplicates: dict[str, list[LiveObject]] = {}
+    for address, objects in claims(live).items():
+        oldest, *others = sorted(objects, key=lambda o: (o.created_at, o.id))
+        managed[address] = oldest
+        if others:
+            duplicates[address] = others
+    return managed, unmanaged, duplicates
+
+
+def _duplicate(obj: LiveObject, kept: LiveObject, problems: Diagnostics) -> ResourceChange:
+    """The delete of a younger copy of a managed object. Its files are left alone: the copy
+    kept may use the same uploads (unused ones are deleted by a later plan)."""
+    address = str(obj.address)
+    if ownership.split_digest((obj.raw.get("metadata") or {}).get(ownership.DIGEST_KEY))[1]:
+        problems.error(Code.PREVENT_DESTROY, f"{address} has duplicates to delete, but the copy "
+                       f"{obj.id} was applied with lifecycle.prevent_destroy",
+                       hint=f"remove the reconciler's metadata from {obj.id} by hand to keep "
+                            "it unmanaged, or delete it")
+    before, _ = live_comparable(obj)
+    return ResourceChange(address=address, kind=obj.kind, name=Address.parse(address).name,
+                          action=Action.DELETE, live_id=obj.id, before=before,
+                          fingerprint=fingerprint(obj),
+                          **because(ActionReason.DELETE_BECAUSE_DUPLICATE, duplicate_of=kept.id))
 
 
 def _check_addresses(addresses: Iterable[str], wanted: dict[str, DesiredResource],
@@ -185,7 +236,7 @@ def _check_addresses(addresses: Iterable[str], wanted: dict[str, DesiredResource
 
 
 def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | None, *,
-             forced: bool, problems: Diagnostics, files: list[FileChange],
+             forced: bool, scope: str | None, problems: Diagnostics, files: list[FileChange],
              depends_on: tuple[str, ...]) -> ResourceChange | None:
     """The change that makes `obj` match `resource` (None: in sync): its field changes, its
     action and reason, and the request body."""
@@ -193,14 +244,14 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
     stored_files = files_digest(resource) if spec.files is FileUse.STORE else None
     marks = ownership.marks(resource.name, ownership.digest_value(
         content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy,
-        files=stored_files))
+        files=stored_files), scope)
     common = {"address": resource.address, "kind": resource.kind, "name": resource.name,
               "source": str(resource.source), "depends_on": depends_on, "files": tuple(files),
               "chunking_strategy": resource.chunking_strategy}
     if obj is None:
         return ResourceChange(action=Action.CREATE, after=after,
                               body=to_request(resource.kind, after, marks), **common)
-    before, effective, fields = _fields(resource, after, obj, stored_files, files)
+    before, effective, fields = _fields(resource, after, obj, stored_files, files, scope)
     reason = _reason(resource, obj, fields, forced=forced)
     if not fields and reason is None and not files:
         return None
@@ -214,21 +265,24 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
         return ResourceChange(action=Action.REPLACE, after=after, fields=tuple(fields),
                               body=to_request(resource.kind, after, marks), **reason,
                               **live, **common)
-    unfinished = [f.path for f in fields] == [INDEXED] and not files
+    only = [f.path for f in fields] if not files else []
+    why = (because(ActionReason.UPDATE_TO_RECORD_INDEXED) if only == [INDEXED]
+           else because(ActionReason.ADOPT_INTO_SCOPE) if only == [SCOPED] else {})
     return ResourceChange(action=Action.UPDATE, after=effective, fields=tuple(fields),
                           body=to_request(resource.kind, effective, marks,
                                           only=_changed_fields(fields)),
-                          **(because(ActionReason.UPDATE_TO_RECORD_INDEXED) if unfinished
-                             else {}), **live, **common)
+                          **why, **live, **common)
 
 
 def _fields(resource: DesiredResource, after: dict[str, Any], obj: LiveObject,
-            stored_files: str | None, files: list[FileChange]
+            stored_files: str | None, files: list[FileChange], scope: str | None
             ) -> tuple[dict[str, Any], dict[str, Any], list[FieldChange]]:
     """The live object's comparable form, the desired one (ignored fields taken from the
-    live one), and every field that differs."""
+    live one), and every field that differs (the scope mark too, when the live marks have
+    none yet)."""
     before, unknown = live_comparable(obj)
-    digest = (obj.raw.get("metadata") or {}).get(ownership.DIGEST_KEY)
+    metadata = obj.raw.get("metadata") or {}
+    digest = metadata.get(ownership.DIGEST_KEY)
     recorded_hash, recorded_guard = ownership.split_digest(digest)
     effective = _ignoring(resource, after, before)
     if recorded_hash == content_hash(after):
@@ -241,6 +295,8 @@ def _fields(resource: DesiredResource, after: dict[str, Any], obj: LiveObject,
     if stored_files is not None and not files and ownership.recorded_files(
             digest) != stored_files:
         fields.append(FieldChange(path=INDEXED, before=False, after=True))
+    if scope is not None and ownership.owner_scope(metadata) != scope:
+        fields.append(FieldChange(path=SCOPED, op="add", after=scope))
     return before, effective, fields
 
 
@@ -355,7 +411,8 @@ def _delete(address: str, obj: LiveObject, context: Context,
     files: list[FileChange] = []
     uses = kinds.get(obj.kind).files
     if uses is FileUse.STORE:
-        files = file_plan.store_deletes(obj.files or (), context.sizes)
+        files = file_plan.keep_shared(file_plan.store_deletes(obj.files or (), context.sizes),
+                                      context.shared)
     elif uses is FileUse.CODE:  # its code_interpreter uploads, unless something else uses them
         _, files = file_plan.code_files((), code_file_ids(obj), context.uploads,
                                         keep=context.used_elsewhere(obj))

@@ -305,6 +305,8 @@ class Plan(_Frozen):
     replace: tuple[str, ...] = ()
     prune: bool = False
     allow_mass_delete: bool = False
+    refresh_full: bool = Field(
+        False, description="Made with --refresh=full: every managed store's files listed.")
     digest: str | None = Field(
         None, description="sha256 of the changes (`changes_digest`), set when saved: apply "
                           "recomputes the plan and refuses unless the digests match.")

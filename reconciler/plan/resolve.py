@@ -38,6 +38,9 @@ class Context:
         self.code_users: dict[str, set[str]] = defaultdict(set)
         self._spares: dict[str, list[LiveObject]] | None = None
         self._attached: set[str] | None = None
+        self.shared = file_plan.shared_uploads(o for o in self.objects
+                                               if _uses(o) is FileUse.STORE)
+        """The unmanaged stores holding each upload (listed when the plan deletes one)."""
         for obj in self.objects:
             resources = obj.raw.get("tool_resources") or {}
             for file_id in (resources.get("code_interpreter") or {}).get("file_ids") or []:
@@ -46,7 +49,9 @@ class Context:
     def spares(self) -> dict[str, list[LiveObject]]:
         """Our uploads that nothing uses, by content hash (empty when that cannot be told)."""
         if self._spares is None:
-            stores = [o for o in self.managed.values() if _uses(o) is FileUse.STORE]
+            managed = {o.id for o in self.managed.values()}
+            stores = [o for o in self.objects if _uses(o) is FileUse.STORE
+                      and (o.id in managed or o.files is not None)]
             holders = [o for o in self.objects if _uses(o) is FileUse.CODE]
             self._spares = defaultdict(list)
             for upload in file_plan.orphaned(list(self.uploads.values()), stores,
@@ -156,7 +161,8 @@ def _placed(present: list[str], added: Sequence[str | Unknown], at: tuple[str, .
 
 def _store_files(resource: DesiredResource, obj: LiveObject | None, context: Context, *,
                  replacing: bool) -> list[FileChange]:
-    return context.reuse(_store_changes(resource, obj, context, replacing=replacing))
+    return context.reuse(file_plan.keep_shared(
+        _store_changes(resource, obj, context, replacing=replacing), context.shared))
 
 
 def _store_changes(resource: DesiredResource, obj: LiveObject | None, context: Context, *,
@@ -167,7 +173,8 @@ def _store_changes(resource: DesiredResource, obj: LiveObject | None, context: C
         return file_plan.store_recreated(resource, obj.files or (), context.sizes)
     if obj.files is None:  # its digest says the files are as declared
         return []
-    return file_plan.store_file_changes(resource, obj.files, context.sizes)
+    return file_plan.store_file_changes(resource, obj.files, context.sizes,
+                                        uploads=context.uploads)
 
 
 def expired(obj: LiveObject) -> bool:

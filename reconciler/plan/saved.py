@@ -1,5 +1,8 @@
-"""Saved plans: `plan --out FILE` writes the plan's JSON; `apply FILE` reads it back and refuses
-it when the manifests or any live object it touches changed since, naming each."""
+"""Saved plans: `plan --out FILE` writes the plan's JSON with a digest of its changes; `apply
+FILE` checks the digest (an edited file is refused before anything is read), plans again with
+the options the file records, and applies only if the new plan's changes have the same digest:
+a stale or edited file can do nothing the manifests do not say. A refusal names what
+changed."""
 
 from __future__ import annotations
 
@@ -7,11 +10,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from reconciler import ownership
 from reconciler.errors import ReconcilerError
 from reconciler.model.desired import DesiredResource
 from reconciler.outputs import write_text
-from reconciler.plan.model import FORMAT_VERSION, KNOWN_AFTER_APPLY, Action, Plan
+from reconciler.plan.model import FORMAT_VERSION, Action, Plan, ResourceChange
 from reconciler.plan.normalize import fingerprint, manifest_digest
 from reconciler.provider import LiveObject
 
@@ -26,10 +28,14 @@ class StalePlanError(ReconcilerError):
 
 
 def save(plan: Plan, path: Path) -> None:
-    write_text(path, plan.model_dump_json(indent=2) + "\n")
+    """Write `plan` with the digest of its changes."""
+    signed = plan.model_copy(update={"digest": plan.changes_digest()})
+    write_text(path, signed.model_dump_json(indent=2) + "\n")
 
 
-def load(path: Path) -> Plan:
+def load(path: Path, *, check_digest: bool = True) -> Plan:
+    """Read a saved plan; refuse one without a digest, and (unless told not to yet) one
+    whose changes do not match it."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -43,11 +49,49 @@ def load(path: Path) -> Plan:
     if plan.format_version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
         raise ReconcilerError(f"{path} has plan format {plan.format_version}; this version "
                               f"reads {FORMAT_VERSION}")
-    if plan.format_version == "1.0" and KNOWN_AFTER_APPLY.split("{")[0] in text:
-        raise ReconcilerError(f"{path} has plan format 1.0 and values known only after apply, "
-                              "which this version records by position (format 1.1)",
+    if plan.digest is None:
+        raise ReconcilerError(f"{path} has plan format {plan.format_version}, without the "
+                              "digest this version checks before applying",
                               hint="make a new plan: reconciler plan --out FILE")
+    if check_digest:
+        verify_digest(plan, path)
     return plan
+
+
+def verify_digest(plan: Plan, path: Path) -> None:
+    """Refuse a plan whose changes were edited after `plan --out` wrote them."""
+    if plan.digest != plan.changes_digest():
+        raise ReconcilerError(f"{path} was changed after `reconciler plan --out` wrote it (its "
+                              "changes do not match its digest); nothing was applied",
+                              hint="make a new plan: reconciler plan --out FILE")
+
+
+def verify(saved: Plan, again: Plan, desired: list[DesiredResource], live: list[LiveObject],
+           *, endpoint: str) -> None:
+    """Raise `StalePlanError` unless `again` (planned now with `saved`'s options) makes
+    exactly `saved`'s changes."""
+    if again.changes_digest() == saved.digest and endpoint == saved.endpoint:
+        return
+    reasons = stale_reasons(saved, desired, live, endpoint=endpoint)
+    before = {c.key: c for c in saved.changes}
+    after = {c.key: c for c in again.changes}
+    for key in sorted(set(before) | set(after)):
+        old, new = before.get(key), after.get(key)
+        if old == new or any(r.startswith(key.split("@")[0] + ":") for r in reasons):
+            continue
+        reasons.append(f"{key}: {_difference(old, new)}")
+    raise StalePlanError(reasons or ["planning again gives other changes"])
+
+
+def _difference(old: ResourceChange | None, new: ResourceChange | None) -> str:
+    if old is None:
+        assert new is not None
+        return f"planned now as {new.action}; the saved plan does not have it"
+    if new is None:
+        return f"the saved plan's {old.action} is not planned any more"
+    if old.action != new.action:
+        return f"planned now as {new.action}, not {old.action}"
+    return f"its {old.action} differs (request body, files or live object)"
 
 
 def stale_reasons(plan: Plan, desired: list[DesiredResource], live: list[LiveObject],
@@ -63,8 +107,7 @@ def stale_reasons(plan: Plan, desired: list[DesiredResource], live: list[LiveObj
             what = "added" if before is None else "removed" if after is None else "changed"
             reasons.append(f"{address}: its manifest was {what}")
     by_id = {obj.id: obj for obj in live}
-    claimed = {f"{o.kind}/{ownership.owner(o.raw.get('metadata'))}": o for o in live
-               if ownership.owner(o.raw.get("metadata"))}
+    claimed = {str(o.address): o for o in live if o.address is not None}
     for change in plan.changes:
         if change.action is Action.CREATE:
             if change.address in claimed:

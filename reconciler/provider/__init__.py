@@ -1,4 +1,5 @@
-"""The narrow interface between the engine and a live API: read all, create, update, delete.
+"""The narrow interface between the engine and a live API: read all, retrieve one, create,
+update, delete.
 
 Manifests, diff and rendering never see HTTP: they see `LiveObject`s and the errors below.
 """
@@ -115,6 +116,9 @@ class Provider(Protocol):
 
     def read_all(self) -> list[LiveObject]:
         """Every object of this kind, in ceil(N/100) list requests."""
+
+    def retrieve(self, object_id: str) -> LiveObject:
+        """One object as it is now (one GET); NotFoundError when it does not exist."""
 
     def create(self, body: dict[str, Any]) -> LiveObject:
         """Create an object from an API request body."""

@@ -1,6 +1,6 @@
 """What every provider over the official `openai` SDK shares: SDK errors translated into the
-provider's own classes, pagination, the list/create/update/delete of one resource, and the
-HTTP client that retries reads.
+provider's own classes, pagination, the list/retrieve/create/update/delete of one resource,
+and the HTTP client that retries reads.
 
 The SDK's own retries are switched off (`max_retries=0`): a blind retry of a create whose
 outcome is unknown makes a duplicate. The engine retries writes, after looking for the
@@ -169,7 +169,8 @@ def pages(first: Callable[[], Any]) -> Iterator[list[Any]]:
 
 
 class SdkProvider:
-    """Live objects of one kind behind one SDK resource: list, create, update, delete.
+    """Live objects of one kind behind one SDK resource: list, retrieve, create, update,
+    delete.
 
     A kind's provider names its kind and the SDK resource (`path`, e.g. `beta.agents`)."""
 
@@ -210,6 +211,9 @@ class SdkProvider:
             if any(item.created_at < since for item in page):
                 break
         return found
+
+    def retrieve(self, object_id: str) -> LiveObject:
+        return self._wrap(call(lambda: self._resource().retrieve(object_id)))
 
     def create(self, body: dict[str, Any]) -> LiveObject:
         return self._wrap(call(lambda: self._resource().create(**body)))

@@ -48,13 +48,28 @@ def human_bytes(count: int) -> str:
     raise AssertionError("unreachable")
 
 
-def unmanaged_line(plan: Plan) -> str | None:
-    count = len(plan.unmanaged)
-    if not count:
-        return None
-    things = "object is" if count == 1 else "objects are"
-    return (f"{count} live {things} not managed by the reconciler and left alone; "
-            "see `reconciler import`.")
+def notes(plan: Plan) -> list[str]:
+    """What the plan leaves alone, and why: objects no manifest manages, objects of other
+    scopes, and managed objects kept because the plan was made for PATHS."""
+    found = []
+    if count := len(plan.unmanaged):
+        things = "object is" if count == 1 else "objects are"
+        found.append(f"{count} live {things} not managed by the reconciler and left alone; "
+                     "see `reconciler import`.")
+    if plan.foreign:
+        scopes: dict[str, int] = {}
+        for obj in plan.foreign:
+            scopes[obj.scope] = scopes.get(obj.scope, 0) + 1
+        owned = ", ".join(f"{n} by scope {scope}" for scope, n in sorted(scopes.items()))
+        found.append(f"{len(plan.foreign)} live object{'s' if len(plan.foreign) != 1 else ''} "
+                     f"owned by other scopes ({owned}) never touched.")
+    if plan.kept:
+        shown = ", ".join(plan.kept[:5]) + (", ..." if len(plan.kept) > 5 else "")
+        why = ("--no-delete" if plan.no_delete
+               else "the PATHS given do not declare them; --prune deletes them")
+        found.append(f"{len(plan.kept)} managed object{'s' if len(plan.kept) != 1 else ''} "
+                     f"kept ({why}): {shown}.")
+    return found
 
 
 # --- the lines that describe a change (shared by text and markdown) -------------------
@@ -200,8 +215,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.warnings:
         lines.append("")
     lines.append(paint(summary_line(plan), bold=True))
-    if (note := unmanaged_line(plan)) is not None:
-        lines.append(note)
+    lines += notes(plan)
     return escape_workflow_commands("\n".join(lines))
 
 
@@ -248,7 +262,7 @@ def render_markdown(plan: Plan) -> str:
         lines.append(f"> **Warning:** {warning}")
     if plan.warnings:
         lines.append("")
-    if (note := unmanaged_line(plan)) is not None:
+    for note in notes(plan):
         lines += [f"_{note}_", ""]
     return escape_workflow_commands("\n".join(lines).rstrip("\n") + "\n")
 

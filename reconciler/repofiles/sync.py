@@ -8,10 +8,10 @@ once the new one is `completed`; a new version that failed is removed again (the
 stays), and every failure is reported with the API's error.
 
 An upload whose outcome is unknown (a 5xx or a dropped connection after sending) is first
-looked for by its name, which marks our uploads with their sha256 (`ownership.upload_name`):
-one found is reused, so a lost answer never leaves an orphaned upload behind. After Ctrl-C
-(the retry policy's `stop`), no upload, attach or poll starts; the store is left for the next
-apply, which converges.
+looked for by its name, which marks our uploads with the plan's scope and their sha256
+(`ownership.upload_name`): one found is reused, so a lost answer never leaves an orphaned
+upload behind. After Ctrl-C (the retry policy's `stop`), no upload, attach or poll starts;
+the store is left for the next apply, which converges.
 """
 
 from __future__ import annotations
@@ -80,17 +80,19 @@ class FileOutcome:
 
 
 class FileSync:
-    """Performs file changes through the store and upload providers."""
+    """Performs file changes through the store and upload providers; uploads are named for
+    `scope` (the plan's; None: unscoped names)."""
 
     def __init__(self, stores: VectorStoreProvider, uploads: FileProvider, *,
                  retry: RetryPolicy, parallelism: int, index_timeout: float,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, scope: str | None = None) -> None:
         self.stores = stores
         self.uploads = uploads
         self.retry = retry
         self.parallelism = max(1, parallelism)
         self.index_timeout = index_timeout
         self.progress = progress
+        self.scope = scope
         self._slots = threading.BoundedSemaphore(self.parallelism)
         """Uploads in flight across every store at once (the connection pool's share)."""
 
@@ -111,7 +113,8 @@ class FileSync:
 
     def _upload(self, change: FileChange) -> str | ProviderError:
         assert change.local is not None and change.sha256 is not None
-        local, name = change.local, ownership.upload_name(change.sha256, change.path)
+        local = change.local
+        name = ownership.upload_name(change.sha256, change.path, self.scope)
         try:
             size = os.stat(local).st_size
         except OSError as exc:

@@ -17,6 +17,8 @@ from reconciler.cli import cli
 from reconciler.emulator.process import EmulatorProcess, spawn
 
 API_KEY = "sk-test-SECRET-4242"
+LOCK_WRITES = 3
+"""Writes of an apply's lock: create, mark held, delete (and a renewal every 40 s)."""
 
 
 @pytest.fixture(scope="module")

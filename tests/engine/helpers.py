@@ -30,7 +30,7 @@ def write_manifests(folder: Path, documents: list[dict[str, Any]]) -> None:
 def plan_for(url: str, folder: Path) -> Plan:
     connection = Connection(url, "test-key", source="flag")
     settings = Settings(root=folder, config=ProjectConfig(manifests=[str(folder)]))
-    return make_plan(settings, connection, Sources.over(connection.client()), ()).plan
+    return make_plan(settings, connection, Sources.over(connection.client())).plan
 
 
 def apply_plan(url: str, plan: Plan, *, retry: RetryPolicy = FAST_RETRY,

@@ -1,4 +1,6 @@
-"""The executor with an in-memory provider: order, dependencies, failures, retry bounds."""
+"""The executor with an in-memory provider: order, dependencies, failures, retry bounds,
+changes told apart by key (a duplicate's delete shares its address), and the re-check of an
+object before it is changed (`refusal`, pure)."""
 
 from __future__ import annotations
 
@@ -8,22 +10,36 @@ from typing import Any
 
 import pytest
 
-from reconciler.apply.executor import Executor
+from reconciler import ownership
+from reconciler.apply.executor import Executor, refusal
 from reconciler.apply.retry import Attempts, RetryPolicy, retrying
-from reconciler.plan.model import Action, Plan, ResourceChange
-from reconciler.provider import LiveObject, RejectedError, TransientError
+from reconciler.plan.model import (
+    Action,
+    ActionReason,
+    FieldChange,
+    Plan,
+    ResourceChange,
+    because,
+)
+from reconciler.provider import LiveObject, NotFoundError, RejectedError, TransientError
 
 
 class FakeProvider:
-    """Objects in a dict; records every call; fails as told."""
+    """Objects in a dict; records every write (`calls`) and read (`reads`); fails as told."""
 
     kind = "Assistant"
 
     def __init__(self) -> None:
         self.objects: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str]] = []
+        self.reads: list[str] = []
         self.fail: dict[str, list[Exception]] = {}
         self.lock = threading.Lock()
+
+    def holds(self, *names: str) -> None:
+        """Live objects `id-NAME` marked for each name."""
+        for name in names:
+            self.objects[f"id-{name}"] = {"model": "m", "metadata": _marks(name)}
 
     def _maybe_fail(self, name: str) -> None:
         queue = self.fail.get(name)
@@ -32,6 +48,14 @@ class FakeProvider:
 
     def read_all(self) -> list[LiveObject]:
         return []
+
+    def retrieve(self, object_id: str) -> LiveObject:
+        with self.lock:
+            self.reads.append(object_id)
+        if object_id not in self.objects:
+            raise NotFoundError("404: no such object")
+        return LiveObject(kind="Assistant", id=object_id, created_at=0,
+                          raw={"id": object_id, **self.objects[object_id]})
 
     def find_recent(self, since: int) -> list[LiveObject]:
         return [LiveObject(kind="Assistant", id=i, created_at=since, raw={"id": i, **o})
@@ -58,9 +82,12 @@ class FakeProvider:
         self.objects.pop(object_id, None)
 
 
+def _marks(name: str, *, guarded: bool = False) -> dict[str, str]:
+    return ownership.marks(name, ownership.digest_value("0" * 16, prevent_destroy=guarded))
+
+
 def _create(name: str, *depends: str) -> ResourceChange:
-    body = {"model": "m", "metadata": {"managed-by": "assistants-reconciler",
-                                       "reconciler-name": name}}
+    body = {"model": "m", "metadata": _marks(name)}
     return ResourceChange(address=f"Assistant/{name}", kind="Assistant", name=name,
                           action=Action.CREATE, after={"model": "m"}, body=body,
                           depends_on=tuple(f"Assistant/{d}" for d in depends))
@@ -72,17 +99,34 @@ def _delete(name: str, *depends: str) -> ResourceChange:
                           depends_on=tuple(f"Assistant/{d}" for d in depends))
 
 
+def _update(name: str, *, live_id: str | None = None, **reason: Any) -> ResourceChange:
+    return ResourceChange(address=f"Assistant/{name}", kind="Assistant", name=name,
+                          action=Action.UPDATE, live_id=live_id or f"id-{name}",
+                          before={"model": "m"}, after={"model": "n"},
+                          fields=(FieldChange(path="model", before="m", after="n"),),
+                          body={"model": "n", "metadata": _marks(name)}, **reason)
+
+
+def _duplicate(name: str, live_id: str) -> ResourceChange:
+    return ResourceChange(address=f"Assistant/{name}", kind="Assistant", name=name,
+                          action=Action.DELETE, live_id=live_id, before={"model": "m"},
+                          **because(ActionReason.DELETE_BECAUSE_DUPLICATE,
+                                    duplicate_of=f"id-{name}"))
+
+
 NO_WAIT = RetryPolicy(base=0.0, cap=0.0, total=1.0, sleep=lambda _: None)
 
 
 def test_dependencies_first_and_deletes_in_reverse_last() -> None:
     provider = FakeProvider()
+    provider.holds("old-user", "old-base")
     plan = Plan(endpoint="x", changes=(
         _delete("old-user", "old-base"), _create("user", "base"), _delete("old-base"),
         _create("base")))
     Executor({"Assistant": provider}, parallelism=1, retry=NO_WAIT).run(plan)
     assert provider.calls == [("create", "base"), ("create", "user"),
                               ("delete", "id-old-user"), ("delete", "id-old-base")]
+    assert provider.reads == ["id-old-user", "id-old-base"], "one GET per delete, none to create"
 
 
 def test_a_failure_skips_only_its_dependents() -> None:
@@ -121,13 +165,145 @@ def test_a_stored_create_is_found_not_sent_again() -> None:
 
 
 def test_delete_of_an_object_already_gone_succeeds() -> None:
-    from reconciler.provider import NotFoundError
-
     provider = FakeProvider()
-    provider.fail["id-a"] = [NotFoundError("404")]
+    provider.holds("a")
+    provider.fail["id-a"] = [NotFoundError("404")]  # gone between the GET and the DELETE
     (outcome,) = Executor({"Assistant": provider}, retry=NO_WAIT).run(
         Plan(endpoint="x", changes=(_delete("a"),)))
     assert outcome.ok
+
+
+def test_delete_of_an_object_the_recheck_finds_gone_sends_no_delete() -> None:
+    provider = FakeProvider()
+    (outcome,) = Executor({"Assistant": provider}, retry=NO_WAIT).run(
+        Plan(endpoint="x", changes=(_delete("a"),)))
+    assert outcome.ok and provider.reads == ["id-a"] and provider.calls == []
+
+
+def test_an_update_of_an_object_gone_is_refused_and_its_dependents_skipped() -> None:
+    provider = FakeProvider()
+    plan = Plan(endpoint="x", changes=(_update("base"), _create("user", "base"),
+                                       _create("other")))
+    base, user, other = Executor({"Assistant": provider}, retry=NO_WAIT).run(plan)
+    assert base.refused and base.live_id is None
+    assert base.error == ("refused: id-base no longer exists (deleted since the plan was "
+                          "made); nothing was sent (hint: make a new plan to see the object "
+                          "as it is now)")
+    assert user.skipped and other.ok
+    assert provider.calls == [("create", "other")]
+
+
+def test_a_duplicate_delete_has_its_own_outcome_in_plan_order() -> None:
+    """The update of Assistant/x and the delete of its duplicate share the address: each
+    keeps its outcome, and the duplicate's id never stands for Assistant/x."""
+    provider = FakeProvider()
+    provider.holds("x")
+    provider.objects["id-x2"] = {"model": "m", "metadata": _marks("x")}
+    provider.fail["id-x2"] = [RejectedError("400: cannot delete")]
+    plan = Plan(endpoint="x", changes=(_duplicate("x", "id-x2"), _update("x")))
+    executor = Executor({"Assistant": provider}, retry=NO_WAIT)
+    duplicate, update = executor.run(plan)
+    assert duplicate.change.key == "Assistant/x@id-x2" and not duplicate.ok
+    assert duplicate.error == "400: cannot delete"
+    assert update.change.key == "Assistant/x" and update.ok and update.live_id == "id-x"
+    assert executor._ids == {"Assistant/x": "id-x"}
+    assert provider.calls == [("update", "id-x"), ("delete", "id-x2")]
+
+
+def test_deletes_of_a_copy_and_its_duplicate_both_run_after_their_dependents() -> None:
+    provider = FakeProvider()
+    provider.holds("base", "user")
+    provider.objects["id-base2"] = {"model": "m", "metadata": _marks("base")}
+    plan = Plan(endpoint="x", changes=(_duplicate("base", "id-base2"), _delete("base"),
+                                       _delete("user", "base")))
+    outcomes = Executor({"Assistant": provider}, parallelism=1, retry=NO_WAIT).run(plan)
+    assert [o.change.key for o in outcomes] == ["Assistant/base@id-base2", "Assistant/base",
+                                                "Assistant/user"]
+    assert all(o.ok for o in outcomes)
+    assert provider.calls[0] == ("delete", "id-user")
+    assert sorted(provider.calls[1:]) == [("delete", "id-base"), ("delete", "id-base2")]
+
+
+def test_a_refused_change_stops_only_itself() -> None:
+    provider = FakeProvider()
+    provider.holds("taken", "fine", "old")
+    provider.objects["id-taken"]["metadata"] = _marks("someone-else")
+    plan = Plan(endpoint="x", changes=(_update("taken"), _update("fine"), _delete("old")))
+    taken, fine, old = Executor({"Assistant": provider}, retry=NO_WAIT).run(plan)
+    assert taken.refused and not taken.ok and taken.attempts == 0
+    assert "id-taken is no longer marked as Assistant/taken, but as Assistant/someone-else" in (
+        str(taken.error))
+    assert fine.ok and old.ok
+    assert sorted(provider.calls) == [("delete", "id-old"), ("update", "id-fine")]
+    assert sorted(provider.reads) == ["id-fine", "id-old", "id-taken"]
+
+
+def _live(metadata: dict[str, str] | None, **raw: Any) -> LiveObject:
+    return LiveObject(kind="Assistant", id="id-x", created_at=0,
+                      raw={"id": "id-x", "metadata": metadata, **raw})
+
+
+def _replace(name: str, *fields: FieldChange) -> ResourceChange:
+    return ResourceChange(address=f"Assistant/{name}", kind="Assistant", name=name,
+                          action=Action.REPLACE, live_id=f"id-{name}", before={"model": "m"},
+                          after={"model": "n"}, body={"model": "n", "metadata": _marks(name)},
+                          fields=fields)
+
+
+SCOPED = {**_marks("x"), ownership.SCOPE_KEY: "team-a"}
+UNGUARD = FieldChange(path="lifecycle.prevent_destroy", before=True, after=False)
+
+
+@pytest.mark.parametrize(("change", "metadata", "scope", "refused"), [
+    (_update("x"), _marks("x"), None, None),
+    (_update("x"), None, None, "id-x is no longer marked as Assistant/x, but by nothing"),
+    (_update("x"), _marks("y"), None, "no longer marked as Assistant/x, but as Assistant/y"),
+    (_update("x"), SCOPED, "team-a", None),
+    (_update("x"), _marks("x"), "team-a", None),  # no scope in the marks: ours to adopt
+    (_update("x", **because(ActionReason.ADOPT_INTO_SCOPE)), _marks("x"), "team-a", None),
+    (_update("x"), SCOPED, "team-b", "id-x is now marked for scope 'team-a', not 'team-b'"),
+    (_update("x"), SCOPED, None, "marked for scope 'team-a', not this plan's (none)"),
+    (_update("x", **because(ActionReason.ADOPT)), {"team": "t"}, None, None),
+    (_update("x", **because(ActionReason.ADOPT)), _marks("y"), None,
+     "id-x was unmanaged when the plan was made, and is now managed as Assistant/y"),
+    (_update("x"), _marks("x", guarded=True), None, None),
+    (_delete("x"), _marks("x", guarded=True), None,
+     "id-x is now marked lifecycle.prevent_destroy, which forbids a delete"),
+    (_duplicate("x", "id-x"), _marks("x", guarded=True), None, "forbids a delete"),
+    (_replace("x"), _marks("x", guarded=True), None, "forbids a replace"),
+    (_replace("x", UNGUARD), _marks("x", guarded=True), None, None),  # the plan removes it
+])
+def test_refusal(change: ResourceChange, metadata: dict[str, str] | None, scope: str | None,
+                 refused: str | None) -> None:
+    found = refusal(change, _live(metadata), scope)
+    assert found == refused if refused is None else refused in str(found)
+
+
+def _upload_delete() -> ResourceChange:
+    return ResourceChange(address="File/file-1", kind="File", name="file-1",
+                          action=Action.DELETE, live_id="file-1", before={"filename": "a"},
+                          **because(ActionReason.DELETE_BECAUSE_UNUSED_UPLOAD))
+
+
+SHA = "a" * 64
+
+
+@pytest.mark.parametrize(("mark", "scope", "refused"), [
+    ("reconciler", None, None),
+    ("reconciler", "team-a", None),  # made before the project set a scope
+    ("reconciler@team-a", "team-a", None),
+    ("reconciler@team-b", "team-a",
+     f"file-1 is an upload of scope 'team-b', not 'team-a' (reconciler@team-b-{SHA}-a.md)"),
+    ("reconciler@team-b", None,
+     f"file-1 is an upload of scope 'team-b', not this plan's (none) "
+     f"(reconciler@team-b-{SHA}-a.md)"),
+    ("not-ours", None, f"file-1 is not named as an upload of ours (not-ours-{SHA}-a.md)"),
+])
+def test_refusal_of_an_upload_delete_by_its_name(mark: str, scope: str | None,
+                                                  refused: str | None) -> None:
+    live = LiveObject(kind="File", id="file-1", created_at=0,
+                      raw={"id": "file-1", "filename": f"{mark}-{SHA}-a.md"})
+    assert refusal(_upload_delete(), live, scope) == refused
 
 
 def test_retry_waits_honour_retry_after_and_stop_at_the_total() -> None:

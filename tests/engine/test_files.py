@@ -376,6 +376,11 @@ def test_apply_killed_mid_upload_then_converges(kb: Project) -> None:
     edited_id, edited_name = sorted(stranded.items())[0]
     edited = next((kb.root / "manifests/docs").rglob(ownership.uploaded_path(edited_name)))
     edited.write_text(edited.read_text() + "Edited after the interruption.\n")
+    # the killed apply still holds the lock (it would expire in 2 minutes): free it by hand
+    held = kb.run("lock", "status", "--format", "json")
+    [lock] = json.loads(held.stdout)
+    assert kb.run("apply", "--auto-approve").exit_code == ExitCode.ERROR
+    assert kb.run("force-unlock", lock["id"], "--yes").exit_code == ExitCode.OK
     plan = plan_json(kb)
     assert [c["live_id"] for c in plan["changes"] if c["kind"] == "File"] == [edited_id]
     reused = {f["upload_id"] for c in plan["changes"] for f in c["files"] if f["upload_id"]}

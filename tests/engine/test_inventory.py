@@ -59,13 +59,13 @@ def test_every_status(project: Project) -> None:
         by_status.setdefault(row["status"], []).append(row["manifest"] or row["name"])
     assert by_status == {"in sync": ["synced"], "drifted": ["drifting"],
                          "orphaned": ["leaving"], "unmanaged": ["By hand"],
-                         "import pending": ["pending"], "conflict": ["twin", "twin"]}
+                         "import pending": ["pending"], "duplicate": ["twin", "twin"]}
 
     table = project.run("inventory").stdout
     assert table.splitlines()[0].split() == ["ID", "KIND", "NAME", "MODEL", "MANAGED",
                                              "MANIFEST", "FILE", "STATUS"]
     assert hand.id in table and "manifests/a.yaml" in table
-    assert "7 live objects: 2 conflict, 1 drifted, 1 import pending, 1 in sync, 1 orphaned, " \
+    assert "7 live objects: 1 drifted, 2 duplicate, 1 import pending, 1 in sync, 1 orphaned, " \
            "1 unmanaged" in table
     rows = list(csv.DictReader(io.StringIO(project.run("inventory", "--format", "csv").stdout)))
     assert len(rows) == 7 and {r["managed"] for r in rows} == {"yes", "no"}

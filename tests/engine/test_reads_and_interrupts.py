@@ -49,7 +49,7 @@ READ_FAULTS: dict[str, dict[str, Any]] = {
 def _plan(url: str, folder: Path) -> Plan:
     connection = Connection(url, "test-key", source="flag")
     settings = Settings(root=folder, config=ProjectConfig(manifests=[str(folder)]))
-    return make_plan(settings, connection, Sources.over(connection.client(retry=FAST)), ()).plan
+    return make_plan(settings, connection, Sources.over(connection.client(retry=FAST))).plan
 
 
 def _apply(url: str, plan: Plan) -> None:

@@ -1,6 +1,7 @@
 """Uploads (`/v1/files`, purpose `assistants`) over the `openai` SDK.
 
-Only our uploads are read (their names carry our mark, see `ownership.upload_name`).
+Only our uploads are read (their names carry our mark, and the scope they were made in, see
+`ownership.upload_name`).
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ class FileProvider:
                 for page in pages(listing) for item in page
                 if uploaded_sha(item.filename) is not None]
 
+    def retrieve(self, object_id: str) -> LiveObject:
+        """One upload as it is now, ours or not (NotFoundError when it is gone)."""
+        item = call(lambda: self.client.files.retrieve(object_id))
+        return LiveObject(kind=self.kind, id=item.id, created_at=item.created_at,
+                          raw=as_dict(item))
+
     def upload(self, local: str, name: str, progress: SentBytes | None = None
                ) -> tuple[str, str]:
         """Upload a file from disk, streamed in chunks; return its id and the sha256 of what
@@ -74,8 +81,9 @@ class FileProvider:
             return str(created.id), stream.hash.hexdigest()
 
     def find_upload(self, name: str, size: int, since: int) -> str | None:
-        """The newest of our uploads named `name` (its sha256 and path) of `size` bytes made
-        at or after `since`: an upload whose answer was lost. None if there is none."""
+        """The newest of our uploads named `name` (its scope, sha256 and path, exactly as
+        `ownership.upload_name` made it) of `size` bytes made at or after `since`: an upload
+        whose answer was lost. None if there is none."""
         found = [o for o in self.find_recent(since)
                  if o.raw.get("filename") == name and o.raw.get("bytes") == size]
         return max(found, key=lambda o: o.created_at).id if found else None

@@ -1,0 +1,124 @@
+"""`reconciler lock status` and `reconciler force-unlock`: see and break the apply lock.
+
+The lock itself is `reconciler.lock` (imported when a command runs, not for --help).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from reconciler.commands.connecting import connect, connection_options, retry_option
+from reconciler.commands.context import AppContext
+from reconciler.console import echo
+from reconciler.errors import ReconcilerError
+
+
+def interactive() -> bool:
+    """Whether a person can answer the confirmation prompt."""
+    return sys.stdin.isatty()
+
+
+@click.group(name="lock")
+def lock() -> None:
+    """See the apply lock of this project's scope (one apply at a time).
+
+    `apply` holds a lock object on the live side (a vector store named reconciler-lock,
+    never shown by plan or inventory) while it runs, renewed every 40 s; a lock whose
+    holder stopped renewing expires after 120 s. Break a lock whose holder is dead with
+    `reconciler force-unlock LOCK_ID`.
+
+    \b
+    Examples:
+      reconciler lock status
+      reconciler lock status --format json
+    """
+
+
+@lock.command(name="status")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people, json for scripts (a list of locks).")
+@retry_option
+@connection_options
+@click.pass_obj
+def status(app: AppContext, fmt: str, retry_timeout: float, base_url: str | None,
+           organization: str | None, emulator: bool, project: str | None) -> None:
+    """Show who holds the apply lock of this project's scope, and until when.
+
+    One line per lock object: its id, holder (user@host pid N), start and expiry. An
+    expired one is a crashed run's: the next apply ignores and deletes it. Exit 0 whether
+    or not a lock is held.
+
+    \b
+    Examples:
+      reconciler lock status
+      reconciler lock status --format json | jq '.[0].holder'
+    """
+    import time
+
+    from reconciler.apply.retry import RetryPolicy
+    from reconciler.lock import status as lock_status
+
+    scope = app.settings().config.scope
+    connection = connect(app, base_url, organization, project, emulator=emulator)
+    locks = lock_status(connection.client(retry=RetryPolicy(total=retry_timeout)), scope)
+    now = time.time()
+    if fmt == "json":
+        echo(json.dumps([found.as_json(now) for found in locks], indent=2, ensure_ascii=False))
+    elif not locks:
+        echo(f"No lock held for scope {scope}." if scope else "No lock held (no scope set).")
+    else:
+        for found in locks:
+            echo(found.describe(now))
+
+
+@click.command(name="force-unlock")
+@click.argument("lock_id", metavar="LOCK_ID")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a "
+                                          "terminal).")
+@retry_option
+@connection_options
+@click.pass_obj
+def force_unlock(app: AppContext, lock_id: str, yes: bool, retry_timeout: float,
+                 base_url: str | None, organization: str | None, emulator: bool,
+                 project: str | None) -> None:
+    """Delete an apply lock whose holder is dead, so that apply can run again.
+
+    Deletes exactly the lock object LOCK_ID (as `reconciler lock status` or apply's
+    error names it), and refuses any id that is not a lock object. If its holder is still
+    running, two applies may then change the same objects at once: check first. Asks for
+    confirmation on a terminal; without one, only --yes deletes.
+
+    \b
+    Examples:
+      reconciler lock status
+      reconciler force-unlock vs_abc123
+      reconciler force-unlock vs_abc123 --yes     # CI, scripts
+    """
+    from reconciler import lock as apply_lock
+    from reconciler.apply.retry import RetryPolicy
+
+    connection = connect(app, base_url, organization, project, emulator=emulator)
+    client = connection.client(retry=RetryPolicy(total=retry_timeout))
+    found = apply_lock.lock_info(client, lock_id)
+    echo(found.describe())
+    if not yes:
+        _confirm(found.id)
+    apply_lock.force_unlock(client, found.id)
+    echo(f"Lock {found.id} deleted: apply can run again.")
+
+
+def _confirm(lock_id: str) -> None:
+    if not interactive():
+        raise ReconcilerError("force-unlock asks for confirmation, but there is no terminal; "
+                              "nothing was deleted",
+                              hint=f"check with `reconciler lock status`, then "
+                                   f"`reconciler force-unlock {lock_id} --yes`")
+    answer = click.prompt(
+        "\nDo you really want to force-unlock?\n  The lock will be deleted. If its holder is "
+        "still running, another apply may\n  then change the same objects at the same time. "
+        "Only 'yes' is accepted", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise ReconcilerError("force-unlock cancelled; nothing was deleted")
