@@ -182,3 +182,25 @@ def test_a_scope_is_required_before_applying_to_a_shared_api(project: Project,
     assert "reconciler.yaml must set `scope:` before applying to https://api.example.test/v1" in (
         result.stderr)
     assert project.writes() == 0
+
+
+def test_concurrent_applies_make_every_object_once(project: Project) -> None:
+    """Two merges in a row used to duplicate objects: applies of one scope run one at a
+    time (each waits with --lock-timeout), and the later ones find nothing left to do."""
+    import os
+    import subprocess
+    import sys
+
+    project.write({f"a{i}.yaml": _assistant(f"a{i}") for i in range(10)})
+    env = {**os.environ, **project.env}
+    runs = [subprocess.Popen([sys.executable, "-m", "reconciler", "apply", "--auto-approve",
+                              "--lock-timeout", "120"], cwd=project.root, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(4)]
+    results = [(run.wait(timeout=180), run.stdout.read(), run.stderr.read())  # type: ignore[union-attr]
+               for run in runs]
+    assert [code for code, _, _ in results] == [ExitCode.OK] * 4, results
+    assert sum("Apply complete: 10 created" in out for _, out, _ in results) == 1, results
+    names = [ownership.owner(a.get("metadata")) for a in project.live("Assistant")]
+    assert sorted(names) == sorted(f"a{i}" for i in range(10)), "each object made once"
+    assert "No changes." in project.run("plan").stdout
