@@ -160,7 +160,7 @@ def _function_spec(tool: dict[str, Any]) -> dict[str, Any]:
     """A function tool of either API as a Tool manifest's `function` (defaults left out)."""
     source = tool.get("function", tool)
     spec: dict[str, Any] = {"name": source["name"]}
-    if source.get("description"):
+    if source.get("description") is not None:  # "" too: the live object keeps it
         spec["description"] = source["description"]
     parameters = source.get("parameters")
     # the agent API requires parameters; a Tool without them sends this empty object

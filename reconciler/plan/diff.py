@@ -80,7 +80,8 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
     _check_foreign(wanted, foreign, problems)
     managed, unmanaged, duplicates = _index_live(context.objects)
     context.managed = managed
-    adopted = _adoptions(wanted, managed, unmanaged, live, problems)
+    notes: list[str] = []
+    adopted = _adoptions(wanted, managed, unmanaged, live, problems, notes)
     _check_addresses(list(targets) + list(replace), wanted, managed, problems)
     chosen = set(targets) if targets else None
     changes: list[ResourceChange] = []
@@ -120,7 +121,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
         "a plan that may delete removes them" for a, c in duplicates.items()]
     return Plan(endpoint=endpoint, changes=tuple(changes), unchanged=tuple(unchanged),
                 unmanaged=tuple(u for u in unmanaged if u.id not in adopted_ids),
-                warnings=(*warnings, *kept_duplicates), targets=tuple(targets),
+                warnings=(*warnings, *notes, *kept_duplicates), targets=tuple(targets),
                 no_delete=no_delete, scope=scope, foreign=tuple(foreign),
                 kept=() if deleting else tuple(undeclared), replace=tuple(replace),
                 prune=prune,
@@ -144,8 +145,11 @@ def _check_foreign(wanted: dict[str, DesiredResource], foreign: Sequence[Foreign
 
 def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject],
                unmanaged: list[UnmanagedObject], live: Sequence[LiveObject],
-               problems: Diagnostics) -> dict[str, LiveObject]:
-    """Manifests that take over an unmanaged object (annotation `reconciler/adopt-id`)."""
+               problems: Diagnostics, warnings: list[str]) -> dict[str, LiveObject]:
+    """Manifests that take over an unmanaged object (annotation `reconciler/adopt-id`).
+
+    An id no live object has (the manifests planned against another endpoint, or the object
+    deleted since) is planned as a create, with a warning: it never blocks a plan."""
     by_id = {obj.id: obj for obj in live}
     free = {u.id for u in unmanaged}
     adopted: dict[str, LiveObject] = {}
@@ -155,11 +159,17 @@ def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject
             continue
         obj = by_id.get(object_id)
         where = f"metadata.annotations.{ownership.ADOPT_ANNOTATION}"
-        if obj is None or obj.kind != resource.kind:
+        if obj is None:
+            warnings.append(f"{resource.source}: {address} adopts {object_id} "
+                            f"({ownership.ADOPT_ANNOTATION}), which no live object here has: "
+                            "planned as a create; remove the annotation once the object is "
+                            "adopted")
+        elif obj.kind != resource.kind:
             problems.error(Code.ADOPT_NOT_FOUND,
                            f"{address} adopts {object_id} ({ownership.ADOPT_ANNOTATION}), "
-                           f"but no live {resource.kind} has that id; remove the annotation "
-                           "to create a new object", resource.source, path=where)
+                           f"which is {_a(obj.kind)}, not {_a(resource.kind)}", resource.source,
+                           path=where, hint="fix the id, or remove the annotation to create "
+                                            "a new object")
         elif object_id not in free:
             owner = ownership.owner(obj.raw.get("metadata"))
             problems.error(Code.ADOPT_TAKEN, f"{address} adopts {object_id}, which is already "
@@ -168,6 +178,10 @@ def _adoptions(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject
         else:
             adopted[address] = obj
     return adopted
+
+
+def _a(kind: str) -> str:
+    return ("an " if kind[:1] in "AEIOU" else "a ") + kind
 
 
 def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | None,

@@ -51,6 +51,34 @@ def _assistants(files: list[str], store: str) -> list[dict[str, Any]]:
         {"model": "o3-mini", "name": "Sampling", "temperature": 0.25, "top_p": 0.5,
          "reasoning_effort": "high"},
         {"model": "gpt-4o", "name": "Metadata", "metadata": {f"k{i}": f"v{i}" for i in range(12)}},
+        # the swarm examples' agents: empty descriptions, non-strict, empty parameters
+        {"model": "gpt-4o", "name": "Triage", "instructions": "Route the user.", "tools": [
+            {"type": "function", "function": {"name": "transfer_to_sales", "description": "",
+                                              "parameters": {"type": "object",
+                                                             "properties": {}}}},
+            {"type": "function", "function": {"name": "transfer_to_refunds",
+                                              "description": "", "strict": False,
+                                              "parameters": {"type": "object",
+                                                             "properties": {},
+                                                             "required": []}}}]},
+        {"model": "gpt-4o", "name": "Weather", "tools": [{"type": "function", "function": {
+            "name": "get_weather", "description": "Weather for a place.",
+            "parameters": {"type": "object", "properties": {
+                "location": {"type": "string", "description": "City, e.g. Paris"},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+                "days": {"type": "integer", "minimum": 1, "maximum": 7}},
+                "required": ["location"]}}}]},
+        {"model": "gpt-4o", "name": "Defs", "tools": [{"type": "function", "function": {
+            "name": "create_ticket", "strict": True, "parameters": {
+                "type": "object", "$defs": {"person": {
+                    "type": "object", "properties": {"name": {"type": "string"},
+                                                     "email": {"type": "string"}},
+                    "required": ["name", "email"], "additionalProperties": False}},
+                "properties": {"owner": {"$ref": "#/$defs/person"},
+                               "tags": {"type": "array", "items": {"type": "string"}},
+                               "priority": {"anyOf": [{"type": "integer"}, {"type": "null"}]}},
+                "required": ["owner", "tags", "priority"],
+                "additionalProperties": False}}}]},
         {"model": "gpt-4o", "name": "Resources", "tools": [{"type": "code_interpreter"},
                                                            {"type": "file_search"}],
          "tool_resources": {"code_interpreter": {"file_ids": files},
@@ -93,6 +121,11 @@ AGENTS: list[dict[str, Any]] = [
      "experimental": {"time_awareness": True}},
     {"model": "gpt-5", "name": "Tagged", "metadata": {"owner": "research", "tier": "gold"}},
     {"model": "gpt-5", "name": "Shares lookup", "tools": [{"type": "function", **LOOKUP}]},
+    {"model": "gpt-5", "name": "Airline", "tools": [
+        {"type": "function", "name": "escalate_to_agent", "description": "",
+         "parameters": {"type": "object", "properties": {"reason": {"type": "string"}}}},
+        {"type": "function", "name": "case_resolved", "description": "",
+         "parameters": {"type": "object", "properties": {}}}]},
 ]
 
 
@@ -121,7 +154,7 @@ def _raw(project: Project, kind: str, object_id: str) -> dict[str, Any]:
 
 def test_round_trip_fidelity(project: Project) -> None:
     created = _create_corpus(project)
-    assert len(created) >= 30
+    assert len(created) == 36
     imported = project.run("import", "--all")
     assert imported.exit_code == ExitCode.OK, imported.output
     assert "becomes Tool 'lookup_order-2'" in imported.stderr
@@ -210,3 +243,24 @@ def test_an_identical_tool_already_in_the_tree_is_reused(project: Project) -> No
         "lookup.yaml"]
     assert "- lookup" in (project.root / "manifests/agents/user.yaml").read_text()
     assert "Plan: 0 to create, 1 to update" in project.run("plan").stdout
+
+
+def test_an_adopt_id_no_live_object_has_is_a_create_with_a_warning(project: Project) -> None:
+    """Imported manifests keep `reconciler/adopt-id`: planned against another endpoint (a
+    fresh emulator, staging) they create the object instead of blocking every plan."""
+    made = project.client.beta.assistants.create(model="gpt-4o", name="Helper")
+    assert project.run("import", "--all").exit_code == ExitCode.OK
+    project.client.beta.assistants.delete(made.id)  # as if planned elsewhere
+    planned = project.run("plan")
+    assert planned.exit_code == ExitCode.OK, planned.output
+    assert "# Assistant/helper will be created" in planned.stdout
+    assert (f"Assistant/helper adopts {made.id} (reconciler/adopt-id), which no live object "
+            "here has: planned as a create") in planned.stdout
+    # an id of another kind is a mistake, not another endpoint: an error at the annotation
+    store = project.client.vector_stores.create(name="kb")
+    manifest = next((project.root / "manifests").rglob("helper.yaml"))
+    manifest.write_text(manifest.read_text().replace(made.id, store.id))
+    wrong = project.run("plan")
+    assert wrong.exit_code == ExitCode.ERROR
+    assert "which is a VectorStore, not an Assistant" in wrong.stderr
+    assert "error[adopt-not-found] metadata.annotations.reconciler/adopt-id" in wrong.stderr
