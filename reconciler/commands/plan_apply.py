@@ -44,12 +44,36 @@ DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.REPLACE: "rep
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class AddressParam(click.ParamType):
+    """KIND/NAME with the kind in any case (`assistant/helper`); an unknown kind is refused
+    with the kinds as they are spelled and the closest one. Unknown names are found by the
+    plan, which knows them (`unknown-address`, with "did you mean")."""
+
+    name = "KIND/NAME"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        from reconciler import kinds
+        from reconciler.manifests.structure import did_you_mean
+
+        kind, slash, name = str(value).partition("/")
+        known = kinds.names(kinds.LIVE)
+        found = next((k for k in known if k.lower() == kind.lower()), None)
+        if not slash or not name:
+            self.fail(f"'{value}' is not KIND/NAME, e.g. Assistant/support-bot", param, ctx)
+        if found is None:
+            hint = did_you_mean(kind, known)
+            self.fail(f"'{kind}' is not a kind: {', '.join(known)}"
+                      + (f"; {hint}" if hint else ""), param, ctx)
+        return f"{found}/{name}"
+
+
 def selection_options(function: F) -> F:
     """--target, --replace, --no-delete, --prune, --allow-mass-delete."""
     for option in reversed([
-        click.option("--target", "targets", multiple=True, metavar="KIND/NAME",
+        click.option("--target", "targets", multiple=True, type=AddressParam(),
                      help="Only this resource (repeatable), e.g. Assistant/support-bot."),
-        click.option("--replace", "replace", multiple=True, metavar="KIND/NAME",
+        click.option("--replace", "replace", multiple=True, type=AddressParam(),
                      help="Delete and re-create this resource even if it is in sync."),
         click.option("--no-delete", is_flag=True,
                      help="Keep live objects whose manifest was removed."),

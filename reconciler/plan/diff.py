@@ -21,6 +21,7 @@ from reconciler import kinds, ownership
 from reconciler.diagnostics import Code, Diagnostics
 from reconciler.errors import ManifestError
 from reconciler.kinds.spec import Address, FileUse
+from reconciler.manifests.structure import did_you_mean
 from reconciler.model.desired import DesiredResource
 from reconciler.plan.model import (
     Action,
@@ -242,11 +243,13 @@ def _duplicate(obj: LiveObject, kept: LiveObject, problems: Diagnostics) -> Reso
 
 def _check_addresses(addresses: Iterable[str], wanted: dict[str, DesiredResource],
                      managed: dict[str, LiveObject], problems: Diagnostics) -> None:
+    known = [*wanted, *(a for a in managed if a not in wanted)]
     for address in addresses:
         if address not in wanted and address not in managed:
+            close = did_you_mean(address, known)
             problems.error(Code.UNKNOWN_ADDRESS, f"no resource {address} in the manifests or "
-                           "the live state", hint="addresses are KIND/NAME, e.g. "
-                                                  "Assistant/support-bot")
+                           "the live state", hint=close or "addresses are KIND/NAME, e.g. "
+                                                           "Assistant/support-bot")
 
 
 def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | None, *,

@@ -253,6 +253,14 @@ def test_targets_limit_the_plan(project: Project) -> None:
     assert project.live("Assistant") == []
     unknown = project.run("plan", "--target", "Agent/nobody")
     assert unknown.exit_code == ExitCode.ERROR and "no resource Agent/nobody" in unknown.stderr
+    # kinds in any case; a misspelt name or kind says what was meant
+    assert "no resource Agent/nobody" in project.run("plan", "--target", "AGENT/nobody").stderr
+    typo = project.run("plan", "--replace", "Agent/reseacher")
+    assert typo.exit_code == ExitCode.ERROR
+    assert "hint: did you mean 'Agent/researcher'?" in typo.stderr
+    kind = project.run("plan", "--target", "Agnt/researcher")
+    assert kind.exit_code == ExitCode.ERROR and "Traceback" not in kind.output
+    assert "'Agnt' is not a kind" in kind.output and "did you mean 'Agent'?" in kind.output
 
 
 def test_saved_plan_applies_exactly(project: Project) -> None:
