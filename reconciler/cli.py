@@ -101,11 +101,13 @@ class ReconcilerCLI(click.Group):
             exc.show()
             code = ExitCode.ERROR
         except click.exceptions.Abort as exc:
+            # after a prompt on a terminal, the cursor is still on the prompt's line (^C)
+            start = "\n" if sys.stdin.isatty() else ""
             if isinstance(exc.__cause__, KeyboardInterrupt):  # Ctrl-C outside apply's changes
-                echo("interrupted", err=True)
+                echo(f"{start}error: interrupted", err=True)
                 code = ExitCode.INTERRUPTED
             else:
-                echo("aborted", err=True)
+                echo(f"{start}error: aborted; nothing was changed", err=True)
                 code = ExitCode.ERROR
         except ReconcilerError as exc:
             if "--debug" in argv:

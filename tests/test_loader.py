@@ -85,3 +85,11 @@ def test_missing_path_and_empty_folder(write_tree: WriteTree) -> None:
     assert [d.code for d in load_manifest_set(["nope"]).diagnostics] == [Code.PATH_NOT_FOUND]
     (empty,) = load_manifest_set(["empty"]).diagnostics
     assert (empty.code, empty.severity.value) == (Code.NO_MANIFESTS, "error")
+
+
+def test_an_empty_value_is_named_once(write_tree: WriteTree) -> None:
+    write_tree({"t.yaml": "apiVersion: reconciler/v1\nkind: Template\nmetadata: {name: t}\n"
+                          "spec:\n  vars:\n  model: gpt-4o\n"})
+    [problem] = list(load_manifest_set(["t.yaml"]).diagnostics)
+    assert (problem.code, problem.message) == (Code.INVALID_TYPE,
+                                               "expected object, got null")

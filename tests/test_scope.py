@@ -124,3 +124,14 @@ def test_mass_delete_is_measured_against_the_scopes_managed_objects(
     assert mass_delete(everything, 1, 100) == ("the plan deletes 1 of the 1 managed objects "
                                                "of scope s (every one)")
     assert mass_delete(diff([], [], endpoint=ENDPOINT), 0, 50) is None
+
+
+def test_a_store_delete_shows_what_a_store_has() -> None:
+    from reconciler.render.plan import render_text
+
+    digest = ownership.digest_value("0" * 16, prevent_destroy=False)
+    raw = {"id": "vs_1", "object": "vector_store", "created_at": 1, "name": "kb",
+           "metadata": ownership.marks("kb", digest), "file_counts": {"total": 0}}
+    store = LiveObject(kind="VectorStore", id="vs_1", created_at=1, raw=raw, files=())
+    text = render_text(diff([], [store], endpoint=ENDPOINT))
+    assert '- VectorStore/kb\n      - name = "kb"\n' in text and "model" not in text

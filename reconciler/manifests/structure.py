@@ -303,7 +303,7 @@ _HANDLERS = {
 }
 
 def _show(value: Any) -> str:
-    if isinstance(value, dict | list):
+    if isinstance(value, dict | list) or value is None:  # the type says it all
         return ""
     text = repr(value) if isinstance(value, str) else ("null" if value is None else str(value))
     if isinstance(value, bool):

@@ -211,7 +211,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             lines += [_text_line(line, paint) for line in change_lines(change)]
             lines.append("")
     for warning in plan.warnings:
-        lines.append(paint("Warning: ", "yellow", bold=True) + warning)
+        lines.append(paint("warning:", "yellow", bold=True) + " " + warning)
     if plan.warnings:
         lines.append("")
     lines.append(paint(summary_line(plan), bold=True))
@@ -248,7 +248,7 @@ def render_json(plan: Plan) -> str:
 
 def render_markdown(plan: Plan) -> str:
     """A pull-request comment: a headline, a table, and collapsible details per resource."""
-    lines = [f"### reconciler plan: {summary_line(plan)}", ""]
+    lines = [f"### {summary_line(plan)}", ""]
     if plan.changes:
         lines += ["| | resource | action | live id |", "|---|---|---|---|"]
         for change in plan.changes:

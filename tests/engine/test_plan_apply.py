@@ -327,7 +327,7 @@ def test_formats(project: Project) -> None:
     assert as_json["summary"]["create"] == 2
     assert {c["address"] for c in as_json["changes"]} == {"Assistant/helper", "Agent/researcher"}
     markdown = project.run("plan", "--format", "markdown").stdout
-    assert markdown.startswith("### reconciler plan: Plan: 2 to create")
+    assert markdown.startswith("### Plan: 2 to create")
     assert "<details>" in markdown and "```diff" in markdown
 
 
@@ -410,7 +410,7 @@ def test_models_the_api_will_shut_down_give_warnings(project: Project) -> None:
             - id: gpt-5
         """})
     text = project.run("plan").stdout
-    assert "Warning: Assistant/helper: model 'gpt-3.5-turbo' shuts down on 2026-12-31 (the " \
+    assert "warning: Assistant/helper: model 'gpt-3.5-turbo' shuts down on 2026-12-31 (the " \
            "API says)" in text
     assert "model 'gpt-3.5-turbo' is deprecated and shuts down on 2026-12-31" in text
     validated = project.run("validate")
@@ -435,7 +435,7 @@ def test_a_retired_api(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # ty
     try:
         applied = CliRunner().invoke(cli, ["apply", "--auto-approve"], env=env)
         assert applied.exit_code == ExitCode.OK, applied.output
-        assert "Warning: Assistant: the server does not serve the Assistant API (410:" in (
+        assert "warning: Assistant: the server does not serve the Assistant API (410:" in (
             applied.stdout)
         (tmp_path / "m" / "a.yaml").write_text(ASSISTANT)
         refused = CliRunner().invoke(cli, ["plan"], env=env)

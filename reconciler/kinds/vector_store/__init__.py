@@ -13,7 +13,8 @@ KIND = KindSpec(
     null_on_create=False,  # the API takes null here on update (to clear it), not on create
     provider="reconciler.kinds.vector_store.provider:VectorStoreProvider",
     resolve="reconciler.kinds.vector_store.resolve:resolve",
-    files=FileUse.STORE, refresh="reconciler.kinds.vector_store.reading:list_store_files",
+    files=FileUse.STORE, shown_on_delete=("name",),
+    refresh="reconciler.kinds.vector_store.reading:list_store_files",
     plural="vector stores",
 )
 """Vector stores are not imported: their files cannot be downloaded back into a repository
