@@ -7,7 +7,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 import click
 import openai
 
+from reconciler.apply import progress as progress_display
 from reconciler.apply.executor import Executor, Outcome
 from reconciler.apply.retry import RetryPolicy
 from reconciler.commands.connecting import connect, connection_options, retry_option
@@ -232,14 +232,16 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
             return
         lock.check()
         summary = chosen.summary()
-        progress = Progress(summary.upload_files, summary.upload_bytes,
-                            _ProgressLine() if sys.stderr.isatty() else None)
+        show = progress_display.for_stderr()
+        progress = Progress(summary.upload_files, summary.upload_bytes, show)
         files = FileSync(VectorStoreProvider(client), FileProvider(client), retry=retry,
                          parallelism=parallelism, index_timeout=index_timeout,
                          progress=progress, scope=chosen.scope)
         executor = Executor(providers_for(client), parallelism=parallelism, retry=retry,
                             listener=_Printer(len(chosen.changes), app.color), files=files)
-        with _interruptible(stop):
+        with _interruptible(stop), contextlib.ExitStack() as stack:
+            if isinstance(show, progress_display.Bars):
+                stack.enter_context(show)
             outcomes = executor.run(chosen)
         lost = lock.lost
     if lost:  # the renewing thread set `stop`: nothing new started since
@@ -313,23 +315,6 @@ def _interruptible(stop: threading.Event) -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-class _ProgressLine:
-    """Upload progress on one terminal line (stderr), at most ten times a second."""
-
-    def __init__(self) -> None:
-        self.shown = 0.0
-
-    def __call__(self, progress: Progress) -> None:
-        now = time.monotonic()
-        complete = progress.files_done == progress.files_total
-        if now - self.shown < 0.1 and not complete:
-            return
-        self.shown = now
-        echo(f"\ruploading: {progress.files_done}/{progress.files_total} files, "
-             f"{human_bytes(progress.bytes_done)} of {human_bytes(progress.bytes_total)}"
-             + ("\n" if complete else ""), nl=False, err=True)
 
 
 def _load_saved(settings: Settings, path: Path) -> Plan:

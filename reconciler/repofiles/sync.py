@@ -41,7 +41,8 @@ skew between this machine and the API)."""
 
 
 class Progress:
-    """Bytes and files uploaded so far, told to a callback (a terminal line, a log)."""
+    """Bytes and files uploaded so far, then files indexed, told to a callback (bars on a
+    terminal, lines in a log: `reconciler.apply.progress`)."""
 
     def __init__(self, files: int, size: int,
                  show: Callable[[Progress], None] | None = None) -> None:
@@ -49,8 +50,25 @@ class Progress:
         self.bytes_total = size
         self.files_done = 0
         self.bytes_done = 0
+        self._indexing: dict[str, tuple[int, int]] = {}
         self._show = show
         self._lock = threading.Lock()
+
+    @property
+    def index_done(self) -> int:
+        """Files attached by this apply whose indexing finished (completed or failed)."""
+        return sum(done for done, _ in self._indexing.values())
+
+    @property
+    def index_total(self) -> int:
+        """Files attached by this apply, in every store (0: no indexing under way yet)."""
+        return sum(total for _, total in self._indexing.values())
+
+    def indexed(self, key: str, done: int, total: int) -> None:
+        """Of the files one batch attached (`key`), `done` of `total` finished indexing."""
+        with self._lock:
+            self._indexing[key] = (done, total)
+            self._tell()
 
     def sent(self, count: int) -> None:
         with self._lock:
@@ -241,6 +259,12 @@ class FileSync:
         def step() -> str | None:
             for batch_id in list(pending):
                 batch = self._call(partial(self.stores.batch, store_id, batch_id))
+                counts = batch.get("file_counts") or {}
+                if self.progress is not None:
+                    self.progress.indexed(batch_id, int(counts.get("completed", 0))
+                                          + int(counts.get("failed", 0))
+                                          + int(counts.get("cancelled", 0)),
+                                          int(counts.get("total", 0)))
                 if batch["status"] == "in_progress":
                     continue
                 pending.remove(batch_id)

@@ -5,6 +5,7 @@ waiting for indexing; an apply killed mid-upload followed by a clean convergence
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import signal
@@ -491,18 +492,46 @@ def test_replacing_a_store_attaches_its_uploads_to_the_new_one(kb: Project) -> N
     assert_converged(kb)
 
 
-def test_progress_line_on_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from reconciler.commands.plan_apply import _ProgressLine
+def test_progress_in_a_log_is_a_line_every_ten_seconds_and_at_each_phase_end() -> None:
+    from reconciler.apply.progress import LogLines
     from reconciler.repofiles.sync import Progress
 
-    progress = Progress(2, 3 * 1024 * 1024, _ProgressLine())
+    now = [0.0]
+    lines: list[str] = []
+    progress = Progress(2, 3 * 1024 * 1024, LogLines(clock=lambda: now[0], write=lines.append))
     progress.sent(1024 * 1024)
+    now[0] = 5.0
+    progress.sent(1024)  # within ten seconds of the last line: nothing
     progress.finished()
-    progress.sent(2 * 1024 * 1024)
-    progress.finished()
-    shown = capsys.readouterr().err
-    assert shown.startswith("\ruploading: 0/2 files, 1.0 MiB of 3.0 MiB")
-    assert shown.endswith("\ruploading: 2/2 files, 3.0 MiB of 3.0 MiB\n")
+    now[0] = 11.0
+    progress.sent(2 * 1024 * 1024 - 1024)
+    progress.finished()  # the phase ends: its last line at once
+    progress.indexed("batch_1", 0, 2)
+    progress.indexed("batch_1", 1, 2)
+    progress.indexed("batch_1", 2, 2)
+    assert lines == ["uploading: 0/2 files, 1.0 MiB of 3.0 MiB",
+                     "uploading: 1/2 files, 3.0 MiB of 3.0 MiB",
+                     "uploading: 2/2 files, 3.0 MiB of 3.0 MiB",
+                     "indexing: 0/2 files completed", "indexing: 2/2 files completed"]
+
+
+def test_progress_bars_on_a_terminal_then_indexing() -> None:
+    from rich.console import Console
+
+    from reconciler.apply.progress import Bars
+    from reconciler.repofiles.sync import Progress
+
+    screen = io.StringIO()
+    with Bars(Console(file=screen, force_terminal=True, color_system=None, width=120)) as bars:
+        progress = Progress(2, 3 * 1024 * 1024, bars)
+        progress.sent(3 * 1024 * 1024)
+        progress.finished()
+        progress.finished()
+        progress.indexed("batch_1", 2, 2)
+    shown = screen.getvalue()
+    assert "uploading" in shown and "3.0/3.0 MiB" in shown and "2/2 files" in shown
+    assert "indexing" in shown and "2/2 files completed" in shown
+    assert "MiBiB" not in shown
 
 
 def test_inventory_shows_a_store_whose_files_changed_as_drifted(kb: Project) -> None:
