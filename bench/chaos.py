@@ -1,14 +1,29 @@
-"""Apply under injected faults against the emulator, as a user runs it (a fresh process).
+"""Apply under injected faults, concurrent applies and killed applies, against the emulator,
+as a user runs it (fresh `python -m reconciler` processes).
 
-Each trial resets the emulator, declares a project (assistants, agents, a vector store of
-repository files and an assistant using it), drifts some managed objects, adds unmanaged
-ones, then injects one kind of fault at `--rate` on reads (GET) and writes (POST, DELETE)
-and runs `reconciler apply --auto-approve` once. A trial converged when that one apply
-exited 0 and a plan made afterwards, without faults, is empty. Then it counts managed
-objects claimed twice (duplicates), uploads of ours that nothing uses (orphans), and
-unmanaged objects whose bytes changed.
+Three scenarios (`--only` runs one), each counting trials converged, managed objects claimed
+twice (duplicates), uploads of ours that nothing uses (orphans), and unmanaged objects whose
+bytes changed:
 
-    .venv/bin/python bench/chaos.py [--trials 2] [--rate 0.3]
+- faults: each trial resets the emulator, declares a project (assistants, agents, a vector
+  store of repository files and an assistant using it), drifts some managed objects, adds
+  unmanaged ones, then injects one kind of fault at `--rate` on reads (GET) and writes (POST,
+  DELETE) and runs `reconciler apply --auto-approve` once. It converged when that one apply
+  exited 0 and a plan made afterwards, without faults, is empty.
+- concurrency: `--processes` applies of one 40-object project (a vector store of a few files,
+  the assistant using it, assistants and agents) start at once against a fresh state, with
+  `--lock-timeout 300`: one writes, the others wait for the apply lock and find nothing left
+  to do. Then the same with `--lock-timeout 0`: the others fail at once (exit 1), naming the
+  holder. A run converged when no apply failed (or each failure was that clear refusal) and
+  a plan afterwards is empty (`plan --detailed-exitcode` exits 0).
+- kill: an apply of that project (drifted, with request latency) is killed with SIGKILL after
+  a random number of writes or a random delay; then `reconciler lock status --format json`
+  shows the lock it left, `reconciler force-unlock ID --yes` breaks it, and one
+  `reconciler apply --auto-approve` must converge. Recovery time: from the kill to the end of
+  that apply.
+
+    .venv/bin/python bench/chaos.py [--only faults|concurrency|kill] [--trials 2] [--rate 0.3]
+        [--runs 5] [--processes 8] [--kills 20]
 
 Goal (issue 12): every trial converged; 0 duplicates, 0 orphans, 0 unmanaged changed.
 Exits 1 when it is missed.
@@ -19,24 +34,38 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import re
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 import warnings
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import openai
 
-from reconciler import ownership
+from reconciler import lock, ownership
 from reconciler.emulator.process import EmulatorProcess, spawn
 
 warnings.filterwarnings("ignore", message="deprecated", category=DeprecationWarning)
 
 READS = {"methods": ["GET"]}
 WRITES = {"methods": ["POST", "DELETE"]}
+PAIRS, PAGES = 19, 4
+"""The 40-object project of the concurrency and kill scenarios: a store of 4 files, the
+assistant using it, 19 assistants and 19 agents."""
+KILL_LATENCY_MS = 40
+"""Added to every request of the apply to be killed, so that it lasts long enough to hit."""
+KILL_WRITES = 45
+"""Kill points by write count are drawn from 1..KILL_WRITES (the apply sends about 50)."""
+HELD = re.compile(r"^error: the apply lock is held by \S+@\S+ pid \d+ .*\(lock vs_\w+\)")
+"""The refusal a `--lock-timeout 0` apply must give while another holds the lock."""
 
 
 def fault_kinds(rate: float) -> dict[str, list[dict[str, Any]]]:
@@ -63,12 +92,14 @@ def fault_kinds(rate: float) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def project(root: Path, client: openai.OpenAI) -> dict[tuple[str, str], bytes]:
-    """Write the manifests and the live world; return the unmanaged objects' bytes."""
+def project(root: Path, client: openai.OpenAI, *, pairs: int = 8, pages: int = 8,
+            drift: bool = True) -> dict[tuple[str, str], bytes]:
+    """Write the manifests (a store of `pages` files, the assistant using it, `pairs`
+    assistants and agents) and the live world; return the unmanaged objects' bytes."""
     (root / "reconciler.yaml").write_text("manifests: [manifests]\n")
     docs = root / "manifests" / "docs"
     docs.mkdir(parents=True)
-    for i in range(8):
+    for i in range(pages):
         (docs / f"page-{i}.md").write_text(f"# Page {i}\nSome text about topic {i}.\n")
     documents: list[dict[str, Any]] = [
         {"apiVersion": "reconciler/v1", "kind": "VectorStore", "metadata": {"name": "kb"},
@@ -76,7 +107,7 @@ def project(root: Path, client: openai.OpenAI) -> dict[tuple[str, str], bytes]:
         {"apiVersion": "reconciler/v1", "kind": "Assistant", "metadata": {"name": "helper"},
          "spec": {"model": "gpt-4o", "tools": [{"type": "file_search"}],
                   "tool_resources": {"file_search": {"vector_stores": ["kb"]}}}}]
-    for i in range(8):
+    for i in range(pairs):
         documents.append({"apiVersion": "reconciler/v1", "kind": "Assistant",
                           "metadata": {"name": f"assistant-{i}"},
                           "spec": {"model": "gpt-4o", "instructions": f"Assistant {i}."}})
@@ -85,10 +116,11 @@ def project(root: Path, client: openai.OpenAI) -> dict[tuple[str, str], bytes]:
                           "spec": {"model": "gpt-5", "instructions": f"Agent {i}."}})
     (root / "manifests" / "all.yaml").write_text(
         "\n---\n".join(json.dumps(d) for d in documents) + "\n")
-    for i in range(2):  # drifted managed objects, and a stale one
-        client.beta.assistants.create(model="gpt-4.1", instructions="old",
-                                      metadata=ownership.marks(f"assistant-{i}", "0" * 16))
-    client.beta.agents.create(model="gpt-5", metadata=ownership.marks("stale", "0" * 16))
+    if drift:
+        for i in range(2):  # drifted managed objects, and a stale one
+            client.beta.assistants.create(model="gpt-4.1", instructions="old",
+                                          metadata=ownership.marks(f"assistant-{i}", "0" * 16))
+        client.beta.agents.create(model="gpt-5", metadata=ownership.marks("stale", "0" * 16))
     untouched = {}
     for kind in ("Assistant", "Agent", "Assistant"):
         resource = _resource(client, kind)
@@ -107,12 +139,78 @@ def _raw(client: openai.OpenAI, kind: str, object_id: str) -> bytes:
                  .http_response.content)
 
 
-def reconciler(root: Path, emulator: EmulatorProcess, *args: str) -> int:
+def _command(root: Path, emulator: EmulatorProcess, *args: str
+             ) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "OPENAI_BASE_URL": emulator.url, "OPENAI_API_KEY": "chaos",
            "NO_COLOR": "1", "XDG_CACHE_HOME": str(root / ".cache")}
-    return subprocess.run([sys.executable, "-m", "reconciler", *args], cwd=root, env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                          check=False).returncode
+    return [sys.executable, "-m", "reconciler", *args], env
+
+
+def reconciler(root: Path, emulator: EmulatorProcess, *args: str) -> int:
+    """Run one command to its end; its exit code."""
+    argv, env = _command(root, emulator, *args)
+    return subprocess.run(argv, cwd=root, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, check=False).returncode
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A reconciler process as it ended: its exit code and what it printed."""
+
+    code: int
+    stdout: str
+    stderr: str
+    pid: int
+
+    @property
+    def changes(self) -> int:
+        """Changes an apply reported made (created, updated, replaced, deleted)."""
+        done = re.search(r"^Apply \w+: .*$", self.stdout + self.stderr, re.MULTILINE)
+        counts = re.findall(r"(\d+) (?:created|updated|replaced|deleted)",
+                            done.group(0) if done else "")
+        return sum(int(n) for n in counts)
+
+    @property
+    def waited(self) -> bool:
+        return "Waiting for the apply lock" in self.stderr
+
+    @property
+    def replanned(self) -> bool:
+        """Whether the plan made under the lock differed from the first (stale)."""
+        return "planned again:" in self.stderr
+
+    @property
+    def error(self) -> str:
+        """The first `error:` line, else the last line on stderr."""
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        return next((line for line in lines if line.startswith("error:")),
+                    lines[-1] if lines else "")
+
+
+@dataclass
+class Started:
+    """A reconciler process running in the background, its output going to files."""
+
+    process: subprocess.Popen[bytes]
+    out: Path
+    err: Path
+
+    @classmethod
+    def of(cls, root: Path, emulator: EmulatorProcess, *args: str, log: str) -> Started:
+        argv, env = _command(root, emulator, *args)
+        out, err = root / f"{log}.out", root / f"{log}.err"
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            return cls(subprocess.Popen(argv, cwd=root, env=env, stdout=stdout,
+                                        stderr=stderr), out, err)
+
+    def finish(self, timeout: float | None = None) -> Finished:
+        code = self.process.wait(timeout)
+        return Finished(code, self.out.read_text(), self.err.read_text(), self.process.pid)
+
+
+def run(root: Path, emulator: EmulatorProcess, *args: str) -> Finished:
+    """Run one command to its end; its exit code and output."""
+    return Started.of(root, emulator, *args, log="run").finish()
 
 
 def duplicates(client: openai.OpenAI) -> int:
@@ -143,10 +241,34 @@ def orphans(client: openai.OpenAI) -> int:
     return len(ours - used)
 
 
+def lock_objects(client: openai.OpenAI) -> int:
+    """Apply lock objects on the live side (none once every apply has ended)."""
+    return sum(lock.is_lock(store.metadata) for store in client.vector_stores.list(limit=100))
+
+
+def checks(client: openai.OpenAI, untouched: dict[tuple[str, str], bytes]) -> dict[str, int]:
+    """Duplicates, orphans, unmanaged objects changed and lock objects left, as they are."""
+    changed = sum(_raw(client, kind, i) != before for (kind, i), before in untouched.items())
+    return {"duplicates": duplicates(client), "orphans": orphans(client),
+            "unmanaged_changed": changed, "locks": lock_objects(client)}
+
+
+def _client(emulator: EmulatorProcess) -> openai.OpenAI:
+    return openai.OpenAI(base_url=emulator.url, api_key="chaos", max_retries=0)
+
+
+def _goal(totals: Counter[str]) -> bool:
+    return (totals["converged"] == totals["trials"] and totals["duplicates"] == 0
+            and totals["orphans"] == 0 and totals["unmanaged_changed"] == 0)
+
+
+# --- faults ----------------------------------------------------------------------------
+
+
 def trial(emulator: EmulatorProcess, rules: list[dict[str, Any]], seed: int
           ) -> dict[str, Any]:
     emulator.reset()
-    client = openai.OpenAI(base_url=emulator.url, api_key="chaos", max_retries=0)
+    client = _client(emulator)
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         untouched = project(root, client)
@@ -157,47 +279,266 @@ def trial(emulator: EmulatorProcess, rules: list[dict[str, Any]], seed: int
         stats = emulator.stats()
         emulator.faults()
         empty = reconciler(root, emulator, "plan", "--detailed-exitcode") == 0
-        changed = sum(_raw(client, kind, i) != before for (kind, i), before in untouched.items())
         return {"converged": code == 0 and empty, "exit": code,
-                "duplicates": duplicates(client), "orphans": orphans(client),
-                "unmanaged_changed": changed, "seconds": seconds,
+                **checks(client, untouched), "seconds": seconds,
                 "requests": sum(stats["requests"].values()),
                 "faults": sum(stats["faults"].values())}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trials", type=int, default=2, help="trials per fault kind")
-    parser.add_argument("--rate", type=float, default=0.3, help="fault rate on reads and writes")
-    options = parser.parse_args()
-    kinds = fault_kinds(options.rate)
-    with tempfile.TemporaryDirectory() as folder:
-        emulator = spawn(Path(folder), "--index-delay", "0.05")
-        try:
-            print(f"{'faults':24} {'trials':>6} {'converged':>9} {'dupes':>5} {'orphans':>7} "
-                  f"{'unmanaged':>9} {'injected':>8} {'requests':>8} {'seconds':>8}")
-            totals: Counter[str] = Counter()
-            for name, rules in kinds.items():
-                results = [trial(emulator, rules, seed) for seed in range(options.trials)]
-                row = {key: sum(r[key] for r in results) for key in (
-                    "converged", "duplicates", "orphans", "unmanaged_changed", "faults",
-                    "requests", "seconds")}
-                totals.update({k: v for k, v in row.items() if k != "seconds"})
-                totals["trials"] += len(results)
-                print(f"{name:24} {len(results):>6} {row['converged']:>9} "
-                      f"{row['duplicates']:>5} {row['orphans']:>7} "
-                      f"{row['unmanaged_changed']:>9} {row['faults']:>8} {row['requests']:>8} "
-                      f"{row['seconds'] / len(results):>7.1f}s")
-        finally:
-            emulator.stop()
+def faults(emulator: EmulatorProcess, options: argparse.Namespace) -> bool:
+    """Every fault kind at `--rate`, `--trials` times each; whether the goal was met."""
+    print(f"{'faults':24} {'trials':>6} {'converged':>9} {'dupes':>5} {'orphans':>7} "
+          f"{'unmanaged':>9} {'injected':>8} {'requests':>8} {'seconds':>8}")
+    totals: Counter[str] = Counter()
+    for name, rules in fault_kinds(options.rate).items():
+        results = [trial(emulator, rules, seed) for seed in range(options.trials)]
+        row = {key: sum(r[key] for r in results) for key in (
+            "converged", "duplicates", "orphans", "unmanaged_changed", "faults",
+            "requests", "seconds")}
+        totals.update({k: v for k, v in row.items() if k != "seconds"})
+        totals["trials"] += len(results)
+        print(f"{name:24} {len(results):>6} {row['converged']:>9} "
+              f"{row['duplicates']:>5} {row['orphans']:>7} "
+              f"{row['unmanaged_changed']:>9} {row['faults']:>8} {row['requests']:>8} "
+              f"{row['seconds'] / len(results):>7.1f}s")
     print(f"\n{totals['trials']} trials at {options.rate:.0%} faults on reads and writes: "
           f"{totals['converged']} converged in one apply, {totals['duplicates']} duplicates, "
           f"{totals['orphans']} orphaned uploads, {totals['unmanaged_changed']} unmanaged "
           f"objects changed; {totals['faults']} faults injected in {totals['requests']} "
           "requests (seconds: mean per apply)")
-    goal = (totals["converged"] == totals["trials"] and totals["duplicates"] == 0
-            and totals["orphans"] == 0 and totals["unmanaged_changed"] == 0)
-    return 0 if goal else 1
+    return _goal(totals)
+
+
+# --- concurrency -----------------------------------------------------------------------
+
+
+def race(emulator: EmulatorProcess, processes: int, lock_timeout: int) -> dict[str, Any]:
+    """`processes` applies of one project at once on a fresh state, then a plan."""
+    emulator.reset()
+    client = _client(emulator)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        untouched = project(root, client, pairs=PAIRS, pages=PAGES, drift=False)
+        started = time.monotonic()
+        applies = [Started.of(root, emulator, "apply", "--auto-approve", "--lock-timeout",
+                              str(lock_timeout), log=f"apply-{i}") for i in range(processes)]
+        ended = [apply.finish(timeout=lock_timeout + 120) for apply in applies]
+        seconds = time.monotonic() - started
+        empty = reconciler(root, emulator, "plan", "--detailed-exitcode") == 0
+        return {"ended": ended, "empty": empty, "seconds": seconds,
+                **checks(client, untouched)}
+
+
+def _refused(ended: Finished) -> bool:
+    """Whether a failed apply said clearly that another holds the lock (naming it)."""
+    return ended.code == 1 and HELD.match(ended.error) is not None
+
+
+def _named(ended: Finished) -> int | None:
+    """The pid a refusal names as the lock's holder."""
+    found = re.search(r" pid (\d+) ", ended.error)
+    return int(found.group(1)) if found else None
+
+
+def race_row(result: dict[str, Any], *, refusals_allowed: bool) -> dict[str, Any]:
+    """A race's counts: wrote; found nothing after waiting, under the lock with a stale
+    plan, or at the first plan; failed (refused clearly; naming the apply that wrote)."""
+    ended: list[Finished] = result["ended"]
+    failed = [e for e in ended if e.code != 0]
+    refused = [e for e in failed if refusals_allowed and _refused(e)]
+    nothing = [e for e in ended if e.code == 0 and e.changes == 0]
+    writers = {e.pid for e in ended if e.code == 0 and e.changes > 0}
+    return {"wrote": len(writers), "waited": sum(e.waited for e in nothing),
+            "stale": sum(e.replanned and not e.waited for e in nothing),
+            "first": sum(not (e.replanned or e.waited) for e in nothing),
+            "failed": len(failed), "refused": len(refused),
+            "named_writer": sum(_named(e) in writers for e in refused),
+            "converged": int(len(refused) == len(failed) and result["empty"]),
+            "errors": Counter(_error_line(e, writers) for e in failed)}
+
+
+def _error_line(ended: Finished, writers: set[int]) -> str:
+    """`exit 1: error: …` with the lock id and times cut, and whether it names the writer."""
+    error = re.sub(r" since \S+, expires in \d+ s \(lock \w+\)", "", ended.error)
+    if _refused(ended):
+        named = "the apply that wrote" if _named(ended) in writers else "an apply that did not"
+        error = re.sub(r" pid \d+", " pid N", error) + f" [pid N: {named}]"
+    return f"exit {ended.code}: {error}"
+
+
+def concurrency(emulator: EmulatorProcess, options: argparse.Namespace) -> bool:
+    """`--runs` races at --lock-timeout 300, and `--runs-no-wait` at 0; goal met?"""
+    print("none: found nothing to do, after waiting for the lock / under a free lock with a "
+          "stale plan / at the first plan")
+    print(f"{'race':10} {'lock-timeout':>12} {'applies':>7} {'wrote':>5} {'none':>10} "
+          f"{'failed':>6} {'dupes':>5} {'orphans':>7} {'unmanaged':>9} {'locks':>5} "
+          f"{'plan empty':>10} {'seconds':>8}")
+    totals: dict[int, Counter[str]] = {300: Counter(), 0: Counter()}
+    races = [(300, n) for n in range(options.runs)] + [(0, n) for n in range(options.runs_no_wait)]
+    for lock_timeout, number in races:
+        result = race(emulator, options.processes, lock_timeout)
+        row = race_row(result, refusals_allowed=lock_timeout == 0)
+        none = f"{row['waited']}/{row['stale']}/{row['first']}"
+        print(f"{f'run {number + 1}':10} {lock_timeout:>12} {options.processes:>7} "
+              f"{row['wrote']:>5} {none:>10} {row['failed']:>6} {result['duplicates']:>5} "
+              f"{result['orphans']:>7} {result['unmanaged_changed']:>9} {result['locks']:>5} "
+              f"{'yes' if result['empty'] else 'NO':>10} {result['seconds']:>7.1f}s")
+        for error, count in row["errors"].items():
+            print(f"{'':10} {count} x {error}")
+        totals[lock_timeout].update({key: row[key] for key in (
+            "converged", "refused", "named_writer", "failed", "wrote")})
+        totals[lock_timeout].update({key: result[key] for key in (
+            "duplicates", "orphans", "unmanaged_changed", "locks")})
+        totals[lock_timeout]["trials"] += 1
+    return _race_summary(totals, options)
+
+
+def _race_summary(totals: dict[int, Counter[str]], options: argparse.Namespace) -> bool:
+    waiting, failing = totals[300], totals[0]
+    print(f"\n{waiting['trials']} races of {options.processes} applies (--lock-timeout 300): "
+          f"{waiting['converged']} converged, {waiting['wrote']} applies wrote, "
+          f"{waiting['failed']} failed, {waiting['duplicates']} duplicates, "
+          f"{waiting['orphans']} orphaned uploads, {waiting['unmanaged_changed']} unmanaged "
+          f"objects changed, {waiting['locks']} lock objects left")
+    if failing["trials"]:
+        print(f"{failing['trials']} races with --lock-timeout 0: {failing['converged']} "
+              f"converged, {failing['wrote']} applies wrote, {failing['failed']} failed "
+              f"({failing['refused']} with exit 1 naming a holder, "
+              f"{failing['named_writer']} of them the apply that wrote), "
+              f"{failing['duplicates']} duplicates, {failing['orphans']} orphaned uploads, "
+              f"{failing['unmanaged_changed']} unmanaged objects changed, "
+              f"{failing['locks']} lock objects left")
+    return all(_goal(t) and t["locks"] == 0 for t in totals.values())
+
+
+# --- kill -9 ---------------------------------------------------------------------------
+
+
+def _writes(emulator: EmulatorProcess) -> int:
+    requests: dict[str, int] = emulator.stats()["requests"]
+    return sum(n for route, n in requests.items() if route.split(" ")[0] in {"POST", "DELETE"})
+
+
+def _kill_when(apply: Started, reached: Callable[[], bool], timeout: float = 60) -> bool:
+    """SIGKILL `apply` once `reached()`; False if it ended first."""
+    deadline = time.monotonic() + timeout
+    while not reached():
+        if apply.process.poll() is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    if apply.process.poll() is not None:
+        return False
+    apply.process.send_signal(signal.SIGKILL)
+    apply.process.wait()
+    return True
+
+
+def kill_point(emulator: EmulatorProcess, chance: random.Random, number: int
+               ) -> tuple[str, Callable[[], bool]]:
+    """Even trials: after a random number of writes; odd ones: after a random delay."""
+    if number % 2 == 0:
+        writes = chance.randint(1, KILL_WRITES)
+        return f"{writes} writes", lambda: _writes(emulator) >= writes
+    delay = chance.uniform(0.3, 2.6)
+    deadline = time.monotonic() + delay
+    return f"{delay:.1f} s", lambda: time.monotonic() >= deadline
+
+
+def recover(root: Path, emulator: EmulatorProcess, pid: int) -> dict[str, Any]:
+    """Break the dead apply's locks as a user would, then apply once."""
+    shown = run(root, emulator, "lock", "status", "--format", "json")
+    locks = json.loads(shown.stdout) if shown.code == 0 else []
+    for found in locks:
+        run(root, emulator, "force-unlock", found["id"], "--yes")
+    applied = run(root, emulator, "apply", "--auto-approve")
+    dead = sum(found["holder"].endswith(f" pid {pid}") for found in locks)
+    return {"left": len(locks), "dead": dead, "status": shown.code, "apply": applied}
+
+
+def kill(emulator: EmulatorProcess, chance: random.Random, number: int) -> dict[str, Any]:
+    """One apply killed at a random point, then recovered; what was left and found."""
+    emulator.reset()
+    client = _client(emulator)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        untouched = project(root, client, pairs=PAIRS, pages=PAGES)
+        emulator.call("DELETE", "/stats")
+        emulator.faults(latency_ms=KILL_LATENCY_MS)
+        point, reached = kill_point(emulator, chance, number)
+        started = time.monotonic()
+        apply = Started.of(root, emulator, "apply", "--auto-approve", log="killed")
+        killed = _kill_when(apply, reached)
+        at = f"{point} ({_writes(emulator)} writes, {time.monotonic() - started:.1f} s)"
+        emulator.faults()
+        recovering = time.monotonic()
+        recovered = recover(root, emulator, apply.process.pid)
+        recovery = time.monotonic() - recovering
+        empty = reconciler(root, emulator, "plan", "--detailed-exitcode") == 0
+        return {"killed": killed, "at": at, **recovered, "recovery": recovery,
+                "converged": recovered["apply"].code == 0 and empty,
+                **checks(client, untouched)}
+
+
+def kills(emulator: EmulatorProcess, options: argparse.Namespace) -> bool:
+    """`--kills` applies killed and recovered; whether the goal was met."""
+    print(f"{'kill':6} {'killed at':34} {'lock left':>9} {'converged':>9} {'dupes':>5} "
+          f"{'orphans':>7} {'unmanaged':>9} {'locks':>5} {'recovery':>8}")
+    chance = random.Random(options.seed)
+    totals: Counter[str] = Counter()
+    times: list[float] = []
+    for number in range(options.kills):
+        result = kill(emulator, chance, number)
+        at = result["at"] if result["killed"] else f"not killed: ended first, {result['at']}"
+        print(f"{number + 1:<6} {at:34} {result['left']:>9} "
+              f"{'yes' if result['converged'] else 'NO':>9} {result['duplicates']:>5} "
+              f"{result['orphans']:>7} {result['unmanaged_changed']:>9} {result['locks']:>5} "
+              f"{result['recovery']:>7.1f}s")
+        if result["apply"].code != 0:
+            print(f"{'':6} recovery apply: exit {result['apply'].code}: {result['apply'].error}")
+        totals.update({key: int(result[key]) for key in (
+            "killed", "converged", "duplicates", "orphans", "unmanaged_changed", "locks")})
+        totals["left"] += result["left"] > 0
+        totals["dead"] += result["dead"] > 0
+        totals["trials"] += 1
+        times.append(result["recovery"])
+    print(f"\n{totals['trials']} applies killed with SIGKILL ({totals['killed']} before they "
+          f"ended): a lock left behind in {totals['left']} (held by the dead pid in "
+          f"{totals['dead']}), {totals['converged']} converged after force-unlock and one "
+          f"apply, {totals['duplicates']} duplicates, {totals['orphans']} orphaned uploads, "
+          f"{totals['unmanaged_changed']} unmanaged objects changed, {totals['locks']} lock "
+          f"objects left; recovery {min(times):.1f}-{max(times):.1f} s "
+          f"(mean {sum(times) / len(times):.1f} s)")
+    return _goal(totals) and totals["locks"] == 0
+
+
+SCENARIOS = {"faults": faults, "concurrency": concurrency, "kill": kills}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", choices=list(SCENARIOS), help="run one scenario")
+    parser.add_argument("--trials", type=int, default=2, help="trials per fault kind")
+    parser.add_argument("--rate", type=float, default=0.3, help="fault rate on reads and writes")
+    parser.add_argument("--runs", type=int, default=5, help="races at --lock-timeout 300")
+    parser.add_argument("--runs-no-wait", type=int, default=1, help="races at --lock-timeout 0")
+    parser.add_argument("--processes", type=int, default=8, help="concurrent applies a race")
+    parser.add_argument("--kills", type=int, default=20, help="applies killed with SIGKILL")
+    parser.add_argument("--seed", type=int, default=12, help="seed of the kill points")
+    options = parser.parse_args()
+    chosen = [options.only] if options.only else list(SCENARIOS)
+    met = True
+    with tempfile.TemporaryDirectory() as folder:
+        emulator = spawn(Path(folder), "--index-delay", "0.05")
+        try:
+            for number, name in enumerate(chosen):
+                if number:
+                    print()
+                started = time.monotonic()
+                met = SCENARIOS[name](emulator, options) and met
+                print(f"({name}: {time.monotonic() - started:.0f} s)")
+        finally:
+            emulator.stop()
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

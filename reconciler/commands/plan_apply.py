@@ -44,7 +44,7 @@ DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.REPLACE: "rep
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class AddressParam(click.ParamType):
+class AddressParam(click.ParamType[str]):
     """KIND/NAME with the kind in any case (`assistant/helper`); an unknown kind is refused
     with the kinds as they are spelled and the closest one. Unknown names are found by the
     plan, which knows them (`unknown-address`, with "did you mean")."""
