@@ -162,16 +162,16 @@ class Selection:
 def explicit_paths(settings: Settings, paths: Sequence[str]) -> bool:
     """Whether PATHS name something other than the configured manifests (then a plan
     deletes nothing they do not declare, unless --prune: kubectl's rule)."""
-    def norm(found: Sequence[str]) -> set[str]:
-        return {os.path.normpath(os.path.abspath(p)) for p in found}
+    def norm(found: Sequence[str]) -> set[str]:  # real paths: a symlink is not the set
+        return {os.path.realpath(p) for p in found}
     return bool(paths) and norm(paths) != norm(settings.manifest_paths())
 
 
 def mass_delete(plan: Plan, managed: int, max_percent: int) -> str | None:
     """Why a plan deletes too much (None: it does not): every managed object of its scope,
     or more than `max_percent` of them."""
-    deleting = sum(1 for c in plan.changes if c.action is Action.DELETE
-                   and c.action_reason is ActionReason.DELETE_BECAUSE_NO_MANIFEST)
+    deleting = sum(1 for c in plan.changes if c.action is Action.DELETE and c.action_reason in (
+        ActionReason.DELETE_BECAUSE_NO_MANIFEST, ActionReason.DELETE_BECAUSE_DUPLICATE))
     if not managed or not deleting:
         return None
     share = 100 * deleting / managed

@@ -78,10 +78,14 @@ def test_a_saved_plan_without_a_digest_or_edited_is_refused(
     plan = _plan(PLANS / "store-files", monkeypatch)
     path = tmp_path / "plan.json"
     saved.save(plan, path)
-    assert saved.load(path).digest == plan.changes_digest()
+    assert saved.load(path).digest == plan.saved_digest()
     edited = json.loads(path.read_text())
     edited["changes"][0]["body"]["name"] = "something else"
     path.write_text(json.dumps(edited))
+    with pytest.raises(ReconcilerError, match="was changed after `reconciler plan --out`"):
+        saved.load(path)
+    selection = json.loads(path.read_text().replace('"no_delete": false', '"no_delete": true'))
+    path.write_text(json.dumps(selection))  # the selection is covered too
     with pytest.raises(ReconcilerError, match="was changed after `reconciler plan --out`"):
         saved.load(path)
     edited["digest"] = None  # an older plan (format 1.0, 1.1) has none

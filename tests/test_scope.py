@@ -119,8 +119,8 @@ def test_mass_delete_is_measured_against_the_scopes_managed_objects(
     assert mass_delete(half, 4, 50) is None
     assert mass_delete(half, 4, 49) == ("the plan deletes 2 of the 4 managed objects of this "
                                         "project (50%, more than 49%)")
-    everything = diff(_desired(tmp_path, monkeypatch, "other"), live[:1], endpoint=ENDPOINT,
-                      scope="s")
+    everything = diff(_desired(tmp_path, monkeypatch, "other"), [_assistant("a0", "n0", "s")],
+                      endpoint=ENDPOINT, scope="s")
     assert mass_delete(everything, 1, 100) == ("the plan deletes 1 of the 1 managed objects "
                                                "of scope s (every one)")
     assert mass_delete(diff([], [], endpoint=ENDPOINT), 0, 50) is None
@@ -135,3 +135,16 @@ def test_a_store_delete_shows_what_a_store_has() -> None:
     store = LiveObject(kind="VectorStore", id="vs_1", created_at=1, raw=raw, files=())
     text = render_text(diff([], [store], endpoint=ENDPOINT))
     assert '- VectorStore/kb\n      - name = "kb"\n' in text and "model" not in text
+
+
+def test_a_scoped_plan_adopts_unscoped_marks_only_where_a_manifest_declares_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    live = [_assistant("a1", "mine"), _assistant("a2", "theirs"),
+            _upload("f1", f"reconciler-{SHA}-old.txt")]
+    plan = diff(_desired(tmp_path, monkeypatch, "mine"), live, endpoint=ENDPOINT, scope="s")
+    assert [(c.live_id, c.action_reason) for c in plan.changes] == [
+        ("a1", ActionReason.ADOPT_INTO_SCOPE)]  # theirs and the unscoped upload stay
+    assert any(w.startswith("Assistant/theirs (a2) is marked without a scope and no manifest "
+                            "declares it: left alone") for w in plan.warnings)
+    unscoped = diff(_desired(tmp_path, monkeypatch, "mine"), live, endpoint=ENDPOINT)
+    assert {c.live_id for c in unscoped.changes} == {"a2", "f1"}  # a project without scopes

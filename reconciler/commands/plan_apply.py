@@ -214,20 +214,28 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
     selection = _selection(paths, targets, replace, no_delete, prune, allow_mass_delete)
     saved_plan = Path(paths[0]) if len(paths) == 1 and paths[0].endswith(".json") else None
     if saved_plan:
+        given = [flag for flag, value in (("--target", targets), ("--replace", replace),
+                                          ("--no-delete", no_delete), ("--prune", prune))
+                 if value]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} cannot be given with a saved plan: it "
+                                   "records the options it was made with")
         kept = _load_saved(settings, saved_plan)
-        _saved_plan(app, settings, connection, client, kept, show=False)  # stale: no lock
+        _saved_plan(app, settings, connection, client, kept, allow_mass_delete,
+                    show=False)  # a stale plan is refused before the lock: nothing written
     else:
         first = make_plan(settings, connection, Sources.over(client), selection)
         check_local_files(first.plan, ProjectRoot.at(settings.project_root(paths)))
         echo(render_plan.render_text(first.plan, color=app.color))
-        _refuse_mass_delete(first)
+        _refuse_mass_delete(first, allow_mass_delete)
         if not first.plan.has_changes:
             return
         _confirm(connection, auto_approve)
     with ApplyLock(client, settings.config.scope, timeout=lock_timeout, on_wait=_waiting,
                    on_lost=stop.set) as lock:
-        chosen = (_saved_plan(app, settings, connection, client, kept) if saved_plan
-                  else _again(app, settings, connection, client, first, auto_approve))
+        chosen = (_saved_plan(app, settings, connection, client, kept, allow_mass_delete)
+                  if saved_plan else _again(app, settings, connection, client, first,
+                                            auto_approve))
         if chosen is None:
             return
         lock.check()
@@ -265,7 +273,7 @@ def _again(app: AppContext, settings: Settings, connection: Connection,
          "planned again:", err=True)
     echo(render_plan.render_text(again.plan, color=app.color))
     check_local_files(again.plan, ProjectRoot.at(settings.project_root(first.plan.paths)))
-    _refuse_mass_delete(again)
+    _refuse_mass_delete(again, first.plan.allow_mass_delete)
     return again.plan if again.plan.has_changes else None
 
 
@@ -285,8 +293,10 @@ def _check_scope(settings: Settings, connection: Connection) -> None:
                  "OpenAI project never touch them; see README, 'Working as a team'")
 
 
-def _refuse_mass_delete(planned: Planned) -> None:
-    if planned.mass_delete and not planned.plan.allow_mass_delete:
+def _refuse_mass_delete(planned: Planned, allowed: bool) -> None:
+    """Refuse a plan that deletes too much, unless this apply's command line allows it (a
+    saved plan's own `allow_mass_delete` is never enough: the file may be edited)."""
+    if planned.mass_delete and not allowed:
         raise ReconcilerError(f"apply refused: {planned.mass_delete}; nothing was changed",
                               hint="check the PATHS and manifests; if it is meant, pass "
                                    "--allow-mass-delete")
@@ -321,7 +331,13 @@ def _load_saved(settings: Settings, path: Path) -> Plan:
     """A saved plan, checked before any request: the files it names (said first: the most
     telling refusal of a plan edited to read a file), its digest, its scope."""
     chosen = saved.load(path, check_digest=False)
-    check_local_files(chosen, ProjectRoot.at(settings.project_root(chosen.paths)))
+    root = ProjectRoot.at(settings.root)
+    outside = [p for p in chosen.paths if not root.contains(p)]
+    if outside:
+        raise ReconcilerError(f"{path} names PATHS outside the project ({', '.join(outside)}); "
+                              "nothing was changed", hint="make a new plan inside the project: "
+                                                          "reconciler plan --out FILE")
+    check_local_files(chosen, root)
     saved.verify_digest(chosen, path)
     if chosen.scope != settings.config.scope:
         raise saved.StalePlanError([f"the plan was made for scope {chosen.scope or '(none)'}, "
@@ -330,13 +346,14 @@ def _load_saved(settings: Settings, path: Path) -> Plan:
 
 
 def _saved_plan(app: AppContext, settings: Settings, connection: Connection,
-                client: openai.OpenAI, chosen: Plan, *, show: bool = True) -> Plan:
+                client: openai.OpenAI, chosen: Plan, allow_mass_delete: bool, *,
+                show: bool = True) -> Plan:
     """The saved plan, once planning again with its options gives exactly it (checked
     before the lock is taken, so a stale plan writes nothing, and again under it)."""
     again = make_plan(settings, connection, Sources.over(client), Selection.of(chosen))
     saved.verify(chosen, again.plan, again.manifests.resources, again.live.objects,
                  endpoint=connection.base_url)
-    _refuse_mass_delete(again)
+    _refuse_mass_delete(again, allow_mass_delete)
     if show:
         echo(render_plan.render_text(chosen, color=app.color))
     return chosen

@@ -75,7 +75,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
     manifest may not claim their names). Without `prune` (or with `no_delete`), managed
     objects no manifest declares are kept and listed as such."""
     problems = Diagnostics()
-    context = Context(live)
+    context = Context(live, scope)
     wanted = {r.address: r for r in sorted(
         desired, key=lambda r: kinds.get(r.kind).plan_order or 0)}
     _check_foreign(wanted, foreign, problems)
@@ -107,6 +107,14 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
         else:
             changes.append(change)
     undeclared = [a for a in managed if a not in wanted and (chosen is None or a in chosen)]
+    # marks without a scope in a scoped plan: adopted only when a manifest declares them
+    # (another repository may have made them before scopes existed); never deleted
+    unscoped = [a for a in undeclared if scope is not None and ownership.owner_scope(
+        managed[a].raw.get("metadata")) is None]
+    undeclared = [a for a in undeclared if a not in unscoped]
+    notes += [f"{a} ({managed[a].id}) is marked without a scope and no manifest declares it: "
+              f"left alone (another repository's from before scopes?); declare it to adopt "
+              "it into this scope, or delete it by hand" for a in unscoped]
     deleting = prune and not no_delete
     if deleting:
         changes += [_delete(a, managed[a], context, problems) for a in undeclared]

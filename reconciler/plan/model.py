@@ -248,6 +248,14 @@ def value_at(body: Any, at: tuple[str | int, ...]) -> Any:
     return body
 
 
+def _sha256(data: Any) -> str:
+    import hashlib
+    import json
+
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 class UnmanagedObject(_Frozen):
     """A live object no manifest manages: never changed, listed for `import`."""
 
@@ -308,8 +316,9 @@ class Plan(_Frozen):
     refresh_full: bool = Field(
         False, description="Made with --refresh=full: every managed store's files listed.")
     digest: str | None = Field(
-        None, description="sha256 of the changes (`changes_digest`), set when saved: apply "
-                          "recomputes the plan and refuses unless the digests match.")
+        None, description="sha256 of the changes, the endpoint, the scope and the selection "
+                          "(`saved_digest`), set when saved; a consistency check, not a "
+                          "signature: apply plans again and refuses other changes.")
 
     @property
     def has_changes(self) -> bool:
@@ -317,12 +326,15 @@ class Plan(_Frozen):
 
     def changes_digest(self) -> str:
         """A hash of every change, body and file: what apply would do, and to what."""
-        import hashlib
-        import json
+        return _sha256([c.model_dump(mode="json") for c in self.changes])
 
-        data = [c.model_dump(mode="json") for c in self.changes]
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()
+    def saved_digest(self) -> str:
+        """A hash of the changes and of everything `apply FILE` plans again with."""
+        return _sha256({"changes": self.changes_digest(), "endpoint": self.endpoint,
+                        "scope": self.scope, "paths": self.paths, "targets": self.targets,
+                        "replace": self.replace, "no_delete": self.no_delete,
+                        "prune": self.prune, "allow_mass_delete": self.allow_mass_delete,
+                        "refresh_full": self.refresh_full})
 
     def summary(self) -> Summary:
         count = {action: 0 for action in Action}

@@ -12,7 +12,7 @@ from reconciler import kinds
 from reconciler.diagnostics import Code, Diagnostics
 from reconciler.kinds.spec import Address, FileUse
 from reconciler.model.desired import DesiredResource
-from reconciler.ownership import uploaded_sha
+from reconciler.ownership import uploaded_scope, uploaded_sha
 from reconciler.plan.model import (
     Action,
     ActionReason,
@@ -29,7 +29,11 @@ from reconciler.repofiles import plan as file_plan
 class Context:
     """What planning one resource needs to know about the others."""
 
-    def __init__(self, live: Sequence[LiveObject]) -> None:
+    def __init__(self, live: Sequence[LiveObject], scope: str | None = None) -> None:
+        self.scope = scope
+        """Only uploads named for exactly this scope may be reused or deleted as unused:
+        an unscoped upload in a scoped plan may be another repository's from before
+        scopes."""
         self.objects = [o for o in live if _uses(o) is not FileUse.UPLOAD]
         self.uploads = {o.id: o for o in live if _uses(o) is FileUse.UPLOAD}
         self.sizes = {o.id: int(o.raw.get("bytes") or 0) for o in self.uploads.values()}
@@ -54,8 +58,9 @@ class Context:
                       and (o.id in managed or o.files is not None)]
             holders = [o for o in self.objects if _uses(o) is FileUse.CODE]
             self._spares = defaultdict(list)
-            for upload in file_plan.orphaned(list(self.uploads.values()), stores,
-                                             holders) or []:
+            ours = [u for u in self.uploads.values()
+                    if uploaded_scope(u.raw.get("filename")) == self.scope]
+            for upload in file_plan.orphaned(ours, stores, holders) or []:
                 self._spares[str(uploaded_sha(upload.raw.get("filename")))].append(upload)
         return self._spares
 

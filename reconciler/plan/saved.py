@@ -29,7 +29,7 @@ class StalePlanError(ReconcilerError):
 
 def save(plan: Plan, path: Path) -> None:
     """Write `plan` with the digest of its changes."""
-    signed = plan.model_copy(update={"digest": plan.changes_digest()})
+    signed = plan.model_copy(update={"digest": plan.saved_digest()})
     write_text(path, signed.model_dump_json(indent=2) + "\n")
 
 
@@ -60,7 +60,7 @@ def load(path: Path, *, check_digest: bool = True) -> Plan:
 
 def verify_digest(plan: Plan, path: Path) -> None:
     """Refuse a plan whose changes were edited after `plan --out` wrote them."""
-    if plan.digest != plan.changes_digest():
+    if plan.digest != plan.saved_digest():
         raise ReconcilerError(f"{path} was changed after `reconciler plan --out` wrote it (its "
                               "changes do not match its digest); nothing was applied",
                               hint="make a new plan: reconciler plan --out FILE")
@@ -70,7 +70,7 @@ def verify(saved: Plan, again: Plan, desired: list[DesiredResource], live: list[
            *, endpoint: str) -> None:
     """Raise `StalePlanError` unless `again` (planned now with `saved`'s options) makes
     exactly `saved`'s changes."""
-    if again.changes_digest() == saved.digest and endpoint == saved.endpoint:
+    if again.changes_digest() == saved.changes_digest() and endpoint == saved.endpoint:
         return
     reasons = stale_reasons(saved, desired, live, endpoint=endpoint)
     before = {c.key: c for c in saved.changes}

@@ -25,10 +25,10 @@ class Partition(NamedTuple):
     foreign: list[ForeignObject]
 
     def managed_count(self) -> int:
-        """How many objects (not uploads) the scope manages: what a mass delete is
-        measured against."""
-        return len({o.address for o in self.ours if o.address is not None
-                    and kinds.get(o.kind).files is not FileUse.UPLOAD})
+        """How many objects (not uploads; duplicates too) the scope manages: what a mass
+        delete is measured against."""
+        return sum(1 for o in self.ours if o.address is not None
+                   and kinds.get(o.kind).files is not FileUse.UPLOAD)
 
 
 def partition(live: Iterable[LiveObject], scope: str | None) -> Partition:

@@ -293,9 +293,12 @@ def test_stale_plan_is_refused_naming_what_changed(project: Project) -> None:
 def test_a_plan_for_another_endpoint_is_refused(project: Project) -> None:
     project.write({"a.yaml": ASSISTANT})
     project.run("plan", "--out", "plan.json")
-    data = json.loads((project.root / "plan.json").read_text())
-    data["endpoint"] = "https://api.openai.com/v1"
-    (project.root / "plan.json").write_text(json.dumps(data))
+    from reconciler.plan.model import Plan
+
+    plan = Plan.model_validate_json((project.root / "plan.json").read_text())
+    elsewhere = plan.model_copy(update={"endpoint": "https://api.openai.com/v1"})
+    (project.root / "plan.json").write_text(elsewhere.model_copy(
+        update={"digest": elsewhere.saved_digest()}).model_dump_json())
     refused = project.run("apply", "plan.json")
     assert refused.exit_code == ExitCode.ERROR
     assert "the plan was made for https://api.openai.com/v1" in refused.stderr

@@ -155,7 +155,7 @@ def test_a_saved_plan_is_applied_only_if_planning_again_gives_it(project: Projec
     # ... and so is one whose digest was recomputed: planning again does not give it
     from reconciler.plan.model import Plan
     forged = Plan.model_validate(edited)
-    tampered.write_text(forged.model_copy(update={"digest": forged.changes_digest()})
+    tampered.write_text(forged.model_copy(update={"digest": forged.saved_digest()})
                         .model_dump_json())
     refused = project.run("apply", str(tampered))
     assert refused.exit_code == ExitCode.ERROR
@@ -204,3 +204,41 @@ def test_concurrent_applies_make_every_object_once(project: Project) -> None:
     names = [ownership.owner(a.get("metadata")) for a in project.live("Assistant")]
     assert sorted(names) == sorted(f"a{i}" for i in range(10)), "each object made once"
     assert "No changes." in project.run("plan").stdout
+
+
+def test_a_saved_plan_cannot_widen_what_apply_may_do(project: Project) -> None:
+    from reconciler.plan.model import Plan
+
+    project.write({f"{n}.yaml": _assistant(n) for n in ("a", "b", "c")})
+    _apply(project)
+    project.remove("b.yaml")
+    project.remove("c.yaml")
+    saved = project.root / "plan.json"
+    assert project.run("plan", "--out", str(saved)).exit_code == ExitCode.OK
+    # the selection is the plan's: flags that would change it are a usage error
+    flagged = project.run("apply", str(saved), "--target", "Assistant/a")
+    assert flagged.exit_code == ExitCode.ERROR
+    assert "--target cannot be given with a saved plan" in flagged.output
+    # a forged allow_mass_delete (digest recomputed: it is no signature) is not enough
+    forged = Plan.model_validate_json(saved.read_text())
+    forged = forged.model_copy(update={"allow_mass_delete": True})
+    saved.write_text(forged.model_copy(update={"digest": forged.saved_digest()})
+                     .model_dump_json())
+    refused = project.run("apply", str(saved))
+    assert refused.exit_code == ExitCode.ERROR and "apply refused: the plan deletes 2" in (
+        refused.stderr)
+    assert set(_scopes(project)) == {"a", "b", "c"}
+    # PATHS outside the project are refused before any request
+    outside = forged.model_copy(update={"paths": ("/etc",)})
+    saved.write_text(outside.model_copy(update={"digest": outside.saved_digest()})
+                     .model_dump_json())
+    project.clear_stats()
+    escaped = project.run("apply", str(saved))
+    assert escaped.exit_code == ExitCode.ERROR and "names PATHS outside the project" in (
+        escaped.stderr)
+    assert project.requests() == {}
+    # the command line may allow it
+    assert project.run("plan", "--out", str(saved)).exit_code == ExitCode.OK
+    allowed = project.run("apply", str(saved), "--allow-mass-delete")
+    assert allowed.exit_code == ExitCode.OK, allowed.output
+    assert set(_scopes(project)) == {"a"}
