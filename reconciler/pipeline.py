@@ -182,6 +182,21 @@ def mass_delete(plan: Plan, managed: int, max_percent: int) -> str | None:
             f"{_scope_name(plan.scope)} ({what})")
 
 
+PERCENT_VARIABLE = "RECONCILER_MAX_DELETE_PERCENT"
+"""Set by a workflow, it beats `prune.max_delete_percent` (which a pull request may raise)."""
+
+
+def max_delete_percent(settings: Settings) -> int:
+    """The mass-delete threshold: the workflow's, else reconciler.yaml's."""
+    pinned = os.environ.get(PERCENT_VARIABLE, "").strip()
+    if pinned:
+        if not pinned.isdigit() or int(pinned) > 100:
+            raise ReconcilerError(f"{PERCENT_VARIABLE} must be a whole number from 0 to 100, "
+                                  f"not {pinned!r}")
+        return int(pinned)
+    return settings.config.prune.max_delete_percent
+
+
 def _scope_name(scope: str | None) -> str:
     return f"scope {scope}" if scope else "this project"
 
@@ -236,7 +251,7 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
     plan = plan.model_copy(update={"paths": tuple(paths), "prune": selection.prune,
                                    "allow_mass_delete": selection.allow_mass_delete,
                                    "refresh_full": selection.refresh_full})
-    refusal = mass_delete(plan, ours.managed_count(), settings.config.prune.max_delete_percent)
+    refusal = mass_delete(plan, ours.managed_count(), max_delete_percent(settings))
     if refusal and not selection.allow_mass_delete:
         plan = plan.model_copy(update={"warnings": (
             *plan.warnings, f"apply will refuse this plan: {refusal}; if that is meant, "

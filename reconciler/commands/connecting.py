@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -12,6 +13,7 @@ import click
 from reconciler.commands.context import AppContext
 from reconciler.connection import Connection, resolve
 from reconciler.console import echo
+from reconciler.errors import ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +43,21 @@ def retry_option(function: F) -> F:
         help="Seconds during which failed calls (429, 5xx, dropped) are retried.")(function)
 
 
+SCOPE_VARIABLE = "RECONCILER_SCOPE"
+"""Set by a workflow to pin the scope: reconciler.yaml, which a pull request may change,
+must then say the same."""
+
+
+def check_pinned_scope(scope: str | None, path: Any) -> None:
+    """Refuse a reconciler.yaml whose scope is not the one the workflow pins."""
+    pinned = os.environ.get(SCOPE_VARIABLE)
+    if pinned and pinned != scope:
+        raise ConfigError(f"{path or 'reconciler.yaml'} says scope {scope or '(none)'}, but "
+                          f"{SCOPE_VARIABLE} (set where this runs) pins {pinned}",
+                          hint="a pull request cannot change which scope a workflow applies "
+                               "to; fix the scope in reconciler.yaml, or the workflow")
+
+
 def connect(app: AppContext, base_url: str | None, organization: str | None,
             project: str | None, *, emulator: bool = False) -> Connection:
     """The connection from the flags, reconciler.yaml and the environment, announced on
@@ -52,6 +69,7 @@ def connect(app: AppContext, base_url: str | None, organization: str | None,
                                "--emulator means the local emulator, --base-url another "
                                "server", ctx=ctx)
     settings = app.settings()
+    check_pinned_scope(settings.config.scope, settings.path)
     connection = resolve(settings.config.connection, base_url=base_url, emulator=emulator,
                          organization=organization, project=project, root=settings.root)
     connection = replace(connection, scope=settings.config.scope)

@@ -51,7 +51,8 @@ def human_bytes(count: int) -> str:
 def notes(plan: Plan) -> list[str]:
     """What the plan leaves alone, and why: objects no manifest manages, objects of other
     scopes, and managed objects kept because the plan was made for PATHS."""
-    found = []
+    found = [f"Scope: {plan.scope} (objects of other scopes are never touched)."] if (
+        plan.scope) else []
     if count := len(plan.unmanaged):
         things = "object is" if count == 1 else "objects are"
         found.append(f"{count} live {things} not managed by the reconciler and left alone; "

@@ -242,3 +242,20 @@ def test_a_saved_plan_cannot_widen_what_apply_may_do(project: Project) -> None:
     allowed = project.run("apply", str(saved), "--allow-mass-delete")
     assert allowed.exit_code == ExitCode.OK, allowed.output
     assert set(_scopes(project)) == {"a"}
+
+
+def test_the_workflow_pins_the_scope_and_the_delete_threshold(project: Project) -> None:
+    _scope(project, "team-a")
+    project.write({f"{n}.yaml": _assistant(n) for n in ("a", "b", "c")})
+    _apply(project)
+    pinned = project.run_env({"RECONCILER_SCOPE": "team-b"}, "plan")
+    assert pinned.exit_code == ExitCode.ERROR
+    assert "says scope team-a, but RECONCILER_SCOPE (set where this runs) pins team-b" in (
+        pinned.stderr)
+    assert "Scope: team-a (objects of other scopes are never touched)." in (
+        project.run_env({"RECONCILER_SCOPE": "team-a"}, "plan").stdout)
+    project.remove("c.yaml")  # 1 of 3: within reconciler.yaml's 50%, not the workflow's 10%
+    strict = project.run_env({"RECONCILER_MAX_DELETE_PERCENT": "10"}, "apply",
+                             "--auto-approve")
+    assert strict.exit_code == ExitCode.ERROR and "(33%, more than 10%)" in strict.stderr
+    _apply(project)
