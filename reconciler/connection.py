@@ -125,8 +125,11 @@ def resolve(config: ConnectionConfig, *, base_url: str | None = None, emulator: 
                           "names it)",
                           hint=f"export {key_name}=... (the key is read from the environment "
                                "only), or remove api_key_env from reconciler.yaml")
-    org = organization or config.organization or env.get("OPENAI_ORG_ID") or None
-    proj = project or config.project or env.get("OPENAI_PROJECT_ID") or None
+    org = organization or _agreed(config.organization, env, "OPENAI_ORG_ID",
+                                  "connection.organization")
+    proj = project or _agreed(config.project, env, "OPENAI_PROJECT_ID", "connection.project")
+    if not base_url:
+        _agreed(config.base_url, env, "OPENAI_BASE_URL", "connection.base_url")
     running = _emulator_url(root)
     for url, source in ((base_url, "flag"), (config.base_url, "reconciler.yaml"),
                         (env.get("OPENAI_BASE_URL"), "environment")):
@@ -153,6 +156,19 @@ def resolve(config: ConnectionConfig, *, base_url: str | None = None, emulator: 
         f"no API to talk to: {key_name} is not set and no local emulator is running",
         hint=f"set {key_name} (and OPENAI_BASE_URL for another server), or start the "
              "local emulator: reconciler emulator start")
+
+
+def _agreed(configured: str | None, env: dict[str, str], variable: str,
+            setting: str) -> str | None:
+    """The value reconciler.yaml and the environment agree on. They may not differ: the file
+    may come from a pull request, the variable from the workflow, and neither is guessed
+    to beat the other (a flag beats both)."""
+    given = env.get(variable) or None
+    if configured and given and configured.rstrip("/") != given.rstrip("/"):
+        raise ConfigError(f"{setting} in reconciler.yaml and {variable} differ",
+                          hint=f"keep one of them, or choose with a flag (--"
+                               f"{'base-url' if 'URL' in variable else setting.split('.')[1]})")
+    return configured or given
 
 
 def _emulator_only(config: ConnectionConfig, *, flag: bool, base_url: str | None,

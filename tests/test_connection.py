@@ -203,3 +203,19 @@ def test_the_cli_says_how_to_start_the_emulator_it_was_asked_for(
                                     "the local emulator, but none is running for this project")
     assert "reconciler emulator start" in result.stderr
     assert "Traceback" not in result.output and "sk-x" not in result.output
+
+
+def test_reconciler_yaml_and_the_environment_may_not_disagree(no_emulator: None) -> None:
+    """A pull request's reconciler.yaml does not quietly beat the workflow's variables."""
+    env = {"OPENAI_API_KEY": "sk-x", "OPENAI_PROJECT_ID": "proj_staging",
+           "OPENAI_BASE_URL": "https://proxy.example/v1"}
+    for config, setting in ((ConnectionConfig(project="proj_prod"), "connection.project"),
+                            (ConnectionConfig(base_url="http://127.0.0.1:9/v1"),
+                             "connection.base_url")):
+        with pytest.raises(ConfigError, match=f"{setting} in reconciler.yaml and OPENAI_"):
+            connection.resolve(config, environ=env)
+    same = connection.resolve(ConnectionConfig(project="proj_staging"), environ=env)
+    assert same.project == "proj_staging"
+    flag = connection.resolve(ConnectionConfig(project="proj_prod"), project="proj_x",
+                              base_url="https://proxy.example/v1", environ=env)
+    assert flag.project == "proj_x"  # a flag, from the workflow, beats both
