@@ -10,7 +10,9 @@ One rule, never a guess:
    `--emulator` with `--base-url` is a usage error, and `connection.emulator` with
    `connection.base_url` a configuration error.
 2. Otherwise a base URL is used as given: `--base-url` beats `connection.base_url` (and
-   `connection.emulator`), which beats `OPENAI_BASE_URL`.
+   `connection.emulator`) and `OPENAI_BASE_URL`, which may not differ when both are set
+   (nor may `connection.project`/`OPENAI_PROJECT_ID` and `connection.organization`/
+   `OPENAI_ORG_ID`): a pull request's file does not quietly beat the workflow's variables.
 3. Without a base URL, a key means OpenAI. A key variable that `reconciler.yaml` names but
    that is unset is an error, never a fallback.
 4. The running emulator is used unasked only when nothing is configured: no base URL, no
