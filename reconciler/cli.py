@@ -97,8 +97,10 @@ class ReconcilerCLI(click.Group):
         argv = hoist_global_options(list(sys.argv[1:] if args is None else args))
         try:
             code = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
-        except click.exceptions.UsageError as exc:
-            exc.show()
+        except click.exceptions.UsageError as exc:  # in the one style: error: ..., hint: ...
+            where = exc.ctx.command_path if exc.ctx is not None else "reconciler"
+            _report(ReconcilerError(exc.format_message(), hint=f"see '{where} --help'"),
+                    color=_color_from(argv))
             code = ExitCode.ERROR
         except click.exceptions.Abort as exc:
             # after a prompt on a terminal, the cursor is still on the prompt's line (^C)
