@@ -272,3 +272,11 @@ def test_help_and_validate_import_no_sdk_server_or_differ() -> None:
         done = subprocess.run([sys.executable, "-c", probe, *arguments], capture_output=True,
                               text=True, check=True)
         assert done.stderr.strip().splitlines()[-1] == "[]", (arguments, done.stderr)
+
+
+def test_usage_errors_speak_as_every_other_error() -> None:
+    result = run("validate", "--bogus")
+    assert result.exit_code == ExitCode.ERROR
+    assert result.stderr.startswith("error: No such option '--bogus'")
+    assert result.stderr.endswith(" validate --help'\n")  # as the program is called
+    assert "Usage:" not in result.output and "Error:" not in result.output
