@@ -23,7 +23,7 @@ bytes changed:
   that apply.
 
     .venv/bin/python bench/chaos.py [--only faults|concurrency|kill] [--trials 2] [--rate 0.3]
-        [--runs 5] [--processes 8] [--kills 20]
+        [--runs 5] [--runs-no-wait 1] [--processes 8] [--kills 20] [--seed 12]
 
 Goal (issue 12): every trial converged; 0 duplicates, 0 orphans, 0 unmanaged changed.
 Exits 1 when it is missed.
@@ -40,13 +40,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import openai
 
@@ -64,6 +65,8 @@ KILL_LATENCY_MS = 40
 """Added to every request of the apply to be killed, so that it lasts long enough to hit."""
 KILL_WRITES = 45
 """Kill points by write count are drawn from 1..KILL_WRITES (the apply sends about 50)."""
+KILL_DELAY = 1.8
+"""Kill points by time are drawn from 0.3..KILL_DELAY seconds (the apply takes about 2)."""
 HELD = re.compile(r"^error: the apply lock is held by \S+@\S+ pid \d+ .*\(lock vs_\w+\)")
 """The refusal a `--lock-timeout 0` apply must give while another holds the lock."""
 
@@ -254,7 +257,23 @@ def checks(client: openai.OpenAI, untouched: dict[tuple[str, str], bytes]) -> di
 
 
 def _client(emulator: EmulatorProcess) -> openai.OpenAI:
-    return openai.OpenAI(base_url=emulator.url, api_key="chaos", max_retries=0)
+    return openai.OpenAI(base_url=emulator.url, api_key="chaos", max_retries=0, timeout=30)
+
+
+class EmulatorLog:
+    """Reads the emulator's output as it comes, counting the internal errors it logs.
+
+    `spawn` leaves that output in a pipe nobody reads: past 64 KiB (a dozen tracebacks of
+    clients killed mid-request) the emulator blocks writing it and stops answering."""
+
+    def __init__(self, emulator: EmulatorProcess) -> None:
+        self.errors = 0
+        threading.Thread(target=self._read, args=(emulator.process.stdout,), daemon=True,
+                         name="emulator-log").start()
+
+    def _read(self, stream: IO[str] | None) -> None:
+        for line in stream or ():
+            self.errors += line.startswith("internal error")
 
 
 def _goal(totals: Counter[str]) -> bool:
@@ -369,7 +388,7 @@ def _error_line(ended: Finished, writers: set[int]) -> str:
 def concurrency(emulator: EmulatorProcess, options: argparse.Namespace) -> bool:
     """`--runs` races at --lock-timeout 300, and `--runs-no-wait` at 0; goal met?"""
     print("none: found nothing to do, after waiting for the lock / under a free lock with a "
-          "stale plan / at the first plan")
+          "stale plan / at the first plan; locks: lock objects left at the end")
     print(f"{'race':10} {'lock-timeout':>12} {'applies':>7} {'wrote':>5} {'none':>10} "
           f"{'failed':>6} {'dupes':>5} {'orphans':>7} {'unmanaged':>9} {'locks':>5} "
           f"{'plan empty':>10} {'seconds':>8}")
@@ -439,7 +458,7 @@ def kill_point(emulator: EmulatorProcess, chance: random.Random, number: int
     if number % 2 == 0:
         writes = chance.randint(1, KILL_WRITES)
         return f"{writes} writes", lambda: _writes(emulator) >= writes
-    delay = chance.uniform(0.3, 2.6)
+    delay = chance.uniform(0.3, KILL_DELAY)
     deadline = time.monotonic() + delay
     return f"{delay:.1f} s", lambda: time.monotonic() >= deadline
 
@@ -481,15 +500,17 @@ def kill(emulator: EmulatorProcess, chance: random.Random, number: int) -> dict[
 
 def kills(emulator: EmulatorProcess, options: argparse.Namespace) -> bool:
     """`--kills` applies killed and recovered; whether the goal was met."""
-    print(f"{'kill':6} {'killed at':34} {'lock left':>9} {'converged':>9} {'dupes':>5} "
+    print("killed at: the kill point drawn (writes the emulator saw, seconds); lock left: lock "
+          "objects `lock status` showed after the kill; locks: lock objects after recovery")
+    print(f"{'kill':6} {'killed at':38} {'lock left':>9} {'converged':>9} {'dupes':>5} "
           f"{'orphans':>7} {'unmanaged':>9} {'locks':>5} {'recovery':>8}")
     chance = random.Random(options.seed)
     totals: Counter[str] = Counter()
     times: list[float] = []
     for number in range(options.kills):
         result = kill(emulator, chance, number)
-        at = result["at"] if result["killed"] else f"not killed: ended first, {result['at']}"
-        print(f"{number + 1:<6} {at:34} {result['left']:>9} "
+        at = result["at"] if result["killed"] else result["at"].replace(" (", ": ended first (")
+        print(f"{number + 1:<6} {at:38} {result['left']:>9} "
               f"{'yes' if result['converged'] else 'NO':>9} {result['duplicates']:>5} "
               f"{result['orphans']:>7} {result['unmanaged_changed']:>9} {result['locks']:>5} "
               f"{result['recovery']:>7.1f}s")
@@ -529,13 +550,15 @@ def main() -> int:
     met = True
     with tempfile.TemporaryDirectory() as folder:
         emulator = spawn(Path(folder), "--index-delay", "0.05")
+        log = EmulatorLog(emulator)
         try:
             for number, name in enumerate(chosen):
                 if number:
                     print()
-                started = time.monotonic()
+                started, errors = time.monotonic(), log.errors
                 met = SCENARIOS[name](emulator, options) and met
-                print(f"({name}: {time.monotonic() - started:.0f} s)")
+                print(f"({name}: {time.monotonic() - started:.0f} s; the emulator logged "
+                      f"{log.errors - errors} internal errors)")
         finally:
             emulator.stop()
     return 0 if met else 1

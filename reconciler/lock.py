@@ -175,8 +175,9 @@ class LockHeldError(ReconcilerError):
         scope = f" of scope {lock.scope}" if lock.scope else ""
         doing = f" ({lock.command})" if lock.command else ""
         after = f"; waited {waited:.0f} s" if waited >= 1 else ""
+        state = "is held by" if lock.held else "is being taken by"
         super().__init__(
-            f"the apply lock{scope} is held by {lock.holder}{doing} since {lock.started}, "
+            f"the apply lock{scope} {state} {lock.holder}{doing} since {lock.started}, "
             f"{lock.expiry(now)} (lock {lock.id}){after}; nothing was changed",
             hint="wait for it with --lock-timeout SECONDS, or if the holder is dead: "
                  f"reconciler force-unlock {lock.id}")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -268,7 +268,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _crash(request: Request, exc: Exception) -> Response:
-    if not isinstance(exc, DroppedConnection):
+    # a client that went away mid-request (killed, timed out) is no error of ours
+    if not isinstance(exc, DroppedConnection | ClientDisconnect):
         log.exception("internal error")
     return server_error().response()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -75,12 +76,20 @@ def spawn(folder: Path, *args: str, timeout: float = 30.0) -> EmulatorProcess:
         if line.startswith(READY_PREFIX):
             key = args[args.index("--api-key") + 1] if "--api-key" in args else None
             running = EmulatorProcess(line[len(READY_PREFIX):].split(" ")[0], process, db, key)
+            # read its log for ever: a pipe nobody reads fills up (64 KiB) and blocks the
+            # emulator in its next log line, and every client with it
+            threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
             _wait_healthy(running, deadline)
             return running
         if not line and process.poll() is not None:
             break
     process.kill()
     raise RuntimeError(f"the emulator did not start: {line.strip()}")
+
+
+def _drain(stream: Any) -> None:
+    for _ in stream:
+        pass
 
 
 def _wait_healthy(running: EmulatorProcess, deadline: float) -> None:
