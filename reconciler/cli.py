@@ -122,7 +122,7 @@ class ReconcilerCLI(click.Group):
 
 
 GLOBAL_FLAGS = ("--color", "--no-color", "--debug")
-GLOBAL_WITH_VALUE = ("--config",)
+GLOBAL_WITH_VALUE = ("--config", "--env")
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:
@@ -178,12 +178,17 @@ def _color_from(argv: Sequence[str]) -> bool:
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
               help="Path of reconciler.yaml (default: the nearest one in this folder or above).")
+@click.option("--env", "env", envvar="RECONCILER_ENV", metavar="NAME",
+              help="The environment of reconciler.yaml to use (default: RECONCILER_ENV); "
+                   "required when it declares environments, except by validate, which "
+                   "checks them all.")
 @click.option("--color/--no-color", default=None,
               help="Colour the output (default: on a terminal, unless NO_COLOR is set).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(__version__, prog_name="reconciler")
 @click.pass_context
-def cli(ctx: click.Context, config: Path | None, color: bool | None, debug: bool) -> None:
+def cli(ctx: click.Context, config: Path | None, env: str | None, color: bool | None,
+        debug: bool) -> None:
     """Keep OpenAI assistants, agents and their files in git: validate, plan and apply.
 
     Declare Assistant, Agent, Tool, Template, ModelCatalog and VectorStore manifests in
@@ -207,7 +212,7 @@ def cli(ctx: click.Context, config: Path | None, color: bool | None, debug: bool
     """
 
     ctx.obj = AppContext(config=config, color=default_color() if color is None else color,
-                         debug=debug)
+                         debug=debug, env=env or None)
 
 
 def _report(error: ReconcilerError, *, color: bool) -> None:

@@ -60,6 +60,8 @@ class Connection:
     """Why this endpoint, for the first line a command prints (never the key)."""
     scope: str | None = None
     """The project's scope (`reconciler.yaml`), shown with the endpoint; never sent."""
+    environment: str | None = None
+    """The environment chosen (`--env`), shown with the endpoint."""
 
     @property
     def base_url(self) -> str:
@@ -86,6 +88,8 @@ class Connection:
             parts.append(f"organization {self.organization}")
         if self.scope:
             parts.append(f"scope {self.scope}")
+        if self.environment:
+            parts.append(f"environment {self.environment}")
         return ", ".join(parts)
 
     def announce(self) -> str:

@@ -1,30 +1,81 @@
-"""Project settings: find and read `reconciler.yaml`, and decide which paths hold manifests."""
+"""Project settings: find and read `reconciler.yaml`, decide which paths hold manifests, and
+choose an environment (`--env`): its connection, scope and overlay."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.diagnostics import Code, Diagnostics, format_path
-from reconciler.errors import ManifestError
+from reconciler.errors import ConfigError, ManifestError
 from reconciler.manifests import structure
 from reconciler.manifests.loader import SourceDocument, display_path, load_file
+from reconciler.manifests.overlay import Overlay
 from reconciler.manifests.project import ManifestSet, load_manifest_set
-from reconciler.model.config import ProjectConfig
+from reconciler.model.config import EnvironmentConfig, ProjectConfig
 from reconciler.repofiles.boundary import ProjectRoot, common_folder, literal_prefix
 
 CONFIG_NAME = "reconciler.yaml"
 
 
+ENV_VARIABLE = "RECONCILER_ENV"
+
+
 @dataclass(frozen=True)
 class Settings:
-    """The project configuration and the folder it is relative to."""
+    """The project configuration and the folder it is relative to; with an environment
+    chosen, the configuration is that environment's (connection, scope)."""
 
     root: Path
     config: ProjectConfig = field(default_factory=ProjectConfig)
     path: Path | None = None
+    environment: str | None = None
+    document: SourceDocument | None = None
+
+    def for_environment(self, name: str | None) -> Settings:
+        """These settings in environment `name` (None: as they are)."""
+        if name is None:
+            return self
+        declared = self.config.environments
+        if not declared:
+            raise ConfigError(f"--env {name}: {self._where()} declares no environments",
+                              hint="drop --env (and RECONCILER_ENV), or declare environments: "
+                                   "in reconciler.yaml")
+        if name not in declared:
+            close = structure.did_you_mean(name, declared)
+            raise ConfigError(f"no environment '{name}' in {self._where()}: "
+                              f"{', '.join(declared)}", hint=close)
+        chosen: EnvironmentConfig = declared[name]
+        config = self.config.model_copy(update={
+            "scope": chosen.scope or self.config.scope,
+            "connection": chosen.connection or self.config.connection})
+        return replace(self, config=config, environment=name)
+
+    def require_environment(self) -> None:
+        """Refuse to go on without an environment when the project declares some."""
+        declared = self.config.environments
+        if declared and self.environment is None:
+            raise ConfigError(f"{self._where()} declares environments ({', '.join(declared)}): "
+                              "say which one", hint=f"--env NAME, or {ENV_VARIABLE}=NAME")
+
+    def overlay(self) -> Overlay | None:
+        """The chosen environment's overlay (None: no environment chosen)."""
+        if self.environment is None:
+            return None
+        chosen = self.config.environments[self.environment]
+        return Overlay(self.environment, dict(chosen.vars), dict(chosen.labels),
+                       tuple(chosen.overrides), self.document)
+
+    def environments(self) -> list[Settings]:
+        """One settings per declared environment (or these alone, without any)."""
+        if self.environment is not None or not self.config.environments:
+            return [self]
+        return [self.for_environment(name) for name in self.config.environments]
+
+    def _where(self) -> str:
+        return self.path.name if self.path else CONFIG_NAME
 
     def manifest_paths(self) -> list[str]:
         """Return the configured manifest paths, relative to the working directory."""
@@ -44,7 +95,8 @@ def load_manifests(settings: Settings, paths: Sequence[str], *,
     """Load the manifests of `paths`, or of the configured paths when none is given."""
     chosen = list(paths) or settings.manifest_paths()
     return load_manifest_set(chosen, exclude=settings.config.exclude,
-                             root=settings.project_root(paths), allow_empty=allow_empty)
+                             root=settings.project_root(paths), allow_empty=allow_empty,
+                             overlay=settings.overlay())
 
 
 def find_config(start: Path) -> Path | None:
@@ -75,7 +127,8 @@ def load_settings(config: Path | None = None, *, start: Path | None = None) -> S
         _check_inside(documents[0], path, diagnostics)
     if diagnostics.has_errors:
         raise ManifestError(diagnostics)
-    return Settings(root=path.parent, config=ProjectConfig.model_validate(data), path=path)
+    return Settings(root=path.parent, config=ProjectConfig.model_validate(data), path=path,
+                    document=documents[0] if documents else None)
 
 
 def _check_inside(document: SourceDocument, config: Path, diagnostics: Diagnostics) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from reconciler.diagnostics import Code
-from reconciler.kinds.tool.model import LabelSelector
 from reconciler.kinds.tool.references import describe_selector, selector_matches
 from reconciler.manifests.project import load_manifest_set
+from reconciler.model.common import LabelSelector
 from tests.conftest import WriteTree
 
 SELECTOR = LabelSelector.model_validate({

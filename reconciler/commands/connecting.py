@@ -69,9 +69,11 @@ def connect(app: AppContext, base_url: str | None, organization: str | None,
                                "--emulator means the local emulator, --base-url another "
                                "server", ctx=ctx)
     settings = app.settings()
+    settings.require_environment()
     check_pinned_scope(settings.config.scope, settings.path)
     connection = resolve(settings.config.connection, base_url=base_url, emulator=emulator,
                          organization=organization, project=project, root=settings.root)
-    connection = replace(connection, scope=settings.config.scope)
+    connection = replace(connection, scope=settings.config.scope,
+                         environment=settings.environment)
     echo(connection.announce(), err=True)
     return connection

@@ -23,8 +23,11 @@ class AppContext:
     config: Path | None
     color: bool
     debug: bool
+    env: str | None = None
+    """--env (or RECONCILER_ENV): the environment of reconciler.yaml to use."""
 
     def settings(self) -> Settings:
+        """reconciler.yaml, in the chosen environment when one is."""
         from reconciler.settings import load_settings  # the manifest models: not for --help
 
-        return load_settings(self.config)
+        return load_settings(self.config).for_environment(self.env)

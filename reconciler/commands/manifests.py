@@ -12,6 +12,7 @@ import click
 from reconciler import schemas
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
+from reconciler.diagnostics import Diagnostic, Diagnostics
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.kinds import DECLARED, RESOURCES
@@ -45,7 +46,33 @@ class KindChoice(click.Choice[str]):
 
 
 def _load(app: AppContext, paths: Sequence[str]) -> ManifestSet:
-    return load_manifests(app.settings(), paths)
+    """The manifests, in the chosen environment (one is needed when any is declared)."""
+    settings = app.settings()
+    settings.require_environment()
+    return load_manifests(settings, paths)
+
+
+def _load_every_environment(app: AppContext, paths: Sequence[str]) -> ManifestSet:
+    """The manifests as every declared environment sees them (or as they are, without
+    environments, or in the one chosen): a problem found in only some environments says
+    which."""
+    runs = [(s.environment, load_manifests(s, paths)) for s in app.settings().environments()]
+    first = runs[0][1]
+    if len(runs) == 1:
+        return first
+    found: dict[Diagnostic, list[str]] = {}
+    for name, result in runs:
+        for diagnostic in result.diagnostics:
+            found.setdefault(diagnostic, []).append(str(name))
+    merged = Diagnostics()
+    for diagnostic, names in found.items():
+        if len(names) < len(runs):
+            where = "environment" + ("s" if len(names) > 1 else "")
+            diagnostic = diagnostic.model_copy(
+                update={"message": f"{diagnostic.message} (in {where} {', '.join(names)})"})
+        merged.add(diagnostic)
+    first.diagnostics = merged
+    return first
 
 
 @click.command()
@@ -67,7 +94,7 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str, show: bool) -> N
       reconciler validate manifests/assistants/support.yaml --format json
       reconciler validate --show
     """
-    result = _load(app, paths)
+    result = _load_every_environment(app, paths)
     counts = {"files": len(result.files), "documents": result.documents}
     if fmt == "json" and show:
         payload = json.loads(render_diagnostics.render_json(result.diagnostics, **counts))

@@ -27,12 +27,14 @@ from reconciler.manifests import structure
 from reconciler.manifests.jsonschema_rules import strict_problems
 from reconciler.manifests.lifecycle import check_ignore_changes
 from reconciler.manifests.loader import SourceDocument, discover, display_path, load_file
+from reconciler.manifests.overlay import Overlay
 from reconciler.manifests.structure import did_you_mean
 from reconciler.manifests.templates import (
     Merged,
     TemplateEntry,
     chain_of,
     check_templates,
+    merge_layer,
     merge_resource,
     substitute,
 )
@@ -68,9 +70,10 @@ class ManifestSet:
 
 def load_manifest_set(
     paths: Iterable[str], *, exclude: Sequence[str] = (), today: dt.date | None = None,
-    root: Path | None = None, allow_empty: bool = False,
+    root: Path | None = None, allow_empty: bool = False, overlay: Overlay | None = None,
 ) -> ManifestSet:
-    """Read, validate and resolve every manifest under `paths`.
+    """Read, validate and resolve every manifest under `paths` (in an environment, with its
+    `overlay` applied to every assistant and agent).
 
     Every file a manifest names must lie inside `root` (default: the folder the paths share,
     see `settings.project_root`). Finding no manifest at all is an error (a plan of nothing
@@ -103,7 +106,7 @@ def load_manifest_set(
         if kinds.get(item.kind).index is not None:
             kinds.get(item.kind).hook("index")(result, item, diagnostics)
     broken = check_templates(result.templates, diagnostics) | invalid["Template"]
-    resolver = Resolver(result, broken, invalid, today or dt.date.today(), boundary)
+    resolver = Resolver(result, broken, invalid, today or dt.date.today(), boundary, overlay)
     for item in unique:
         result.declared[item.kind].add(item.name)
     for kind, names in invalid.items():
@@ -242,13 +245,30 @@ class Resolver:
     """Resolves assistants and agents against the indexed tools, templates and catalog."""
 
     def __init__(self, result: ManifestSet, broken: set[str], invalid: Mapping[str, set[str]],
-                 today: dt.date, root: ProjectRoot) -> None:
+                 today: dt.date, root: ProjectRoot, overlay: Overlay | None = None) -> None:
         self.result = result
+        self.overlay = overlay
         self.root = root
         self.diagnostics = result.diagnostics
         self.broken = broken
         self.invalid = invalid
         self.today = today
+
+    def _overlay(self, merged: Merged) -> bool:
+        """Apply the environment's labels, variables and overrides; whether any override
+        applied (its fields are then checked where they are, in reconciler.yaml)."""
+        overlay = self.overlay
+        if overlay is None:
+            return False
+        merged.labels.update(overlay.labels)
+        merged.vars.update(overlay.vars)
+        applied = False
+        for index, override in enumerate(overlay.overrides):
+            if override.selector.matches(merged.labels) and overlay.document is not None:
+                merge_layer(merged, override.spec, overlay.document,
+                            overlay.override_path(index))
+                applied = True
+        return applied
 
     def resolve(self, item: Loaded) -> DesiredResource | None:
         """Return the desired state of one assistant or agent, or None if it has errors."""
@@ -257,9 +277,11 @@ class Resolver:
             return None
         errors = self.diagnostics.count_errors()
         merged = merge_resource(item.doc, chain, item.manifest.metadata.labels)
+        overridden = self._overlay(merged)
         filled = substitute(merged, item.doc.data["spec"].get("vars", {}), self.diagnostics,
                             item.doc)
-        self._check_merged(item, merged, from_template=bool(chain), recheck=bool(chain) or filled)
+        self._check_merged(item, merged, from_template=bool(chain) or overridden,
+                           recheck=bool(chain) or filled or overridden)
         if self.diagnostics.count_errors() > errors:
             return None
         spec = merged.spec
@@ -315,9 +337,10 @@ class Resolver:
             origin = merged.provenance.origin(issue.path)
             message = issue.message
             if origin.doc is not item.doc and issue.code is Code.UNKNOWN_FIELD:
-                template = origin.doc.data["metadata"]["name"]
-                message = (f"template '{template}' sets '{issue.path[-1]}', which {item.kind} "
-                           "does not support")
+                setter = (f"environment '{self.overlay.name}' overrides"
+                          if self.overlay is not None and origin.doc is self.overlay.document
+                          else f"template '{origin.doc.data['metadata']['name']}' sets")
+                message = f"{setter} '{issue.path[-1]}', which {item.kind} does not support"
             self.diagnostics.error(issue.code, message, origin.doc.locate(origin.path),
                                    path=format_path(origin.path), hint=issue.hint)
         if merged.spec.get("model") is None:

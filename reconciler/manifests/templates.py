@@ -166,28 +166,35 @@ def merge_resource(
     return Merged(spec, merged_labels, variables, provenance)
 
 
+def merge_layer(merged: Merged, layer: Mapping[str, Any], doc: SourceDocument,
+                at: FieldPath) -> None:
+    """Merge one more layer (an environment's override, at `at` in `doc`) over a merged
+    spec, by the template rule: scalars and lists replace, maps merge."""
+    _merge_into(merged.spec, layer, (), doc, merged.provenance, prefix=at)
+
+
 def _merge_into(
     target: dict[str, Any], source: Mapping[str, Any], at: FieldPath, doc: SourceDocument,
-    provenance: Provenance,
+    provenance: Provenance, *, prefix: FieldPath = ("spec",),
 ) -> None:
     for key, value in source.items():
         path = at + (key,)
         current = target.get(key)
         if isinstance(value, dict) and isinstance(current, dict):
-            provenance.touch(path, Origin(doc, ("spec",) + path))
-            _merge_into(current, value, path, doc, provenance)
+            provenance.touch(path, Origin(doc, prefix + path))
+            _merge_into(current, value, path, doc, provenance, prefix=prefix)
         else:
             target[key] = copy.deepcopy(value)
-            _record_tree(value, path, doc, provenance)
+            _record_tree(value, path, doc, provenance, prefix)
 
 
 def _record_tree(value: Any, path: FieldPath, doc: SourceDocument,
-                 provenance: Provenance) -> None:
+                 provenance: Provenance, prefix: FieldPath = ("spec",)) -> None:
     """Record `path` and every map key below it, so a later deep merge shadows none of them."""
-    provenance.record(path, Origin(doc, ("spec",) + path))
+    provenance.record(path, Origin(doc, prefix + path))
     if isinstance(value, dict):
         for key, child in value.items():
-            _record_tree(child, path + (key,), doc, provenance)
+            _record_tree(child, path + (key,), doc, provenance, prefix)
 
 
 def substitute(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
@@ -97,3 +98,34 @@ class Lifecycle(Strict):
         description="Fields whose live value is kept as it is (e.g. `instructions`, "
                     "`metadata.owner`, or `all`).",
     )
+
+
+class SelectorRequirement(Strict):
+    """One label requirement, as in Kubernetes label selectors."""
+
+    key: LabelKey
+    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
+    values: list[LabelValue] = Field(default_factory=list)
+
+
+class LabelSelector(Strict):
+    """Labels an assistant or agent must carry (all conditions must hold)."""
+
+    matchLabels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
+    matchExpressions: list[SelectorRequirement] = Field(default_factory=list)
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        """Whether `labels` satisfy it (Kubernetes' rules)."""
+        if any(labels.get(k) != v for k, v in self.matchLabels.items()):
+            return False
+        for req in self.matchExpressions:
+            present = req.key in labels
+            if req.operator == "In" and not (present and labels[req.key] in req.values):
+                return False
+            if req.operator == "NotIn" and present and labels[req.key] in req.values:
+                return False
+            if req.operator == "Exists" and not present:
+                return False
+            if req.operator == "DoesNotExist" and present:
+                return False
+        return True

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 from pydantic import Field
 
-from reconciler.model.common import Strict
+from reconciler.model.common import LabelKey, LabelSelector, LabelValue, Strict
 from reconciler.ownership import SCOPE_PATTERN
+
+ENVIRONMENT_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
+EnvironmentName = Annotated[str, Field(pattern=ENVIRONMENT_PATTERN)]
+VarValues = dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")],
+                 str | int | float | bool]
 
 
 class ConnectionConfig(Strict):
@@ -31,6 +38,34 @@ class PruneConfig(Strict):
                     "(or all of them) is refused unless apply is given --allow-mass-delete.")
 
 
+class Override(Strict):
+    """In one environment, fields set on every assistant and agent a selector picks (merged
+    as templates are: scalars replace, maps merge, lists replace)."""
+
+    selector: LabelSelector = Field(
+        description="The assistants and agents it applies to, by their (merged) labels.")
+    spec: dict[str, Any] = Field(
+        description="The fields to set, as in a manifest's spec (e.g. {model: gpt-4o-mini}).")
+
+
+class EnvironmentConfig(Strict):
+    """One environment (dev, staging, prod): where it lives and what differs there."""
+
+    scope: str | None = Field(
+        None, pattern=SCOPE_PATTERN,
+        description="Its scope (default: the top-level scope). Each environment should have "
+                    "its own when several share an OpenAI project.")
+    connection: ConnectionConfig | None = Field(
+        None, description="Its connection (default: the top-level connection).")
+    vars: VarValues = Field(
+        default_factory=dict,
+        description="Values for `{{ variable }}` placeholders, over the templates' and the "
+                    "resources' own.")
+    labels: dict[LabelKey, LabelValue] = Field(
+        default_factory=dict, description="Labels added to every assistant and agent.")
+    overrides: list[Override] = Field(default_factory=list)
+
+
 class ProjectConfig(Strict):
     """The contents of `reconciler.yaml`."""
 
@@ -47,3 +82,7 @@ class ProjectConfig(Strict):
                     "marks; objects of other scopes are never changed. Required before the "
                     "first apply to OpenAI.")
     prune: PruneConfig = Field(default_factory=PruneConfig)
+    environments: dict[EnvironmentName, EnvironmentConfig] = Field(
+        default_factory=dict,
+        description="Named environments (dev, staging, prod), each chosen with --env NAME or "
+                    "RECONCILER_ENV; with any, every command that plans needs one.")

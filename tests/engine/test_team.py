@@ -259,3 +259,21 @@ def test_the_workflow_pins_the_scope_and_the_delete_threshold(project: Project) 
                              "--auto-approve")
     assert strict.exit_code == ExitCode.ERROR and "(33%, more than 10%)" in strict.stderr
     _apply(project)
+
+
+def test_an_environment_applies_with_its_scope_and_overlay(project: Project) -> None:
+    (project.root / "reconciler.yaml").write_text(
+        "manifests: [manifests]\nenvironments:\n"
+        "  dev: {scope: support-dev, overrides: [{selector: {matchLabels: {}}, "
+        "spec: {instructions: Dev.}}]}\n"
+        "  prod: {scope: support-prod}\n")
+    project.write({"a.yaml": _assistant("alpha")})
+    applied = project.run("--env", "dev", "apply", "--auto-approve")
+    assert applied.exit_code == ExitCode.OK, applied.output
+    assert "scope support-dev, environment dev" in applied.stderr  # the announce line
+    [live] = project.live("Assistant")
+    assert live["instructions"] == "Dev." and _scopes(project) == {"alpha": "support-dev"}
+    # prod in the same OpenAI project may not claim dev's names: one project per environment
+    prod = project.run_env({"RECONCILER_ENV": "prod"}, "plan")
+    assert prod.exit_code == ExitCode.ERROR
+    assert "Assistant/alpha is managed by scope 'support-dev'" in prod.stderr

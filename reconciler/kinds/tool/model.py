@@ -11,7 +11,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from reconciler.model.common import V1, LabelKey, LabelValue, Name, ObjectMeta, Strict
+from reconciler.model.common import (
+    V1,
+    LabelSelector,
+    Name,
+    ObjectMeta,
+    Strict,
+)
 
 JSON_SCHEMA_META = "https://json-schema.org/draft/2020-12/schema"
 
@@ -233,21 +239,6 @@ ToolRef = Annotated[Name, Field(description="The name of a Tool manifest.")]
 
 
 # --- permissions and the Tool kind -----------------------------------------------------
-
-
-class SelectorRequirement(Strict):
-    """One label requirement, as in Kubernetes label selectors."""
-
-    key: LabelKey
-    operator: Literal["In", "NotIn", "Exists", "DoesNotExist"]
-    values: list[LabelValue] = Field(default_factory=list)
-
-
-class LabelSelector(Strict):
-    """Labels an assistant or agent must carry (all conditions must hold)."""
-
-    matchLabels: dict[LabelKey, LabelValue] = Field(default_factory=dict)
-    matchExpressions: list[SelectorRequirement] = Field(default_factory=list)
 
 
 class ToolPermissions(Strict):

@@ -12,12 +12,13 @@ from pydantic import TypeAdapter
 from reconciler import kinds
 from reconciler.diagnostics import Code, Diagnostics, Location, format_path
 from reconciler.kinds.spec import ToolDialect, load
-from reconciler.kinds.tool.model import AnyBuiltin, LabelSelector, ToolPermissions
+from reconciler.kinds.tool.model import AnyBuiltin, ToolPermissions
 from reconciler.manifests import structure
 from reconciler.manifests.jsonschema_rules import parameters_problems, strict_problems
 from reconciler.manifests.loader import SourceDocument
 from reconciler.manifests.structure import did_you_mean
 from reconciler.manifests.templates import Provenance
+from reconciler.model.common import LabelSelector
 
 if TYPE_CHECKING:
     from reconciler.manifests.project import Loaded, ManifestSet
@@ -46,19 +47,7 @@ class ToolEntry:
 
 def selector_matches(selector: LabelSelector, labels: Mapping[str, str]) -> bool:
     """Return whether labels satisfy a Kubernetes-style label selector."""
-    if any(labels.get(k) != v for k, v in selector.matchLabels.items()):
-        return False
-    for req in selector.matchExpressions:
-        present = req.key in labels
-        if req.operator == "In" and not (present and labels[req.key] in req.values):
-            return False
-        if req.operator == "NotIn" and present and labels[req.key] in req.values:
-            return False
-        if req.operator == "Exists" and not present:
-            return False
-        if req.operator == "DoesNotExist" and present:
-            return False
-    return True
+    return selector.matches(labels)
 
 
 def describe_selector(selector: LabelSelector) -> str:
