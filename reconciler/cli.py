@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "render": ("reconciler.commands.manifests:render",
                "Print the fully resolved stores, assistants and agents: what will be sent to "
                "the API."),
+    "diff": ("reconciler.commands.diffing:diff",
+             "Compare resolved resources without any API access: two git revisions (what a "
+             "pull request changes, in each environment), or two environments (what a "
+             "promotion would change)."),
     "schema": ("reconciler.commands.manifests:schema",
                "The published JSON Schemas (for editors and other tools)."),
     "plan": ("reconciler.commands.plan_apply:plan",
@@ -178,16 +182,16 @@ def _color_from(argv: Sequence[str]) -> bool:
              context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
               help="Path of reconciler.yaml (default: the nearest one in this folder or above).")
-@click.option("--env", "env", envvar="RECONCILER_ENV", metavar="NAME",
+@click.option("--env", "envs", envvar="RECONCILER_ENV", metavar="NAME", multiple=True,
               help="The environment of reconciler.yaml to use (default: RECONCILER_ENV); "
                    "required when it declares environments, except by validate, which "
-                   "checks them all.")
+                   "checks them all (diff takes two, to compare them).")
 @click.option("--color/--no-color", default=None,
               help="Colour the output (default: on a terminal, unless NO_COLOR is set).")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.version_option(__version__, prog_name="reconciler")
 @click.pass_context
-def cli(ctx: click.Context, config: Path | None, env: str | None, color: bool | None,
+def cli(ctx: click.Context, config: Path | None, envs: tuple[str, ...], color: bool | None,
         debug: bool) -> None:
     """Keep OpenAI assistants, agents and their files in git: validate, plan and apply.
 
@@ -212,7 +216,7 @@ def cli(ctx: click.Context, config: Path | None, env: str | None, color: bool | 
     """
 
     ctx.obj = AppContext(config=config, color=default_color() if color is None else color,
-                         debug=debug, env=env or None)
+                         debug=debug, envs=tuple(e for e in envs if e))
 
 
 def _report(error: ReconcilerError, *, color: bool) -> None:

@@ -23,8 +23,18 @@ class AppContext:
     config: Path | None
     color: bool
     debug: bool
-    env: str | None = None
-    """--env (or RECONCILER_ENV): the environment of reconciler.yaml to use."""
+    envs: tuple[str, ...] = ()
+    """--env (or RECONCILER_ENV): the environment of reconciler.yaml to use (diff: two)."""
+
+    @property
+    def env(self) -> str | None:
+        """The one environment chosen (None: none)."""
+        if len(self.envs) > 1:
+            from reconciler.errors import ConfigError
+
+            raise ConfigError(f"--env given {len(self.envs)} times: this command uses one",
+                              hint="only `reconciler diff` compares two environments")
+        return self.envs[0] if self.envs else None
 
     def settings(self) -> Settings:
         """reconciler.yaml, in the chosen environment when one is."""

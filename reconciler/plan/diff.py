@@ -205,7 +205,7 @@ def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | N
     effective = _ignoring(resource, after, before)
     fields = [FieldChange(path=f"metadata.{key}", op="add", after=value)
               for key, value in marks.items() if key != ownership.DIGEST_KEY]
-    fields += _field_changes(before, effective, unknown)
+    fields += field_changes(before, effective, unknown)
     return ResourceChange(
         address=resource.address, kind=resource.kind, name=resource.name,
         action=Action.UPDATE, live_id=obj.id, before=before, after=effective,
@@ -313,7 +313,7 @@ def _fields(resource: DesiredResource, after: dict[str, Any], obj: LiveObject,
     if recorded_hash == content_hash(after):
         for field in unknown:  # not returned by the server, but applied as declared
             before[field] = copy.deepcopy(effective[field])
-    fields = _field_changes(before, effective, unknown)
+    fields = field_changes(before, effective, unknown)
     if recorded_guard != resource.lifecycle.prevent_destroy:
         fields.append(FieldChange(path="lifecycle.prevent_destroy", before=recorded_guard,
                                   after=resource.lifecycle.prevent_destroy))
@@ -374,8 +374,9 @@ def _ignoring(resource: DesiredResource, after: dict[str, Any],
     return effective
 
 
-def _field_changes(before: dict[str, Any], after: dict[str, Any],
-                   unknown: Iterable[str]) -> list[FieldChange]:
+def field_changes(before: dict[str, Any], after: dict[str, Any],
+                  unknown: Iterable[str] = ()) -> list[FieldChange]:
+    """Every field that differs between two request bodies, down to the leaves."""
     changes: list[FieldChange] = []
     unknown = set(unknown)
     for field in after:

@@ -97,12 +97,12 @@ def change_lines(change: ResourceChange) -> list[Line]:
         chunking = ([Line("+", f"chunking_strategy = {show(change.chunking_strategy)}")]
                     if change.chunking_strategy is not None else [])
         return [line for name, value in _shown_fields(change.kind, change.after).items()
-                for line in _assignment("+", name, value)] + chunking + files
+                for line in assignment("+", name, value)] + chunking + files
     if change.action is Action.DELETE:
         assert change.before is not None
         return [line for name in kinds.get(change.kind).shown_on_delete
-                for line in _assignment("-", name, change.before.get(name))] + files
-    return [line for field in change.fields for line in _field_lines(field)] + files
+                for line in assignment("-", name, change.before.get(name))] + files
+    return [line for field in change.fields for line in field_lines(field)] + files
 
 
 FILE_STYLE = {
@@ -139,7 +139,7 @@ def _shown_fields(kind: str, after: dict[str, Any]) -> dict[str, Any]:
             if k in ("model", "name") or v != defaults.get(k)}
 
 
-def _assignment(marker: str, name: str, value: Any) -> list[Line]:
+def assignment(marker: str, name: str, value: Any) -> list[Line]:
     if isinstance(value, str) and "\n" in value:
         body = [Line(marker, f"    {line}", body=True, value=True)
                 for line in value.rstrip("\n").split("\n")]
@@ -151,13 +151,13 @@ def _assignment(marker: str, name: str, value: Any) -> list[Line]:
     return [Line(marker, f"{name} = {show(value)}")]
 
 
-def _field_lines(field: FieldChange) -> list[Line]:
+def field_lines(field: FieldChange) -> list[Line]:
     if field.before_unknown:
         return [Line("~", f"{field.path}: (not returned by the API) -> {show(field.after)}")]
     if field.op == "add":
-        return _assignment("+", field.path, field.after)
+        return assignment("+", field.path, field.after)
     if field.op == "remove":
-        return _assignment("-", field.path, field.before)
+        return assignment("-", field.path, field.before)
     if _is_long_text(field):
         diff = unified(str(field.before), str(field.after))
         return [Line("~", f"{field.path}:"),
@@ -209,7 +209,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             symbol, colour, _ = STYLE[change.action]
             lines += [paint(f"  {line}", bold=True) for line in headline(change)]
             lines.append(paint(f"  {symbol} {change.address}", colour))
-            lines += [_text_line(line, paint) for line in change_lines(change)]
+            lines += [text_line(line, paint) for line in change_lines(change)]
             lines.append("")
     for warning in plan.warnings:
         lines.append(paint("warning:", "yellow", bold=True) + " " + warning)
@@ -223,7 +223,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 Paint = Callable[..., str]
 
 
-def _text_line(line: Line, paint: Paint) -> str:
+def text_line(line: Line, paint: Paint) -> str:
     colour = MARKER_COLOURS.get(line.marker)
     if not line.body:
         return paint(f"      {line.marker} ", colour) + line.text
@@ -282,14 +282,14 @@ def _markdown_details(change: ResourceChange) -> list[str]:
         size = human_bytes(sum(f.size for f in change.files[MARKDOWN_FILES:] if f.uploads))
         lines.append(Line(" ", f"... and {hidden} more files ({size} to upload); the text "
                                "and JSON plans list every one"))
-    body = [f"{_md_marker(line)} {'    ' if line.body else ''}{line.text}"
+    body = [f"{md_marker(line)} {'    ' if line.body else ''}{line.text}"
             for line in lines]
     reason = [f"  ({change.reason})"] if change.reason else []
     return ["<details>", f"<summary><code>{symbol} {change.address}</code> {verb}</summary>",
             "", "```diff", *reason, *body, "```", "", "</details>", ""]
 
 
-def _md_marker(line: Line) -> str:
+def md_marker(line: Line) -> str:
     """GitHub colours `+` green and `-` red in a diff block; `!` marks a change."""
     return {"~": "!"}.get(line.marker, line.marker)
 
