@@ -47,6 +47,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("reconciler.commands.plan_apply:plan",
              "Show what apply would change: compare the manifests with the live account."),
     "apply": ("reconciler.commands.plan_apply:apply", "Make the live account match the manifests."),
+    "drift": ("reconciler.commands.drift:drift",
+              "Check whether the live account drifted from the manifests: exit 0 no, 2 yes, "
+              "1 error."),
+    "comment": ("reconciler.commands.github:comment",
+                "Post a plan or diff on a pull request, as one comment kept up to date."),
     "import": ("reconciler.commands.importing:import_",
                "Bring live assistants and agents that no manifest manages under git."),
     "inventory": ("reconciler.commands.inventory:inventory",
@@ -203,7 +208,7 @@ def cli(ctx: click.Context, config: Path | None, envs: tuple[str, ...], color: b
 
     \b
     Exit codes: 0 success, 1 error (invalid input, failed call, usage error),
-                2 changes present (only with --detailed-exitcode / --check),
+                2 changes present (with --detailed-exitcode / --check; drift: drift found),
                 130 interrupted (Ctrl-C).
 
     \b
