@@ -25,7 +25,7 @@ from reconciler.kinds.vector_store.reading import list_shared_files
 from reconciler.manifests.project import ManifestSet
 from reconciler.model.desired import DesiredResource
 from reconciler.plan.diff import diff
-from reconciler.plan.model import Action, ActionReason, Plan
+from reconciler.plan.model import Action, ActionReason, ModelCost, Plan, Price
 from reconciler.plan.scope import partition
 from reconciler.provider import LiveObject, Provider, UnsupportedError
 from reconciler.provider.sdk import call
@@ -197,6 +197,29 @@ def max_delete_percent(settings: Settings) -> int:
     return settings.config.prune.max_delete_percent
 
 
+def priced(plan: Plan, manifests: ManifestSet) -> Plan:
+    """The plan with each change that sets another model carrying both models' prices from
+    the catalog (a price the catalog does not give stays unknown: nothing is guessed)."""
+    def price(model: Any) -> Price:
+        entry = manifests.catalog.entries.get(str(model))
+        pricing = entry.model.pricing if entry is not None else None
+        if pricing is None:
+            return Price(model=str(model))
+        return Price(model=str(model), input_per_1m_tokens=pricing.input_per_1m_tokens,
+                     output_per_1m_tokens=pricing.output_per_1m_tokens,
+                     currency=pricing.currency)
+
+    changes = []
+    for change in plan.changes:
+        moved = next((f for f in change.fields if f.path == "model" and f.before is not None
+                      and f.after is not None), None)
+        if moved is not None:
+            change = change.model_copy(update={"cost": ModelCost(
+                before=price(moved.before), after=price(moved.after))})
+        changes.append(change)
+    return plan.model_copy(update={"changes": tuple(changes)})
+
+
 def _scope_name(scope: str | None) -> str:
     return f"scope {scope}" if scope else "this project"
 
@@ -248,6 +271,7 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
     plan = compare()
     if list_shared_files(sources.providers, plan, live):
         plan = compare()  # an upload an unmanaged store holds is now only detached
+    plan = priced(plan, manifests)
     plan = plan.model_copy(update={"paths": tuple(paths), "prune": selection.prune,
                                    "allow_mass_delete": selection.allow_mass_delete,
                                    "refresh_full": selection.refresh_full})

@@ -176,6 +176,22 @@ class FileChange(_Frozen):
         return self.action in (FileAction.UPLOAD, FileAction.REPLACE)
 
 
+class Price(_Frozen):
+    """A model's price per million tokens, as the catalog says (None: it does not say)."""
+
+    model: str
+    input_per_1m_tokens: float | None = None
+    output_per_1m_tokens: float | None = None
+    currency: str = "USD"
+
+
+class ModelCost(_Frozen):
+    """The catalog's prices of the model a change leaves, and of the one it sets."""
+
+    before: Price
+    after: Price
+
+
 class ResourceChange(_Frozen):
     """One object to create, update, replace or delete."""
 
@@ -205,6 +221,8 @@ class ResourceChange(_Frozen):
         (), description="Values of body known only during apply, by their position.")
     duplicate_of: str | None = Field(
         None, description="A duplicate to delete: the live id of the copy that is kept.")
+    cost: ModelCost | None = Field(
+        None, description="When the change sets another model: both models' catalog prices.")
 
     @model_validator(mode="after")
     def _consistent(self) -> ResourceChange:

@@ -12,7 +12,15 @@ from typing import Any
 import click
 
 from reconciler import __version__, kinds
-from reconciler.plan.model import Action, FieldChange, FileAction, FileChange, Plan, ResourceChange
+from reconciler.plan.model import (
+    Action,
+    FieldChange,
+    FileAction,
+    FileChange,
+    ModelCost,
+    Plan,
+    ResourceChange,
+)
 from reconciler.render.escape import escape_workflow_commands
 
 STYLE = {
@@ -189,7 +197,51 @@ def headline(change: ResourceChange) -> list[str]:
     lines = [f"# {change.address} {verb}{where}"]
     if change.reason:
         lines.append(f"# ({change.reason})")
+    if change.cost is not None:
+        lines.append(f"# ({cost_text(change.cost)})")
     return lines
+
+
+def cost_text(cost: ModelCost) -> str:
+    """`price per 1M tokens: input $2.00 -> $0.25, output $8.00 -> $2.00` (unknown: `?`)."""
+    def money(value: float | None, currency: str) -> str:
+        if value is None:
+            return "?"
+        return f"${value:,.2f}" if currency == "USD" else f"{value:,.2f} {currency}"
+
+    before, after = cost.before, cost.after
+    parts = [f"{what} {money(getattr(before, key), before.currency)} -> "
+             f"{money(getattr(after, key), after.currency)}"
+             for what, key in (("input", "input_per_1m_tokens"),
+                               ("output", "output_per_1m_tokens"))]
+    unknown = [p.model for p in (before, after)
+               if p.input_per_1m_tokens is None and p.output_per_1m_tokens is None]
+    note = f"; the catalog gives no price for {', '.join(unknown)}" if unknown else ""
+    return f"price per 1M tokens: {', '.join(parts)}{note}"
+
+
+def cost_summary(plan: Plan) -> str | None:
+    """The price per 1M tokens of every model the plan changes, summed before and after
+    (only where the catalog prices both models; the others are counted)."""
+    costs = [c.cost for c in plan.changes if c.cost is not None]
+    if not costs:
+        return None
+    known = [c for c in costs if None not in (
+        c.before.input_per_1m_tokens, c.before.output_per_1m_tokens,
+        c.after.input_per_1m_tokens, c.after.output_per_1m_tokens)
+        and c.before.currency == c.after.currency == "USD"]
+    if not known:
+        return (f"{len(costs)} change(s) set another model; the catalog gives no price for "
+                "them")
+    def total(side: str, key: str) -> float:
+        return sum(float(getattr(getattr(c, side), key)) for c in known)
+    text = (f"Models changed by {len(known)} change(s), price per 1M tokens summed: input "
+            f"${total('before', 'input_per_1m_tokens'):,.2f} -> "
+            f"${total('after', 'input_per_1m_tokens'):,.2f}, output "
+            f"${total('before', 'output_per_1m_tokens'):,.2f} -> "
+            f"${total('after', 'output_per_1m_tokens'):,.2f}")
+    missing = len(costs) - len(known)
+    return text + (f" ({missing} more without catalog prices)" if missing else "") + "."
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -263,6 +315,8 @@ def render_markdown(plan: Plan) -> str:
         lines.append(f"> **Warning:** {warning}")
     if plan.warnings:
         lines.append("")
+    if (cost := cost_summary(plan)) is not None:
+        lines += [f"**{cost}**", ""]
     for note in notes(plan):
         lines += [f"_{note}_", ""]
     return escape_workflow_commands("\n".join(lines).rstrip("\n") + "\n")

@@ -447,3 +447,29 @@ def test_a_retired_api(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # ty
         assert "retired" in refused.stderr
     finally:
         sunset.stop()
+
+
+def test_a_model_change_shows_the_catalog_prices(project: Project) -> None:
+    catalog = """
+    apiVersion: reconciler/v1
+    kind: ModelCatalog
+    metadata: {name: models}
+    spec:
+      models:
+        - {id: gpt-4o, pricing: {input_per_1m_tokens: 2.5, output_per_1m_tokens: 10}}
+        - {id: gpt-4o-mini, pricing: {input_per_1m_tokens: 0.15, output_per_1m_tokens: 0.6}}
+        - {id: gpt-4.1}
+    """
+    project.write({"catalog.yaml": catalog, "a.yaml": ASSISTANT})
+    _apply(project)
+    project.write({"a.yaml": ASSISTANT.replace("gpt-4o", "gpt-4o-mini")})
+    text = project.run("plan").stdout
+    assert ("# (price per 1M tokens: input $2.50 -> $0.15, output $10.00 -> $0.60)"
+            in text)
+    markdown = project.run("plan", "--format", "markdown").stdout
+    assert ("**Models changed by 1 change(s), price per 1M tokens summed: input $2.50 -> "
+            "$0.15, output $10.00 -> $0.60.**") in markdown
+    project.write({"a.yaml": ASSISTANT.replace("gpt-4o", "gpt-4.1")})  # no price: no guess
+    unpriced = project.run("plan").stdout
+    assert ("# (price per 1M tokens: input $2.50 -> ?, output $10.00 -> ?; the catalog gives "
+            "no price for gpt-4.1)") in unpriced
