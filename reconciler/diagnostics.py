@@ -78,6 +78,10 @@ class Code(StrEnum):
     UNKNOWN_ADDRESS = "unknown-address"
     PREVENT_DESTROY = "prevent-destroy"
     MISSING_DEPENDENCY = "missing-dependency"
+    # policies
+    INVALID_POLICY_EXPRESSION = "invalid-policy-expression"
+    POLICY_VIOLATION = "policy-violation"
+    POLICY_EVALUATION_ERROR = "policy-evaluation-error"
 
 
 class Location(BaseModel):

@@ -32,6 +32,6 @@ class ConfigError(ReconcilerError):
 class ManifestError(ReconcilerError):
     """The manifests are invalid; `diagnostics` holds every problem found."""
 
-    def __init__(self, diagnostics: Diagnostics) -> None:
-        super().__init__(f"{diagnostics.count_errors()} error(s) in the manifests")
+    def __init__(self, diagnostics: Diagnostics, summary: str | None = None) -> None:
+        super().__init__(summary or f"{diagnostics.count_errors()} error(s) in the manifests")
         self.diagnostics = diagnostics

@@ -17,7 +17,7 @@ from typing import Any
 
 import openai
 
-from reconciler import kinds
+from reconciler import kinds, policies
 from reconciler.connection import Connection
 from reconciler.diagnostics import Code, Diagnostics
 from reconciler.errors import ManifestError, ReconcilerError
@@ -197,6 +197,19 @@ def max_delete_percent(settings: Settings) -> int:
     return settings.config.prune.max_delete_percent
 
 
+def _gated(plan: Plan, manifests: ManifestSet, environment: str | None) -> Plan:
+    """The plan, once its changes meet the policies' change rules: an error stops it (plan
+    and apply exit 1 before anything is written); a warning is carried by the plan."""
+    gates = policies.check_plan(plan, manifests, environment)
+    if gates.has_errors:
+        raise ManifestError(gates, f"the planned changes fail the policies "
+                                   f"({gates.count_errors()} error(s)): nothing was written")
+    if not len(gates):
+        return plan
+    return plan.model_copy(update={"warnings": (*plan.warnings, *(
+        f"{d.location}: {d.message}" if d.location else d.message for d in gates))})
+
+
 def priced(plan: Plan, manifests: ManifestSet) -> Plan:
     """The plan with each change that sets another model carrying both models' prices from
     the catalog (a price the catalog does not give stays unknown: nothing is guessed)."""
@@ -241,6 +254,9 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
     try:
         manifests = load_desired(settings, paths, allow_empty=selection.allow_mass_delete
                                  or selection.no_delete)
+        gates = policies.check_resources(manifests, settings.environment)  # as validate does
+        if gates.has_errors:
+            raise ManifestError(gates)
         live = reading.result()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -258,7 +274,8 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
         today or dt.date.today())
     if errors.has_errors:
         raise ManifestError(errors)
-    manifest_warnings = [f"{d.location}: {d.message}" for d in manifests.diagnostics]
+    manifest_warnings = [f"{d.location}: {d.message}"
+                         for d in (*manifests.diagnostics, *gates)]
     prune = selection.prune or not explicit_paths(settings, paths)
 
     def compare() -> Plan:
@@ -275,6 +292,7 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
     plan = plan.model_copy(update={"paths": tuple(paths), "prune": selection.prune,
                                    "allow_mass_delete": selection.allow_mass_delete,
                                    "refresh_full": selection.refresh_full})
+    plan = _gated(plan, manifests, settings.environment)
     refusal = mass_delete(plan, ours.managed_count(), max_delete_percent(settings))
     if refusal and not selection.allow_mass_delete:
         plan = plan.model_copy(update={"warnings": (

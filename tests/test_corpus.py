@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from reconciler import policies
 from reconciler.diagnostics import Severity
 from reconciler.manifests.project import load_manifest_set
-from tests.conftest import CASES
+from tests.conftest import CASES, EXAMPLES, REPO
 
 INVALID = CASES / "invalid"
 EXPECTED: dict[str, Any] = YAML(typ="safe").load((INVALID / "expected.yaml").read_text())
@@ -26,8 +27,14 @@ def test_corpus_is_large_and_complete() -> None:
 
 
 def _actual(case: Path) -> list[dict[str, Any]]:
+    """Errors of loading the case; a `violates-*` case is checked against the example
+    policies too (manifests/policies/), as `validate` would with them in the project."""
     base = case if case.is_dir() else case.parent
-    result = load_manifest_set([str(case)])
+    if case.name.startswith("violates-"):
+        result = load_manifest_set([str(case), str(EXAMPLES / "policies")], root=REPO)
+        result.diagnostics.extend(policies.check_resources(result))
+    else:
+        result = load_manifest_set([str(case)])
     found = []
     for d in result.diagnostics.sorted():
         if d.severity is not Severity.ERROR:

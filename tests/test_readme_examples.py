@@ -137,6 +137,45 @@ def _validate(root: Path) -> None:
     billing.write_text(text.replace("  labels:\n    team: billing\n", "", 1))
 
 
+@scenario("validate-policy")
+def _validate_policy(root: Path) -> None:
+    _project(root)
+    billing = root / "manifests/assistants/billing.yaml"
+    text = billing.read_text()
+    assert "  model: gpt-4.1-mini\n" in text and "    channel: billing\n" in text
+    billing.write_text(text.replace("  model: gpt-4.1-mini\n", "  model: gpt-4o-mini\n", 1)
+                       .replace("    channel: billing\n",
+                                "    channel: billing\n    cost-center: \"1200\"\n", 1))
+
+
+DELETES = """\
+apiVersion: reconciler/v1
+kind: Policy
+metadata: {name: deletes}
+spec:
+  rules:
+    - name: no-delete-in-prod
+      on: change
+      match: {environments: [prod]}
+      expression: change.action != 'delete' || 'allow-delete' in change.labels
+      message: "deleted in {{ environment }} ({{ change.reason }}) without the label allow-delete"
+"""
+
+
+@scenario("plan-policy-gate")
+def _plan_policy_gate(root: Path) -> None:
+    (root / "reconciler.yaml").write_text(
+        "manifests: [manifests]\nenvironments:\n  prod:\n    scope: support-prod\n"
+        "    connection: {emulator: true}\n")
+    _emulator(root)
+    agent = "apiVersion: reconciler/v1\nkind: Agent\nmetadata: {{name: {}}}\nspec: {{model: {}}}\n"
+    _write(root, "agents.yaml", agent.format("support-agent", "gpt-5-mini"))
+    _write(root, "old.yaml", agent.format("old-helper", "gpt-4.1"))
+    _write(root, "deletes.yaml", DELETES)
+    assert "Apply complete" in _run(root, "--env", "prod", "apply", "--auto-approve")
+    (root / "manifests/old.yaml").unlink()
+
+
 @scenario("render-support-agent")
 def _render(root: Path) -> None:
     _project(root)

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from reconciler import schemas
+from reconciler import policies, schemas
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
 from reconciler.diagnostics import Diagnostic, Diagnostics
@@ -56,7 +56,9 @@ def _load_every_environment(app: AppContext, paths: Sequence[str]) -> ManifestSe
     """The manifests as every declared environment sees them (or as they are, without
     environments, or in the one chosen): a problem found in only some environments says
     which."""
-    runs = [(s.environment, load_manifests(s, paths)) for s in app.settings().environments()]
+    declared = tuple(app.settings().config.environments)
+    runs = [(s.environment, _with_policies(load_manifests(s, paths), s.environment, declared))
+            for s in app.settings().environments()]
     first = runs[0][1]
     if len(runs) == 1:
         return first
@@ -73,6 +75,14 @@ def _load_every_environment(app: AppContext, paths: Sequence[str]) -> ManifestSe
         merged.add(diagnostic)
     first.diagnostics = merged
     return first
+
+
+def _with_policies(result: ManifestSet, environment: str | None,
+                   declared: tuple[str, ...]) -> ManifestSet:
+    """The manifests, with the resource rules of their policies checked in `environment`."""
+    result.diagnostics.extend(policies.check_resources(result, environment,
+                                                       environments=declared))
+    return result
 
 
 @click.command()

@@ -7,7 +7,16 @@ the rest of the reconciler loops over `REGISTRY`.
 from __future__ import annotations
 
 from reconciler import API_VERSION
-from reconciler.kinds import agent, assistant, file, model_catalog, template, tool, vector_store
+from reconciler.kinds import (
+    agent,
+    assistant,
+    file,
+    model_catalog,
+    policy,
+    template,
+    tool,
+    vector_store,
+)
 from reconciler.kinds.spec import Address, FileUse, KindSpec
 
 REGISTRY: tuple[KindSpec, ...] = (
@@ -17,6 +26,7 @@ REGISTRY: tuple[KindSpec, ...] = (
     template.KIND,
     model_catalog.KIND,
     vector_store.KIND,
+    policy.KIND,
     file.KIND,
 )
 API_VERSIONS = (API_VERSION,)

@@ -66,6 +66,10 @@ class ManifestSet:
     declared: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     """The names each kind's manifests declare (valid or not)."""
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
+    policies: dict[str, list[Any]] = field(default_factory=dict)
+    """Each Policy manifest's rules (`kinds.policy.index.Rule`), by its name."""
+    overlay: Overlay | None = None
+    """The environment it was resolved in (None: none)."""
 
 
 def load_manifest_set(
@@ -80,7 +84,7 @@ def load_manifest_set(
     would delete every managed object) unless `allow_empty` (`import` into a new project).
     """
     paths = list(paths)
-    result = ManifestSet()
+    result = ManifestSet(overlay=overlay)
     diagnostics = result.diagnostics
     boundary = ProjectRoot.at(root if root is not None else common_folder(paths))
     files = _inside(boundary, discover(paths, exclude=exclude, diagnostics=diagnostics,

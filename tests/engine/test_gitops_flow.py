@@ -1,6 +1,7 @@
 """The git workflow end to end, on emulators and a fake GitHub: a repository with two
 environments (each its own OpenAI project: its own emulator) and git history; a pull request
 shown offline by `diff --base`; planned per environment and posted as one comment each;
+a policy violation annotated on the pull request and blocking its plan and apply;
 applied per environment; drift made by hand, reported by `drift` in an issue, and the issue
 closed after the next apply."""
 
@@ -26,7 +27,18 @@ SUPPORT = """
 apiVersion: reconciler/v1
 kind: Assistant
 metadata: {{name: support, labels: {{tier: cheap}}}}
-spec: {{model: gpt-4o, instructions: "{text} Be {{{{ tone }}}}."}}
+spec: {{model: {model}, instructions: "{text} Be {{{{ tone }}}}."}}
+"""
+MODELS = """
+apiVersion: reconciler/v1
+kind: Policy
+metadata: {name: models}
+spec:
+  rules:
+    - name: prod-models
+      match: {environments: [prod]}
+      expression: resource.spec.model in ['gpt-4o', 'gpt-4.1']
+      message: prod uses an approved model, not {{ resource.spec.model }}
 """
 
 
@@ -61,7 +73,9 @@ environments:
     vars: {{tone: formal}}
 """)
     (tmp_path / "manifests").mkdir()
-    (tmp_path / "manifests" / "support.yaml").write_text(SUPPORT.format(text="Help."))
+    (tmp_path / "manifests" / "support.yaml").write_text(SUPPORT.format(text="Help.",
+                                                                        model="gpt-4o"))
+    (tmp_path / "manifests" / "models.yaml").write_text(MODELS)
     _git(tmp_path, "init", "-q", "-b", "main")
     _git(tmp_path, "add", "-A")
     _git(tmp_path, "commit", "-qm", "support")
@@ -77,9 +91,26 @@ environments:
         for env in ("dev", "prod"):  # what main holds, applied
             assert run("--env", env, "apply", "--auto-approve").exit_code == ExitCode.OK
 
-        # the pull request: shown offline, in both environments
+        # the pull request's first push breaks a policy in prod: annotated, and blocking
         (tmp_path / "manifests" / "support.yaml").write_text(
-            SUPPORT.format(text="Help with orders."))
+            SUPPORT.format(text="Help with orders.", model="o3"))
+        checked = run("validate", "--format", "github")
+        assert checked.exit_code == ExitCode.ERROR
+        assert checked.stdout.startswith(
+            "::error file=manifests/support.yaml,line=5,col=8,title=reconciler "
+            "policy-violation::spec.model: Assistant/support: prod uses an approved model, "
+            "not o3 (in environment prod)")
+        for command in ("plan", "apply"):
+            blocked = run("--env", "prod", command, "--auto-approve"
+                          ) if command == "apply" else run("--env", "prod", command)
+            assert blocked.exit_code == ExitCode.ERROR, blocked.output
+            assert "error[policy-violation]" in blocked.output
+        assert _support(second)["model"] == "gpt-4o"  # nothing written
+        assert run("--env", "dev", "plan").exit_code == ExitCode.OK  # dev has no such rule
+
+        # the second push: shown offline, in both environments
+        (tmp_path / "manifests" / "support.yaml").write_text(
+            SUPPORT.format(text="Help with orders.", model="gpt-4o"))
         offline = run("diff", "--base", "main", "--format", "json")
         assert offline.exit_code == ExitCode.OK, offline.output
         changed = {c["environment"]: [d["address"] for d in c["differences"]]
