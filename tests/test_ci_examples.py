@@ -81,3 +81,14 @@ def test_a_broken_command_line_is_caught() -> None:
         parses("reconciler plan --no-such-option")
     with pytest.raises(click.UsageError):
         parses("reconciler apply --auto-aprove")
+
+
+INCLUDE = re.compile(r"^<!-- include: (?P<path>\S+) -->\n```yaml\n(?P<body>.*?)^```$",
+                     re.MULTILINE | re.DOTALL)
+
+
+def test_the_readme_s_copies_of_recipes_are_the_files() -> None:
+    copies = list(INCLUDE.finditer((REPO / "README.md").read_text(encoding="utf-8")))
+    assert copies, "README shows the pull-request workflow inline"
+    for copy in copies:
+        assert copy["body"] == (REPO / copy["path"]).read_text(encoding="utf-8"), copy["path"]

@@ -541,3 +541,16 @@ def test_the_parser_s_tables_are_cached_in_a_private_folder_only(tmp_path: Path)
                    env={**os.environ, "XDG_CACHE_HOME": str(shared)})
     assert list((shared / "assistants-reconciler").iterdir()) == []
     assert table.stat().st_size > 0
+
+
+def test_a_failed_plan_in_markdown_shows_what_authors_wrote_only_as_text() -> None:
+    from reconciler.diagnostics import Diagnostic, Diagnostics
+    from reconciler.render.diagnostics import render_markdown
+
+    problems = Diagnostics()
+    problems.add(Diagnostic(severity=Severity.ERROR, code=Code.POLICY_VIOLATION,
+                            message="Agent/x: ```\n::add-mask::y"))
+    text = render_markdown(problems, "1 error")
+    assert text.startswith("### The plan failed: 1 error\n\n````text\n")
+    assert text.endswith("\n````\n")  # a fence longer than any run of backticks inside
+    assert "\n\\::add-mask::y\n" in text  # never a runner's command either

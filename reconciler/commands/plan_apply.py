@@ -154,6 +154,8 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
     except ManifestError as error:
         if fmt == "json":  # the problems, each where it is, as `validate --format json` has
             echo(render_diagnostics.render_json(error.diagnostics, files=0, documents=0))
+        if fmt == "markdown":  # a comment that says why there is no plan
+            echo(render_diagnostics.render_markdown(error.diagnostics, str(error)))
         raise
     echo(render_plan.render(planned.plan, fmt, color=app.color))
     if out is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 
 import click
@@ -53,6 +54,18 @@ def render_json(diagnostics: Diagnostics, *, files: int, documents: int) -> str:
         },
         "diagnostics": [_json_item(d) for d in diagnostics.sorted()],
     }, indent=2)
+
+
+def render_markdown(diagnostics: Diagnostics, summary: str) -> str:
+    """A failed plan as a pull-request comment: `summary` as the headline, then the problems
+    as the text format has them, in a fenced block (what a manifest author wrote is shown,
+    never read as Markdown or HTML)."""
+    lines = [_text_line(d, color=False) for d in diagnostics.sorted()]
+    body = "\n".join(lines)
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return escape_workflow_commands(
+        f"### The plan failed: {summary}\n\n{fence}text\n{body}\n{fence}\n")
 
 
 def _json_item(d: Diagnostic) -> dict[str, object]:

@@ -100,11 +100,18 @@ environments:
             "::error file=manifests/support.yaml,line=5,col=8,title=reconciler "
             "policy-violation::spec.model: Assistant/support: prod uses an approved model, "
             "not o3 (in environment prod)")
-        for command in ("plan", "apply"):
-            blocked = run("--env", "prod", command, "--auto-approve"
-                          ) if command == "apply" else run("--env", "prod", command)
-            assert blocked.exit_code == ExitCode.ERROR, blocked.output
-            assert "error[policy-violation]" in blocked.output
+        blocked = run("--env", "prod", "apply", "--auto-approve")
+        assert blocked.exit_code == ExitCode.ERROR, blocked.output
+        assert "error[policy-violation]" in blocked.output
+        failed = run("--env", "prod", "plan", "--format", "markdown")  # the comment says why
+        assert failed.exit_code == ExitCode.ERROR
+        (tmp_path / "plan-prod.md").write_text(failed.stdout)
+        assert run("--env", "prod", "comment", "github", "--file",
+                   str(tmp_path / "plan-prod.md")).exit_code == ExitCode.OK
+        [comment] = github.comments[7]
+        assert comment["body"].startswith("<!-- reconciler plan: prod -->\n### The plan failed")
+        assert "error[policy-violation] spec.model: Assistant/support: prod uses" in (
+            comment["body"])
         assert _support(second)["model"] == "gpt-4o"  # nothing written
         assert run("--env", "dev", "plan").exit_code == ExitCode.OK  # dev has no such rule
 
@@ -127,9 +134,9 @@ environments:
                              str(tmp_path / f"plan-{env}.md"))
                 assert posted.exit_code == ExitCode.OK, posted.output
         bodies = [c["body"] for c in github.comments[7]]
-        assert len(bodies) == 2
-        assert bodies[0].startswith("<!-- reconciler plan: dev -->")
-        assert bodies[1].startswith("<!-- reconciler plan: prod -->")
+        assert len(bodies) == 2  # prod's report of the failure was replaced by its plan
+        assert bodies[0].startswith("<!-- reconciler plan: prod -->")
+        assert bodies[1].startswith("<!-- reconciler plan: dev -->")
         assert all("Assistant/support" in b and "1 to update" in b for b in bodies)
 
         # merged: applied per environment, each with its own values
