@@ -9,55 +9,13 @@ from typing import Any
 
 import click
 
-from reconciler import kinds, ownership
+from reconciler import inventory as listing
 from reconciler.apply.retry import RetryPolicy
 from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
-from reconciler.kinds.spec import Address, FileUse
-from reconciler.manifests.project import ManifestSet
-from reconciler.pipeline import Sources, present_manifests, read_live, refresh
-from reconciler.plan.diff import diff
-from reconciler.plan.model import Action
-from reconciler.plan.scope import partition
-from reconciler.provider import LiveObject, claims
-
-COLUMNS = ("id", "kind", "name", "model", "managed", "manifest", "file", "status")
-
-
-def rows(manifests: ManifestSet, live: list[LiveObject], endpoint: str,
-         scope: str | None = None) -> list[dict[str, Any]]:
-    """One row per live object; the status comes from the planner itself."""
-    split = partition(live, scope)
-    foreign = {f.id: f.scope for f in split.foreign}
-    conflicted = {o.id for objs in claims(split.ours).values() if len(objs) > 1 for o in objs}
-    plan = diff(manifests.resources, [o for o in split.ours if o.id not in conflicted],
-                endpoint=endpoint, no_delete=True, scope=scope)
-    drifted = {c.live_id for c in plan.changes if c.action is not Action.CREATE}
-    adopting = {r.annotations.get(ownership.ADOPT_ANNOTATION): r for r in manifests.resources}
-    files = {r.address: r.source.file for r in manifests.resources}
-    table = []
-    for obj in live:
-        if kinds.get(obj.kind).files is FileUse.UPLOAD:  # shown with what holds them
-            continue
-        address = obj.address
-        if obj.id in foreign:
-            status = f"scope {foreign[obj.id]}"
-        elif obj.id in conflicted:
-            status = "duplicate"
-        elif address is None:
-            status = "import pending" if obj.id in adopting else "unmanaged"
-            if obj.id in adopting:
-                address = Address(obj.kind, adopting[obj.id].name)
-        elif str(address) not in files:
-            status = "orphaned"
-        else:
-            status = "drifted" if obj.id in drifted else "in sync"
-        table.append({"id": obj.id, "kind": obj.kind, "name": obj.raw.get("name") or "",
-                      "model": obj.raw.get("model") or "", "managed": obj.address is not None,
-                      "manifest": address.name if address else "",
-                      "file": files.get(str(address), ""), "status": status})
-    return table
+from reconciler.inventory import COLUMNS
+from reconciler.pipeline import Sources
 
 
 def render_table(table: list[dict[str, Any]]) -> str:
@@ -106,11 +64,7 @@ def inventory(app: AppContext, fmt: str, retry_timeout: float, base_url: str | N
     """
     connection = connect(app, base_url, organization, project, emulator=emulator)
     client = connection.client(retry=RetryPolicy(total=retry_timeout))
-    manifests = present_manifests(app.settings())
-    sources = Sources.over(client)
-    live = read_live(sources)
-    refresh(sources.providers, manifests.resources, live)  # a store drifts by its files too
-    table = rows(manifests, live.objects, connection.base_url, app.settings().config.scope)
+    table = listing.take(app.settings(), Sources.over(client), connection.base_url).rows
     if fmt == "json":
         echo(json.dumps(table, indent=2, ensure_ascii=False))
     elif fmt == "csv":
