@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RECON  := $(VENV)/bin/reconciler
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck schemas bench-emulator bench-plan bench-files bench-startup bench-chaos clean
+.PHONY: install demo test lint typecheck schemas bench-emulator bench-plan bench-files bench-startup bench-chaos bench-usage clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ bench-plan: install
 ## the requests of a re-apply with nothing changed.
 bench-files: install
 	$(PY) bench/files.py
+
+## bench-usage: `reconciler usage` for 200 managed agents with 50,000 sessions: requests (bounded
+## by the window's pages) and time at parallelism 1 and 8 (~1 min).
+bench-usage: install
+	$(PY) bench/usage.py
 
 ## bench-chaos: apply under 30% faults on reads and writes (7 kinds), 8 concurrent applies
 ## x 5 (and with --lock-timeout 0), 20 applies killed with SIGKILL then recovered; converged,

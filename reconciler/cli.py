@@ -58,6 +58,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "List every live vector store, assistant and agent: managed or not, its "
                   "manifest, in sync or not (a store whose files differ from its globs has "
                   "drifted)."),
+    "usage": ("reconciler.commands.usage:usage_",
+              "Show how the managed agents are used: sessions, failures, tokens in and out, the "
+              "last activity and an estimated cost, per agent, model or day."),
     "lock": ("reconciler.commands.lock:lock",
              "See the apply lock of this project's scope (one apply at a time)."),
     "force-unlock": ("reconciler.commands.lock:force_unlock",

@@ -9,6 +9,7 @@ any subfolder find it; `--dir` keeps one apart (`make demo`'s).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +145,44 @@ def status(folder: Path | None) -> None:
 def url(folder: Path | None) -> None:
     """Print the base URL of the project's background emulator (for scripts)."""
     echo(_running(folder).url)
+
+
+@emulator.command("seed-usage")
+@click.option("--days", type=click.IntRange(1, 366), default=30, show_default=True,
+              help="How many days of activity, up to now.")
+@click.option("--per-day", type=click.IntRange(1, 100_000), default=100, show_default=True,
+              help="Sessions per day, over all the agents.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="The same seed makes the same sessions (seeding again with it adds none).")
+@click.option("--failure-share", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+              help="The share of sessions that fail.")
+@click.option("--agent", "agent_ids", multiple=True, metavar="ID",
+              help="Seed this agent's sessions (repeatable) [default: every agent in the "
+                   "emulator].")
+@DIR_OPTION
+def seed_usage(days: int, per_day: int, seed: int, failure_share: float,
+               agent_ids: tuple[str, ...], folder: Path | None) -> None:
+    """Fill the running emulator with agent sessions, for `reconciler usage` and dashboards.
+
+    \b
+    Examples:
+      reconciler emulator seed-usage                     # 30 days, 100 sessions a day
+      reconciler emulator seed-usage --per-day 2000 --seed 7 --agent agent_abc
+    """
+    from reconciler.emulator.seed import request_seed
+
+    record = _running(folder)
+    body: dict[str, Any] = {"days": days, "per_day": per_day, "seed": seed,
+                            "failure_share": failure_share}
+    if agent_ids:
+        body["agent_ids"] = list(agent_ids)
+    seeded = request_seed(record.url, body,
+                          api_key=os.environ.get("RECONCILER_EMULATOR_API_KEY"))
+    skipped = (f"; {seeded['skipped']:,} already there (same --seed)"
+               if seeded["skipped"] else "")
+    agents = f"{seeded['agents']} agent" + ("s" if seeded["agents"] != 1 else "")
+    echo(f"seeded {seeded['created']:,} sessions ({seeded['failed']:,} failed) for {agents} "
+         f"over {days} days at {record.url}{skipped}")
 
 
 def _running(folder: Path | None) -> server.Running:

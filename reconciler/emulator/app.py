@@ -18,7 +18,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reconciler.emulator import agents, assistants, files, search, vector_stores
+from reconciler.emulator import (
+    agents,
+    assistants,
+    files,
+    search,
+    seed,
+    sessions,
+    usage,
+    vector_stores,
+)
 from reconciler.emulator.errors import ApiError, rate_limited, server_error
 from reconciler.emulator.faults import FaultInjector, FaultPlan, FaultRule
 from reconciler.emulator.http import json_body
@@ -240,8 +249,9 @@ def build_app(state: State, injector: FaultInjector | None = None) -> Starlette:
     """Return the emulator application over `state`."""
     injector = injector or FaultInjector()
     stats = Stats()
-    api_routes = [*assistants.ROUTES, *agents.ROUTES, *files.ROUTES, *vector_stores.ROUTES,
-                  *search.ROUTES]
+    # sessions before agents: `/v1/agents/{agent_id}` would take `/v1/agents/sessions`
+    api_routes = [*assistants.ROUTES, *sessions.ROUTES, *agents.ROUTES, *files.ROUTES,
+                  *vector_stores.ROUTES, *search.ROUTES, *usage.ROUTES]
     admin = _admin_routes(state, injector, stats)
     app = Starlette(routes=[*api_routes, *admin], exception_handlers={
         ApiError: _api_error, HTTPException: _http_error, Exception: _crash})
@@ -319,4 +329,5 @@ def _admin_routes(state: State, injector: FaultInjector, stats: Stats) -> list[R
         Route("/admin/stats", get_stats, methods=["GET"]),
         Route("/admin/stats", clear_stats, methods=["DELETE"]),
         Route("/admin/reset", reset, methods=["POST"]),
+        Route("/admin/seed/sessions", seed.seed_endpoint, methods=["POST"]),
     ]

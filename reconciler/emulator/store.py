@@ -2,6 +2,10 @@
 
 Objects are ordered by (created_at, seq) so that pagination is stable even when many objects
 share a creation second; cursors (`after`, `before`) are object ids.
+
+Agent sessions have a table of their own (`sessions`): there can be tens of thousands, listed
+by agent and summed by the usage endpoints, so the columns those read are real columns,
+indexed; `sessions.py` and `usage.py` query it through `rows` and `write_many`.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +31,23 @@ CREATE TABLE IF NOT EXISTS objects (
 );
 CREATE INDEX IF NOT EXISTS objects_order ON objects (kind, parent, created_at, seq);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    agent_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    model TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    service_tier TEXT NOT NULL,
+    requests INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    cached_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_agent ON sessions (agent_id, created_at, seq);
+CREATE INDEX IF NOT EXISTS sessions_by_time ON sessions (created_at, seq);
 """
 
 
@@ -152,6 +173,22 @@ class Store:
             items.reverse()
         return Page(items, len(rows) > limit)
 
+    def rows(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Run one read query (of the `sessions` table) and return its rows."""
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
+
+    def write(self, sql: str, args: Sequence[object] = ()) -> int:
+        """Run one write in a transaction; return how many rows it changed."""
+        with self.transaction():
+            return self._db.execute(sql, args).rowcount
+
+    def write_many(self, sql: str, rows: Iterable[Sequence[object]]) -> int:
+        """Run one statement for every row, all in one transaction; return the rows changed."""
+        with self.transaction():
+            return self._db.executemany(sql, rows).rowcount
+
     def wipe(self) -> None:
         with self.transaction():
             self._db.execute("DELETE FROM objects")
+            self._db.execute("DELETE FROM sessions")
