@@ -12,7 +12,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[emulator,test,dev]'
+	$(PY) -m pip install --quiet -e '.[emulator,ui,test,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,7 +21,8 @@ DEMO_DIR := .reconciler/demo
 
 ## demo: validate manifests/, start an emulator of its own on a fresh state (in
 ## .reconciler/demo: an emulator you started with `reconciler emulator start` is neither
-## stopped nor used), plan and apply, show that a second plan is empty, and stop it. It never
+## stopped nor used), plan and apply, show that a second plan is empty, seed a month of agent
+## sessions and show their usage, stop it, and say how to open the dashboard on it. It never
 ## talks to OpenAI: the base URL and key are pinned to its emulator whatever the environment
 ## holds.
 demo: install
@@ -37,10 +38,15 @@ demo: install
 	$(RECON) apply --auto-approve --base-url $$url; \
 	echo; echo "== reconciler plan --detailed-exitcode --base-url $$url (exit 0: nothing left to do)"; \
 	$(RECON) plan --detailed-exitcode --base-url $$url; \
+	echo; echo "== reconciler emulator seed-usage, then reconciler usage --by model --base-url $$url"; \
+	$(RECON) emulator seed-usage --dir $(DEMO_DIR); \
+	$(RECON) usage --by model --base-url $$url; \
 	echo; $(RECON) emulator stop --dir $(DEMO_DIR); \
 	echo "That was the demo's own emulator (state in $(DEMO_DIR)); one you started with"; \
-	echo "\`reconciler emulator start\` is left as it was. Try it yourself:"; \
-	echo "  $(RECON) emulator start && $(RECON) plan --emulator"
+	echo "\`reconciler emulator start\` is left as it was. Open the dashboard on what the demo"; \
+	echo "left (applied, with a month of seeded sessions), then stop that emulator:"; \
+	echo "  $(RECON) emulator start --db $(DEMO_DIR)/emulator.sqlite && $(RECON) ui --emulator"; \
+	echo "  $(RECON) emulator stop"
 
 ## test: the whole suite (lint and strict type checks included), from a fresh clone.
 test: install

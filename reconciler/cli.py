@@ -61,6 +61,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "usage": ("reconciler.commands.usage:usage_",
               "Show how the managed agents are used: sessions, failures, tokens in and out, the "
               "last activity and an estimated cost, per agent, model or day."),
+    "ui": ("reconciler.commands.ui:ui", "Serve a read-only web dashboard on this machine."),
     "lock": ("reconciler.commands.lock:lock",
              "See the apply lock of this project's scope (one apply at a time)."),
     "force-unlock": ("reconciler.commands.lock:force_unlock",

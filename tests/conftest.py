@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,3 +30,14 @@ def write_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WriteTree:
         return tmp_path
 
     return write
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say at the end of every run when the dashboard's browser tests did not run, and how to
+    run them (this conftest is loaded by the main process of a parallel run too)."""
+    from tests.dashboard.chromium import browser_missing
+
+    reason = browser_missing()
+    if reason:
+        terminalreporter.write_sep("=", "dashboard browser tests", yellow=True)
+        terminalreporter.write_line(reason, yellow=True, bold=True)

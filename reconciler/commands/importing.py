@@ -8,17 +8,17 @@ from pathlib import Path
 
 import click
 
-from reconciler import kinds, ownership, schemas
+from reconciler import kinds, schemas
 from reconciler.apply.retry import RetryPolicy
 from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.commands.plan_apply import interactive
 from reconciler.console import echo
 from reconciler.errors import ReconcilerError
-from reconciler.importing.convert import Conversion, convert, function_key
+from reconciler.importing import candidates as importable
+from reconciler.importing.convert import Conversion, convert
 from reconciler.importing.write import render, target
 from reconciler.manifests.loader import display_path
-from reconciler.manifests.project import ManifestSet
 from reconciler.model.common import NAME_PATTERN
 from reconciler.outputs import check_folder, write_text
 from reconciler.pipeline import Sources, present_manifests, read_live
@@ -71,25 +71,15 @@ def import_(app: AppContext, kind: str | None, object_id: str | None, name: str 
     client = connect(app, base_url, organization, project, emulator=emulator).client(
         retry=RetryPolicy(total=retry_timeout))
     existing = present_manifests(settings)
-    candidates = _unmanaged(read_live(Sources.over(client)).objects, existing)
+    candidates = importable.unmanaged(read_live(Sources.over(client)).objects, existing)
     chosen = _choose(candidates, kind, object_id, import_all)
     if not chosen:
         echo("Nothing to import: every live object is managed or already imported.")
         return
-    conversion = convert(chosen, taken=_taken(existing), names=(
-        {object_id: name} if object_id and name else None), known_tools=_known_tools(existing))
+    conversion = convert(chosen, taken=importable.taken(existing), names=(
+        {object_id: name} if object_id and name else None),
+        known_tools=importable.known_tools(existing))
     _write(conversion, folder, settings.root / "schemas", dry_run=dry_run, force=force)
-
-
-def _unmanaged(live: list[LiveObject], existing: ManifestSet) -> list[LiveObject]:
-    adopting = {r.annotations.get(ownership.ADOPT_ANNOTATION) for r in existing.resources}
-    return [o for o in live if ownership.owner(o.raw.get("metadata")) is None
-            and o.id not in adopting and o.kind in IMPORTABLE]
-
-
-IMPORTABLE = tuple(s.kind for s in kinds.REGISTRY if s.importer)
-"""The kinds with an importer (a store's files cannot be downloaded back into a repository:
-the Files API serves the content of `assistants` uploads to nobody)."""
 
 
 def _choose(candidates: list[LiveObject], kind: str | None, object_id: str | None,
@@ -132,22 +122,6 @@ def _numbers(answer: str, count: int) -> list[int]:
             raise click.UsageError(f"out of range (1-{count}): {part}")
         picked += [i - 1 for i in range(first, last + 1) if i - 1 not in picked]
     return picked
-
-
-def _taken(existing: ManifestSet) -> set[tuple[str, str]]:
-    taken: set[tuple[str, str]] = {(str(r.kind), r.name) for r in existing.resources}
-    taken |= {("Tool", name) for name in existing.tools}
-    return taken
-
-
-def _known_tools(existing: ManifestSet) -> dict[str, str]:
-    known = {}
-    for entry in existing.tools.values():
-        if entry.type == "function":
-            function = entry.spec.function.model_dump(by_alias=True, exclude_none=True)
-            function.setdefault("name", entry.name)
-            known[function_key(function)] = entry.name
-    return known
 
 
 def _write(conversion: Conversion, folder: Path, schema_root: Path, *, dry_run: bool,
