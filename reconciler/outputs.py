@@ -6,6 +6,7 @@ nothing is written; a write that fails anyway is a `ReconcilerError`, never a tr
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -43,3 +44,33 @@ def write_text(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ReconcilerError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def write_below(folder: Path, path: Path, text: str, *, overwrite: bool = False) -> None:
+    """Write `path`, inside `folder`, through no symbolic link: every folder between them is
+    made or must be a real folder, and the file is created (or, with `overwrite`, truncated)
+    without following a link in its place. A repository's manifest folders come from pull
+    requests: a folder committed as a link to elsewhere must not carry a write out of it.
+    An existing file is an error unless `overwrite`."""
+    relative = path.relative_to(folder)
+    current = folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for part in relative.parts[:-1]:
+            current = current / part
+            if current.is_symlink():
+                raise ReconcilerError(f"cannot write {path}: {current} is a symbolic link; "
+                                      "nothing was written there",
+                                      hint="replace the link with a folder")
+            current.mkdir(exist_ok=True)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | (
+            os.O_TRUNC if overwrite else os.O_EXCL)
+        descriptor = os.open(path, flags, 0o644)
+    except FileExistsError as exc:
+        raise ReconcilerError(f"cannot write {path}: it exists; nothing was written") from exc
+    except OSError as exc:
+        reason = ("it is a symbolic link" if exc.errno == errno.ELOOP
+                  else exc.strerror or str(exc))
+        raise ReconcilerError(f"cannot write {path}: {reason}") from exc
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)

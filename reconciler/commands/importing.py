@@ -20,7 +20,7 @@ from reconciler.importing.convert import Conversion, convert
 from reconciler.importing.write import render, target
 from reconciler.manifests.loader import display_path
 from reconciler.model.common import NAME_PATTERN
-from reconciler.outputs import check_folder, write_text
+from reconciler.outputs import check_folder, write_below
 from reconciler.pipeline import Sources, present_manifests, read_live
 from reconciler.provider import LiveObject
 
@@ -144,7 +144,7 @@ def _write(conversion: Conversion, folder: Path, schema_root: Path, *, dry_run: 
         if dry_run:
             echo("".join(f"    {line}\n" for line in text.splitlines()))
         else:
-            write_text(path, text)
+            write_below(folder, path, text, overwrite=force)
     for warning in conversion.warnings:
         echo(f"warning: {warning}", err=True)
     if not dry_run:

@@ -29,7 +29,7 @@ from reconciler import secrets, usage
 from reconciler.errors import ReconcilerError
 
 from . import STATIC, TEMPLATES, charts, importing, pages
-from .security import Guard, GuardMiddleware
+from .security import Guard, GuardMiddleware, local_target
 from .workspace import Options, Problem, Snapshot, UnknownEnvironment, Workspace
 
 NAV = (("overview", "/", "Overview"), ("resources", "/resources", "Resources"),
@@ -169,10 +169,7 @@ class Dashboard:
         fields = dict(await _form(request))
         env = await run_in_threadpool(self._environment, fields.get("env") or None)
         self.workspace.refresh(env)
-        back = fields.get("next", "/")
-        if not back.startswith("/") or back.startswith("//") or "\\" in back:
-            back = "/"
-        return RedirectResponse(back, status_code=303)
+        return RedirectResponse(local_target(fields.get("next", "/")), status_code=303)
 
     # --- errors -----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ manifests changed in between). Existing files are never overwritten. Nothing is 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from reconciler.importing import candidates as importable
 from reconciler.importing.convert import convert
 from reconciler.importing.write import render, target
 from reconciler.manifests.loader import display_path
-from reconciler.outputs import check_folder, write_text
+from reconciler.outputs import check_folder, write_below
 from reconciler.provider import LiveObject
 
 from .workspace import Snapshot
@@ -121,12 +122,33 @@ def write(snapshot: Snapshot, chosen: Sequence[str], digest: str) -> Written:
                               hint="move or remove them, or use `reconciler import --force`")
     check_folder(planned.folder, "the manifest folder")
     assert snapshot.settings is not None
-    schema_root = snapshot.settings.root / "schemas"
+    root = snapshot.settings.root
+    schema_root = root / "schemas"
+    for folder in (planned.folder, schema_root):
+        _inside(root, folder)
     wrote_schemas = None
     if not (schema_root / schemas.VERSION_DIR).is_dir():
         schemas.export(schema_root)
         wrote_schemas = display_path(schema_root)
     for file in planned.files:
-        write_text(file.path, file.text)
+        write_below(planned.folder, file.path, file.text)
     return Written(tuple(f.shown for f in planned.files), wrote_schemas, planned.warnings,
                    sum(1 for f in planned.files if f.live_id))
+
+
+def _inside(root: Path, folder: Path) -> None:
+    """Refuse a folder that leaves the project, or reaches it through a symbolic link below
+    the project's root: the dashboard writes only into the repository it shows."""
+    base = Path(os.path.abspath(root))
+    path = Path(os.path.abspath(folder))
+    if not path.is_relative_to(base) or not path.resolve().is_relative_to(base.resolve()):
+        raise ReconcilerError(f"{display_path(folder)} is outside the project "
+                              f"({display_path(root)}); nothing was written")
+    for step in (path, *path.parents):
+        if step == base:
+            break
+        if step.is_symlink():
+            raise ReconcilerError(f"{display_path(folder)} lies through the symbolic link "
+                                  f"{display_path(step)}; nothing was written",
+                                  hint="import with `reconciler import --dir` into a real "
+                                       "folder")

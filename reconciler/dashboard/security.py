@@ -47,6 +47,17 @@ DENIED = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 </body></html>"""
 
 
+def local_target(path: str) -> str:
+    """`path` when it is a path of this dashboard to send the browser to, else `/`: it must
+    start with one `/` (`//host` is another site), hold no backslash (some browsers read it
+    as `/`) and only printable ASCII (the request's raw, percent-encoded path is; a decoded
+    one could carry a line break into a header)."""
+    if (path.startswith("/") and not path.startswith("//") and "\\" not in path
+            and all(" " < c < "\x7f" for c in path)):
+        return path
+    return "/"
+
+
 def new_token() -> str:
     """A random token for the URL (and then the cookie): 256 bits."""
     return secrets.token_urlsafe(32)
@@ -58,6 +69,9 @@ class Guard:
 
     token: str
     port: int
+    host: str = "127.0.0.1"
+    """The loopback address it listens on (`reconciler ui` takes one of its own where it
+    can: cookies are kept per host, not per port)."""
 
     @property
     def cookie(self) -> str:
@@ -71,11 +85,13 @@ class Guard:
 
     @property
     def hosts(self) -> tuple[str, ...]:
-        return tuple(f"{name}:{self.port}" for name in LOOPBACK_NAMES)
+        """The Host headers answered: the address (and `localhost` when it is 127.0.0.1)."""
+        names = LOOPBACK_NAMES if self.host == "127.0.0.1" else (self.host,)
+        return tuple(f"{name}:{self.port}" for name in names)
 
     def url(self, path: str = "/") -> str:
         """The address to open: with the token, which the first answer swaps for a cookie."""
-        return f"http://127.0.0.1:{self.port}{path}?{urlencode({'token': self.token})}"
+        return f"http://{self.host}:{self.port}{path}?{urlencode({'token': self.token})}"
 
 
 class GuardMiddleware:
@@ -96,8 +112,8 @@ class GuardMiddleware:
                    for k, v in scope.get("headers", [])}
         if headers.get("host", "").lower() not in self.guard.hosts:
             await _deny(send, 421, "Wrong host", "This dashboard answers only at "
-                        f"http://127.0.0.1:{self.guard.port}/ (the Host header names another "
-                        "server).")
+                        f"http://{self.guard.host}:{self.guard.port}/ (the Host header "
+                        "names another server).")
             return
         path: str = scope.get("path", "/")
         if path.startswith(self.public) and scope["method"] in ("GET", "HEAD"):
@@ -132,7 +148,8 @@ class GuardMiddleware:
                         "<code>reconciler ui</code> printed (a new run prints a new one).")
             return
         rest = urlencode([(k, v) for k, v in query if k != "token"])
-        location = scope.get("path", "/") + (f"?{rest}" if rest else "")
+        raw = scope.get("raw_path") or scope.get("path", "/").encode()
+        location = local_target(raw.decode("latin-1")) + (f"?{rest}" if rest else "")
         cookie = (f"{self.guard.cookie}={self.guard.token}; HttpOnly; SameSite=Strict; "
                   "Path=/")
         await send({"type": "http.response.start", "status": 303,

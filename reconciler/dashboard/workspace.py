@@ -88,8 +88,8 @@ class Snapshot:
     """The live account could not be listed."""
     plan_problem: Problem | None = None
     client: Any = field(default=None, repr=False)
-    usage: dict[str, usage.Report | Problem] = field(default_factory=dict)
-    """Usage reports by window (`30d`), read when a page first needs one."""
+    usage: dict[dt.timedelta, _Window] = field(default_factory=dict)
+    """Usage reports by window length, read when a page first needs one."""
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -155,11 +155,25 @@ class Workspace:
 
     def usage(self, snapshot: Snapshot, window: str) -> usage.Report | Problem:
         """The usage report of the managed agents over `window` (`30d`), as `reconciler
-        usage --since WINDOW` makes it; read once per snapshot and window."""
+        usage --since WINDOW` makes it; read once per snapshot and window.
+
+        Windows are bounded (`MAX_WINDOW`) and keyed by their length (`4w` is `28d`); at most
+        `MAX_WINDOWS` are kept (the oldest goes), and each is read under its own lock, so a
+        long read does not hold up the other pages."""
+        span = usage.parse_window(window)
+        if span > MAX_WINDOW:
+            raise ReconcilerError(f"'{window}' reaches back more than {MAX_WINDOW.days} days",
+                                  hint="the dashboard shows up to a year; `reconciler usage "
+                                       "--since` reads any window")
         with snapshot.lock:
-            if window not in snapshot.usage:
-                snapshot.usage[window] = _read_usage(snapshot, window)
-            return snapshot.usage[window]
+            entry = snapshot.usage.pop(span, None) or _Window()
+            snapshot.usage[span] = entry  # the most recent last
+            while len(snapshot.usage) > MAX_WINDOWS:
+                snapshot.usage.pop(next(iter(snapshot.usage)))
+        with entry.lock:
+            if entry.report is None:
+                entry.report = _read_usage(snapshot, span)
+            return entry.report
 
 
 def read(options: Options, environment: str | None, today: dt.date) -> Snapshot:
@@ -213,14 +227,26 @@ def _outcome(future: Future[T]) -> tuple[T, None] | tuple[None, Problem]:
         return None, Problem.of_api(exc)
 
 
-def _read_usage(snapshot: Snapshot, window: str) -> usage.Report | Problem:
+@dataclass
+class _Window:
+    """One window's usage report, and the lock its read holds."""
+
+    report: usage.Report | Problem | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+MAX_WINDOW = dt.timedelta(days=366)
+MAX_WINDOWS = 8
+
+
+def _read_usage(snapshot: Snapshot, window: dt.timedelta) -> usage.Report | Problem:
     if snapshot.inventory is None or snapshot.client is None:
         return snapshot.live_problem or snapshot.problem or Problem("the live account was "
                                                                     "not read")
     try:
         agents = usage.managed_agents(snapshot.inventory.rows)
         return usage.collect(agents, snapshot.inventory.manifests.catalog, snapshot.client,
-                             usage.parse_window(window))
+                             window)
     except ReconcilerError as exc:
         return Problem.of(exc)
     except openai.OpenAIError as exc:

@@ -84,7 +84,8 @@ def convert(objects: Iterable[LiveObject], *, taken: Iterable[tuple[str, str]] =
         chosen = (names or {}).get(obj.id) or slug(obj.raw.get("name")) or fallback
         name = registry.claim(obj.kind, chosen, fallback)
         spec = kinds.get(obj.kind).hook("importer")(
-            obj.raw, name, lambda tool, o=obj: _tool_ref(tool, o, tools, registry, result))
+            obj.raw, name,
+            lambda tool, o=obj, n=name: _tool_ref(tool, o, n, tools, registry, result))
         result.resources.append(Manifest(obj.kind, name, _document(
             obj.kind, name, spec, {ownership.ADOPT_ANNOTATION: obj.id}), obj.id))
     result.tools = [t for t in tools.values() if t.document]
@@ -133,12 +134,14 @@ def start(raw: dict[str, Any], name: str, kind: str, tool_ref: Any,
     return form, spec
 
 
-def _tool_ref(tool: dict[str, Any], obj: LiveObject, tools: dict[str, Manifest],
+def _tool_ref(tool: dict[str, Any], obj: LiveObject, name: str, tools: dict[str, Manifest],
               registry: _Names, result: Conversion) -> str:
-    """The Tool manifest name for a function tool, creating or sharing the manifest."""
+    """The Tool manifest name for a function tool, creating or sharing the manifest (what
+    uses it is named by its manifest address, never by the live name: that is anyone's
+    text)."""
     function = _function_spec(tool)
     key = function_key(function)
-    address = f"{obj.kind}/{obj.raw.get('name') or obj.id}"
+    address = f"{obj.kind}/{name}"
     if key in tools:
         tools[key].used_by.append(address)
         return tools[key].name

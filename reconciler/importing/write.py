@@ -17,9 +17,11 @@ import yaml
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
 from reconciler import kinds
+from reconciler.diagnostics import Diagnostics
 from reconciler.errors import ReconcilerError
 from reconciler.importing.convert import Manifest
 from reconciler.manifests.loader import make_yaml
+from reconciler.manifests.yamltext import load_text
 from reconciler.model.common import NAME_PATTERN
 from reconciler.schemas import VERSION_DIR, file_name
 
@@ -51,7 +53,26 @@ def render(manifest: Manifest, path: Path, schemas: Path) -> str:
     writer.indent(mapping=2, sequence=4, offset=2)
     out = io.StringIO()
     writer.dump(_blockify(manifest.document), out)
-    return "\n".join(lines) + "\n" + out.getvalue()
+    text = "\n".join(_comment(line) for line in lines) + "\n" + out.getvalue()
+    _check_reads_back(text, manifest, path)
+    return text
+
+
+def _comment(line: str) -> str:
+    """A comment line that stays one line: live names and notes are someone else's text, and
+    a line break in them would end the comment and start YAML (another document even)."""
+    return "".join(c if c.isprintable() else "?" for c in line)
+
+
+def _check_reads_back(text: str, manifest: Manifest, path: Path) -> None:
+    """Refuse a file that does not read back as exactly the one document it was made from."""
+    problems = Diagnostics()
+    documents = load_text(text, str(path), problems)
+    if problems.has_errors or len(documents) != 1 or documents[0].data != manifest.document:
+        raise ReconcilerError(f"{manifest.kind}/{manifest.name}: its YAML would not read back "
+                              "as the object it was made from; nothing was written",
+                              hint="rename the live object (line breaks or control characters "
+                                   "in its name?) and import it again")
 
 
 def _blockify(value: Any) -> Any:
@@ -68,10 +89,16 @@ def _blockify(value: Any) -> Any:
 
 
 def _quoted(value: Any) -> Any:
-    """A string YAML 1.1 would read as something else, marked to be written in quotes."""
-    if isinstance(value, str) and yaml11_retypes(value):
+    """A string YAML 1.1 would read as something else, or that holds a character a plain or
+    single-quoted scalar cannot keep (NEL, a line or paragraph separator, a control
+    character), marked to be written in double quotes, with escapes."""
+    if isinstance(value, str) and (yaml11_retypes(value) or _needs_escapes(value)):
         return DoubleQuotedScalarString(value)
     return value
+
+
+def _needs_escapes(text: str) -> bool:
+    return any(not c.isprintable() and c not in "\n\t" for c in text)
 
 
 def yaml11_retypes(text: str) -> bool:

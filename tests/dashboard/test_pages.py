@@ -3,6 +3,7 @@ values stay text, and that problems become pages while the server keeps serving.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -10,9 +11,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
 from reconciler.dashboard import pages
-from tests.dashboard.conftest import API_KEY, HOSTILE, Site, signed_in, write
+from reconciler.dashboard.app import create_app
+from reconciler.dashboard.security import Guard
+from reconciler.dashboard.workspace import Workspace
+from tests.dashboard.conftest import API_KEY, HOSTILE, PORT, Site, signed_in, write
 
 
 def test_the_overview_counts_plans_and_warns(site: Site) -> None:
@@ -121,6 +126,25 @@ def test_a_bad_window_is_shown_on_the_page(site: Site) -> None:
     page = site.client().get("/usage", params={"since": "forever"})
     assert page.status_code == 200
     assert "&#39;forever&#39; is not a window" in page.text
+    longest = site.client().get("/usage", params={"since": "9999w"})  # nothing is read
+    assert "&#39;9999w&#39; reaches back more than 366 days" in longest.text
+
+
+def test_usage_windows_are_kept_by_length_and_bounded(site: Site) -> None:
+    from reconciler.dashboard.workspace import MAX_WINDOWS
+
+    workspace = Workspace(site.options())
+    client = TestClient(create_app(site.options(), Guard("t", PORT), workspace=workspace),
+                        base_url=f"http://127.0.0.1:{PORT}")
+    client.get("/?token=t")
+    for window in ("4w", "28d"):
+        assert client.get("/usage", params={"since": window}).status_code == 200
+    snapshot = workspace.snapshot(None)
+    assert list(snapshot.usage) == [dt.timedelta(days=30),  # the overview's
+                                    dt.timedelta(days=28)]  # one read for both
+    for days in range(1, MAX_WINDOWS + 3):
+        client.get("/usage", params={"since": f"{days}d"})
+    assert len(snapshot.usage) == MAX_WINDOWS
 
 
 def test_import_reviews_writes_and_the_manifest_plans_as_an_adoption(

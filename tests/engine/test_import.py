@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 import pytest
@@ -264,3 +265,44 @@ def test_an_adopt_id_no_live_object_has_is_a_create_with_a_warning(project: Proj
     assert wrong.exit_code == ExitCode.ERROR
     assert "which is a VectorStore, not an Assistant" in wrong.stderr
     assert "error[adopt-not-found] metadata.annotations.reconciler/adopt-id" in wrong.stderr
+
+
+INJECTED = ("x\n---\napiVersion: reconciler/v1\nkind: Assistant\nmetadata:\n  name: injected\n"
+            "spec:\n  model: gpt-4o\n  instructions: owned\n---\n#")
+
+
+def test_a_hostile_live_name_stays_text_and_files_read_back_as_imported(
+        project: Project) -> None:
+    client = project.client
+    client.beta.assistants.create(model="gpt-4o", name=INJECTED, tools=[
+        {"type": "function", "function": {"name": "lookup_order"}}])
+    client.beta.assistants.create(model="gpt-4o", name="Next\x85line\u2028sep",
+                                  instructions="a\x85b", metadata={"k\x85": "v\u2029"})
+    result = project.run("import", "--all")
+    assert result.exit_code == ExitCode.OK, result.output
+    tool = (project.root / "manifests/tools/lookup_order.yaml").read_text()
+    assert tool.count("\n---") == 0
+    assert re.fullmatch(r"# Imported by `reconciler import`; used by Assistant/x[a-z0-9-]+\.",
+                        tool.splitlines()[1])  # its manifest address, never the live name
+    checked = project.run("validate", "--format", "json")
+    names = {d["message"] for d in json.loads(checked.stdout)["diagnostics"]}
+    assert not any("injected" in n for n in names)
+    planned = project.run("plan", "--format", "json")
+    changes = json.loads(planned.stdout)["changes"]
+    assert len(changes) == 2 and not any("injected" in c["address"] for c in changes)
+    for change in changes:  # adoptions, and nothing else differs (NEL and separators kept)
+        assert change["action_reason"] == "adopt", change
+        assert all(f["path"].startswith("metadata.") and f["op"] == "add"
+                   for f in change["fields"]), change["fields"]  # our marks only
+
+
+def test_import_writes_through_no_symbolic_link(project: Project) -> None:
+    outside = project.root / "outside"
+    outside.mkdir()
+    (project.root / "manifests").mkdir(exist_ok=True)
+    (project.root / "manifests" / "agents").symlink_to(outside)
+    project.client.beta.agents.create(model="gpt-5", name="Lab")
+    result = project.run("import", "--all")
+    assert result.exit_code == ExitCode.ERROR
+    assert "manifests/agents is a symbolic link; nothing was written there" in result.output
+    assert list(outside.iterdir()) == []
