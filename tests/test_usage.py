@@ -124,3 +124,15 @@ def test_unused_agents_name_the_manifest_to_delete() -> None:
                                             "manifests/agents/r.yaml", "drifted"]
     assert "1 of 2 managed agents had no session in the last 3 days" in text
     assert "This command deletes nothing." in text
+
+
+def test_counts_read_as_english() -> None:
+    one = summarize([IDLE], {}, RATES, SINCE, UNTIL)
+    assert render_usage.render(one, "agent", "table").splitlines()[0].endswith(
+        "(sessions by the day they started), 1 managed agent")
+    assert render_usage.render_unused(summarize([], {}, RATES, SINCE, UNTIL), "table") == (
+        "No agent is managed here.")
+    busy = summarize([SUPPORT], {"agent_1": [session(1, at=0.1)]}, RATES, SINCE,
+                     SINCE + dt.timedelta(days=1))
+    assert render_usage.render_unused(busy, "table") == (
+        "The managed agent had a session in the last day.")

@@ -56,8 +56,10 @@ def render_unused(report: Report, fmt: str) -> str:
                      "its document in it) in a pull request; apply then deletes the agent. "
                      "This command deletes nothing.")
     else:
-        lines = [f"Every one of the {len(report.agents)} managed agents had a session in the "
-                 f"last {span}."]
+        lines = [f"The managed agent had a session in the last {span}."
+                 if len(report.agents) == 1 else
+                 f"Every one of the {len(report.agents)} managed agents had a session in the "
+                 f"last {span}." if report.agents else "No agent is managed here."]
     return escape_workflow_commands("\n".join(lines))
 
 
@@ -78,7 +80,7 @@ def _text(report: Report, table: list[dict[str, Any]], by: str) -> str:
             "day": ["day", "sessions", "failure_share", "input_tokens", "output_tokens",
                     "estimated_cost"]}[by]
     lines = [f"Usage from {_when(report.since)} to {_when(report.until)} (sessions by the "
-             f"day they started), {len(report.agents)} managed agents", ""]
+             f"day they started), {_agents(len(report.agents))}", ""]
     lines += _columns(table, keys, currency=report.currency)
     total = report.total
     lines += ["", f"Total: {total.sessions:,} sessions, {_share(total)} failed, "
@@ -131,6 +133,10 @@ def _organization(report: Report) -> list[str]:
     if len(lines) == 1:
         lines.append("  nothing in this window")
     return lines
+
+
+def _agents(count: int) -> str:
+    return "1 managed agent" if count == 1 else f"{count:,} managed agents"
 
 
 def _span(window: dt.timedelta) -> str:
