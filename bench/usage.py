@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.emulator.process import EmulatorProcess, spawn
-from reconciler.emulator.seed import request_seed
+from reconciler.emulator.server import request_seed
 
 SESSIONS_ROUTE = "GET /v1/agents/sessions"
 

@@ -63,10 +63,19 @@ class Inventory:
     rows: list[dict[str, Any]]
 
 
-def take(settings: Settings, sources: Sources, endpoint: str) -> Inventory:
+def take(settings: Settings, sources: Sources, endpoint: str, *,
+         store_files: bool = True) -> Inventory:
     """Read the manifests and the live account, and list every live object."""
-    manifests = present_manifests(settings)
-    live = read_live(sources)
-    refresh(sources.providers, manifests.resources, live)  # a store drifts by its files too
+    return of(settings, present_manifests(settings), read_live(sources), sources, endpoint,
+              store_files=store_files)
+
+
+def of(settings: Settings, manifests: ManifestSet, live: LiveState, sources: Sources,
+       endpoint: str, *, store_files: bool = True) -> Inventory:
+    """The inventory of what was read; without `store_files`, stores whose digest says in
+    sync are not listed file by file (what only agents' rows are needed for does not pay
+    for it). `live` is changed (its stores' files added)."""
+    if store_files:
+        refresh(sources.providers, manifests.resources, live)  # a store drifts by its files
     return Inventory(manifests, live, rows(manifests, live.objects, endpoint,
                                            settings.config.scope))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import openai
 
 from reconciler import kinds, policies
 from reconciler.connection import Connection
-from reconciler.diagnostics import Code, Diagnostics
+from reconciler.diagnostics import Code, Diagnostic, Diagnostics
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.kinds.vector_store.reading import list_shared_files
 from reconciler.manifests.project import ManifestSet
@@ -78,16 +78,30 @@ class Sources:
 def load_desired(settings: Settings, paths: Sequence[str], *,
                  allow_empty: bool = False) -> ManifestSet:
     """Load and validate the manifests; raise with every problem when they are invalid."""
-    manifests = load_manifests(settings, paths, allow_empty=allow_empty)
+    return valid(load_manifests(settings, paths, allow_empty=allow_empty))
+
+
+def valid(manifests: ManifestSet) -> ManifestSet:
+    """The manifests, unless they have errors: then raise with every problem."""
     if manifests.diagnostics.has_errors:
         raise ManifestError(manifests.diagnostics)
     return manifests
 
 
-def present_manifests(settings: Settings) -> ManifestSet:
-    """The manifests of the configured paths that exist (none yet is an empty set)."""
+def present_manifests(settings: Settings, *, strict: bool = True) -> ManifestSet:
+    """The manifests of the configured paths that exist (none yet is an empty set); not
+    `strict`, their problems are kept in their diagnostics instead of raised."""
     present = [p for p in settings.manifest_paths() if Path(p).exists()]
-    return load_desired(settings, present, allow_empty=True) if present else ManifestSet()
+    if not present:
+        return ManifestSet()
+    manifests = load_manifests(settings, present, allow_empty=True)
+    return valid(manifests) if strict else manifests
+
+
+def _read_already(live: LiveState) -> Future[LiveState]:
+    done: Future[LiveState] = Future()
+    done.set_result(live)
+    return done
 
 
 def read_live(sources: Sources) -> LiveState:
@@ -206,8 +220,14 @@ def _gated(plan: Plan, manifests: ManifestSet, environment: str | None) -> Plan:
                                    f"({gates.count_errors()} error(s)): nothing was written")
     if not len(gates):
         return plan
-    return plan.model_copy(update={"warnings": (*plan.warnings, *(
-        f"{d.location}: {d.message}" if d.location else d.message for d in gates))})
+    return plan.model_copy(update={"warnings": (*plan.warnings, *map(warning_text, gates))})
+
+
+def warning_text(diagnostic: Diagnostic) -> str:
+    """A diagnostic as one of a plan's warnings: where, then what."""
+    if diagnostic.location is None:
+        return diagnostic.message
+    return f"{diagnostic.location}: {diagnostic.message}"
 
 
 def priced(plan: Plan, manifests: ManifestSet) -> Plan:
@@ -238,19 +258,21 @@ def _scope_name(scope: str | None) -> str:
 
 
 def make_plan(settings: Settings, connection: Connection, sources: Sources,
-              selection: Selection = Selection(), *, today: dt.date | None = None) -> Planned:
+              selection: Selection = Selection(), *, today: dt.date | None = None,
+              live: LiveState | None = None) -> Planned:
     """Load, read, compare: the shared pipeline. Sends only list requests.
 
     The live state is read while the manifests load (both take about as long); when the
     manifests are invalid their errors are raised at once and nothing is written. Only the
     objects of the project's scope (and unmanaged ones) are planned; other scopes' are
     listed. A plan that deletes too much (`mass_delete`) carries a warning, and `apply`
-    refuses it unless `allow_mass_delete`.
+    refuses it unless `allow_mass_delete`. Given `live` (a read the caller made, e.g. shared
+    with an inventory), the plan uses it instead of listing again, and changes only it.
     """
     paths, replace = selection.paths, selection.replace
     scope = settings.config.scope
     pool = ThreadPoolExecutor(max_workers=1)
-    reading = pool.submit(read_live, sources)
+    reading = pool.submit(read_live, sources) if live is None else _read_already(live)
     try:
         manifests = load_desired(settings, paths, allow_empty=selection.allow_mass_delete
                                  or selection.no_delete)
@@ -274,8 +296,7 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
         today or dt.date.today())
     if errors.has_errors:
         raise ManifestError(errors)
-    manifest_warnings = [f"{d.location}: {d.message}"
-                         for d in (*manifests.diagnostics, *gates)]
+    manifest_warnings = [warning_text(d) for d in (*manifests.diagnostics, *gates)]
     prune = selection.prune or not explicit_paths(settings, paths)
 
     def compare() -> Plan:

@@ -11,6 +11,7 @@ with the client's retry policy for reads.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import re
@@ -55,24 +56,13 @@ class Session:
 
     @classmethod
     def of(cls, raw: Any) -> Session:
-        """From an SDK session (`AgentSession`, or the lighter row `read_sessions` reads),
-        or its dict."""
-        if not isinstance(raw, Mapping):
-            agent, tokens = raw.agent, raw.usage
-            return cls(id=raw.id, agent_id=agent.id if agent else "",
-                       model=agent.model if agent else "", status=raw.status,
-                       created_at=raw.created_at,
-                       last_active_at=raw.last_active_at or raw.created_at,
-                       input_tokens=tokens.input_tokens if tokens else 0,
-                       output_tokens=tokens.output_tokens if tokens else 0)
-        data = raw
-        usage = data.get("usage") or {}
-        agent = data.get("agent") or {}
-        return cls(id=data["id"], agent_id=agent.get("id", ""), model=agent.get("model", ""),
-                   status=data.get("status", ""), created_at=int(data["created_at"]),
-                   last_active_at=int(data.get("last_active_at") or data["created_at"]),
-                   input_tokens=int(usage.get("input_tokens") or 0),
-                   output_tokens=int(usage.get("output_tokens") or 0))
+        """From an SDK session: `AgentSession`, or the lighter row `read_sessions` reads."""
+        agent, tokens = raw.agent, raw.usage
+        return cls(id=raw.id, agent_id=agent.id if agent else "",
+                   model=agent.model if agent else "", status=raw.status,
+                   created_at=raw.created_at, last_active_at=raw.last_active_at or raw.created_at,
+                   input_tokens=tokens.input_tokens if tokens else 0,
+                   output_tokens=tokens.output_tokens if tokens else 0)
 
 
 @dataclass(frozen=True)
@@ -386,5 +376,5 @@ def collect(agents: Sequence[ManagedAgent], catalog: Any, client: Any, window: d
                        requests=requests)
     if admin_client is None:
         return report
-    return Report(**{**report.__dict__,
-                     "organization": read_organization(admin_client, since, until)})
+    return dataclasses.replace(report,
+                               organization=read_organization(admin_client, since, until))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -14,6 +14,9 @@ from reconciler.commands.context import AppContext
 from reconciler.connection import Connection, resolve
 from reconciler.console import echo
 from reconciler.errors import ConfigError
+
+if TYPE_CHECKING:
+    from reconciler.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -63,17 +66,27 @@ def connect(app: AppContext, base_url: str | None, organization: str | None,
     """The connection from the flags, reconciler.yaml and the environment, announced on
     stderr (where requests go, the project and the scope, and why), so that JSON on stdout
     stays clean. `emulator` is --emulator."""
-    ctx = click.get_current_context(silent=True)
+    check_endpoint_flags(base_url, emulator)
+    connection = connection_of(app.settings(), base_url, organization, project,
+                               emulator=emulator)
+    echo(connection.announce(), err=True)
+    return connection
+
+
+def check_endpoint_flags(base_url: str | None, emulator: bool) -> None:
+    """--emulator and --base-url name two different servers: one of them, please."""
     if emulator and base_url:
         raise click.UsageError("--emulator and --base-url cannot be used together: "
                                "--emulator means the local emulator, --base-url another "
-                               "server", ctx=ctx)
-    settings = app.settings()
+                               "server", ctx=click.get_current_context(silent=True))
+
+
+def connection_of(settings: Settings, base_url: str | None, organization: str | None,
+                  project: str | None, *, emulator: bool = False) -> Connection:
+    """The connection of `settings` (its environment chosen) and the flags, with its scope
+    pinned as the environment says; announced by nobody."""
     settings.require_environment()
     check_pinned_scope(settings.config.scope, settings.path)
     connection = resolve(settings.config.connection, base_url=base_url, emulator=emulator,
                          organization=organization, project=project, root=settings.root)
-    connection = replace(connection, scope=settings.config.scope,
-                         environment=settings.environment)
-    echo(connection.announce(), err=True)
-    return connection
+    return replace(connection, scope=settings.config.scope, environment=settings.environment)

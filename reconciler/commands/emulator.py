@@ -169,7 +169,7 @@ def seed_usage(days: int, per_day: int, seed: int, failure_share: float,
       reconciler emulator seed-usage                     # 30 days, 100 sessions a day
       reconciler emulator seed-usage --per-day 2000 --seed 7 --agent agent_abc
     """
-    from reconciler.emulator.seed import request_seed
+    from reconciler.emulator.server import request_seed
 
     record = _running(folder)
     body: dict[str, Any] = {"days": days, "per_day": per_day, "seed": seed,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.commands.connecting import connection_options
+from reconciler.commands.connecting import check_endpoint_flags, connection_options
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
 from reconciler.errors import ReconcilerError
@@ -50,10 +50,7 @@ def ui(app: AppContext, port: int, no_open: bool, retry_timeout: float,
       reconciler ui --env prod --port 8790 --no-open
       reconciler ui --emulator
     """
-    if emulator and base_url:
-        raise click.UsageError("--emulator and --base-url cannot be used together: "
-                               "--emulator means the local emulator, --base-url another "
-                               "server")
+    check_endpoint_flags(base_url, emulator)
     try:
         import uvicorn
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 
 import click
@@ -18,7 +19,8 @@ from reconciler.render import usage as render_usage
 from reconciler.secrets import remember
 
 
-def _window(context: click.Context, parameter: click.Parameter, value: str | None) -> object:
+def _window(context: click.Context, parameter: click.Parameter, value: str | None
+            ) -> dt.timedelta | None:
     if value is None:
         return None
     try:
@@ -47,8 +49,8 @@ def _window(context: click.Context, parameter: click.Parameter, value: str | Non
 @retry_option
 @connection_options
 @click.pass_obj
-def usage_(app: AppContext, window: object, by: str, unused: object, fmt: str,
-           admin_key_env: str, parallelism: int, retry_timeout: float,
+def usage_(app: AppContext, window: dt.timedelta, by: str, unused: dt.timedelta | None,
+           fmt: str, admin_key_env: str, parallelism: int, retry_timeout: float,
            base_url: str | None, organization: str | None, project: str | None,
            emulator: bool) -> None:
     """Show how the managed agents are used: sessions, failures, tokens in and out, the
@@ -69,7 +71,8 @@ def usage_(app: AppContext, window: object, by: str, unused: object, fmt: str,
     connection = connect(app, base_url, organization, project, emulator=emulator)
     client = connection.client(parallelism=parallelism, retry=RetryPolicy(total=retry_timeout))
     settings = app.settings()
-    taken = inventory.take(settings, Sources.over(client), connection.base_url)
+    taken = inventory.take(settings, Sources.over(client), connection.base_url,
+                           store_files=False)  # usage shows agents only
     agents = usage.managed_agents(taken.rows)
     admin_key = os.environ.get(admin_key_env) if not unused else None
     admin = None
@@ -78,7 +81,7 @@ def usage_(app: AppContext, window: object, by: str, unused: object, fmt: str,
         admin = dataclasses.replace(connection, api_key=admin_key).client(
             retry=RetryPolicy(total=retry_timeout))
     report = usage.collect(agents, taken.manifests.catalog, client,
-                           unused or window,  # type: ignore[arg-type]
+                           unused or window,
                            admin_client=admin, parallelism=parallelism)
     if unused:
         echo(render_usage.render_unused(report, fmt), nl=fmt != "csv")

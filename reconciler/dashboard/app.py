@@ -105,7 +105,7 @@ class Dashboard:
         importable = any(c.id == found.id for c in importing.candidates(snapshot))
         return self._page(request, "object.html", env, snapshot, "resources", obj=found,
                           row=row, importable=importable,
-                          live_json=pages.Detail(found.kind, found.id, "").live_json(found))
+                          live_json=pages.live_json(found))
 
     def models(self, request: Request) -> Response:
         env, snapshot = self._read(request)
@@ -117,7 +117,6 @@ class Dashboard:
         env, snapshot = self._read(request)
         since = request.query_params.get("since", "30d").strip() or "30d"
         try:
-            usage.parse_window(since)
             report = self.workspace.usage(snapshot, since)
         except ReconcilerError as exc:
             report = Problem.of(exc)

@@ -158,7 +158,12 @@ class Detail:
         return render_resolved.render_yaml([self.resource]) if self.resource else ""
 
     def live_json(self, obj: LiveObject) -> str:
-        return json.dumps(obj.raw, indent=2, ensure_ascii=False, sort_keys=True)
+        return live_json(obj)
+
+
+def live_json(obj: LiveObject) -> str:
+    """A live object as the API gave it, as readable JSON."""
+    return json.dumps(obj.raw, indent=2, ensure_ascii=False, sort_keys=True)
 
 
 def detail(snapshot: Snapshot, kind: str, name: str) -> Detail | None:
@@ -207,13 +212,8 @@ def _field_row(change: FieldChange) -> FieldRow:
     before = "(not returned by the API)" if change.before_unknown else (
         "" if change.op == "add" else render_plan.show(change.before))
     after = "" if change.op == "remove" else render_plan.show(change.after)
-    lines: tuple[tuple[str, str], ...] = ()
-    texts = (change.before, change.after)
-    if all(isinstance(t, str) for t in texts) and any(
-            "\n" in t or len(t) > render_plan.LONG_TEXT for t in texts):
-        lines = tuple((d[:1] if d[:1] in "+-" else " ", d[1:] if d[:1] in "+- " else d)
-                      for d in render_plan.unified(str(change.before), str(change.after)))
-    return FieldRow(change.path, change.op, before, after, lines)
+    return FieldRow(change.path, change.op, before, after,
+                    tuple(render_plan.text_diff(change) or ()))
 
 
 def headline(change: ResourceChange) -> list[str]:
@@ -312,19 +312,14 @@ def usage_tables(report: usage.Report) -> UsageTables:
     return UsageTables(agents=render_usage.rows(report, "agent"),
                        models=render_usage.rows(report, "model"),
                        days=render_usage.rows(report, "day"), total=report.total.as_dict(),
-                       since=report.since.strftime("%Y-%m-%d %H:%M UTC"),
-                       until=report.until.strftime("%Y-%m-%d %H:%M UTC"),
+                       since=render_usage.when(report.since),
+                       until=render_usage.when(report.until),
                        currency=report.currency)
 
 
 def cost_text(value: float | None, currency: str) -> str:
     """An estimated cost as `reconciler usage` writes it (`~$1.25`; blank when unknown)."""
-    if value is None:
-        return ""
-    symbol = "$" if currency.upper() == "USD" else ""
-    suffix = "" if symbol else f" {currency}"
-    digits = f"{value:,.2f}" if value >= 0.01 or value == 0 else f"{value:.4f}"
-    return f"~{symbol}{digits}{suffix}"
+    return render_usage.cost(value, currency) or ""
 
 
 def kinds_of(table: Sequence[Row]) -> list[str]:

@@ -13,7 +13,7 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,13 +21,21 @@ import openai
 
 from reconciler import inventory, secrets, usage
 from reconciler.apply.retry import RetryPolicy
-from reconciler.commands.connecting import check_pinned_scope
-from reconciler.connection import Connection, resolve
+from reconciler.commands.connecting import connection_of
+from reconciler.connection import Connection
 from reconciler.diagnostics import Diagnostic
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifests.project import ManifestSet
-from reconciler.pipeline import Planned, Sources, make_plan
-from reconciler.settings import Settings, load_manifests, load_settings
+from reconciler.pipeline import (
+    LiveState,
+    Planned,
+    Sources,
+    make_plan,
+    present_manifests,
+    read_live,
+    valid,
+)
+from reconciler.settings import Settings, load_settings
 
 T = TypeVar("T")
 
@@ -177,13 +185,13 @@ class Workspace:
 
 
 def read(options: Options, environment: str | None, today: dt.date) -> Snapshot:
-    """Read an environment: settings, connection, manifests, then the inventory and the
-    plan in parallel (each lists the live account, as its command does)."""
+    """Read an environment: settings, connection, manifests, the live account once, then
+    the inventory and the plan of it in parallel."""
     snapshot = Snapshot(environment, dt.datetime.now(dt.UTC))
     try:
         settings = load_settings(options.config).for_environment(environment)
         snapshot.settings = settings
-        snapshot.manifests = _manifests(settings)
+        snapshot.manifests = present_manifests(settings, strict=False)  # as validate
         snapshot.connection = connect(options, settings)
     except ReconcilerError as exc:
         snapshot.problem = Problem.of(exc)
@@ -193,29 +201,30 @@ def read(options: Options, environment: str | None, today: dt.date) -> Snapshot:
     sources = Sources.over(client)
     endpoint = snapshot.connection.base_url
     with ThreadPoolExecutor(max_workers=2) as pool:
-        listed = pool.submit(inventory.take, settings, sources, endpoint)
-        planned = pool.submit(make_plan, settings, snapshot.connection, sources, today=today)
+        live, snapshot.live_problem = _outcome(pool.submit(read_live, sources))
+        if live is None:
+            snapshot.plan_problem = snapshot.live_problem
+            return snapshot
+        # one listing for both; each gets its own state, as each changes it
+        manifests = snapshot.manifests
+        listed = pool.submit(lambda: inventory.of(settings, valid(manifests), _copy(live),
+                                                  sources, endpoint))
+        planned = pool.submit(make_plan, settings, snapshot.connection, sources, today=today,
+                              live=_copy(live))
         snapshot.inventory, snapshot.live_problem = _outcome(listed)
         snapshot.planned, snapshot.plan_problem = _outcome(planned)
     return snapshot
 
 
+def _copy(live: LiveState) -> LiveState:
+    """A state of its own over the same (immutable) live objects."""
+    return LiveState(list(live.objects), dict(live.models), dict(live.unsupported))
+
+
 def connect(options: Options, settings: Settings) -> Connection:
     """The environment's connection, resolved as every command resolves it."""
-    settings.require_environment()
-    check_pinned_scope(settings.config.scope, settings.path)
-    connection = resolve(settings.config.connection, base_url=options.base_url,
-                         emulator=options.emulator, organization=options.organization,
-                         project=options.project, root=settings.root)
-    return replace(connection, scope=settings.config.scope, environment=settings.environment)
-
-
-def _manifests(settings: Settings) -> ManifestSet:
-    """The configured manifests as `validate` reads them (diagnostics kept, not raised)."""
-    present = [p for p in settings.manifest_paths() if Path(p).exists()]
-    if not present:
-        return ManifestSet()
-    return load_manifests(settings, present, allow_empty=True)
+    return connection_of(settings, options.base_url, options.organization, options.project,
+                         emulator=options.emulator)
 
 
 def _outcome(future: Future[T]) -> tuple[T, None] | tuple[None, Problem]:

@@ -251,11 +251,9 @@ async def create_agent(request: Request) -> JSONResponse:
     return ok(agent)
 
 
-async def update_agent(request: Request) -> JSONResponse:
-    state = state_of(request)
-    parsed = validate_model_body(AgentUpdateIn, await json_body(request))
-    agent = _load(request)
-    _check(parsed, request)
+def apply_update(agent: dict[str, Any], parsed: BaseModel) -> None:
+    """Set on `agent` the fields a checked update (or a session's override) gives, resolved
+    as the API resolves them."""
     for key in parsed.model_fields_set:
         value = getattr(parsed, key)
         if key == "experimental":
@@ -263,6 +261,14 @@ async def update_agent(request: Request) -> JSONResponse:
                 agent["experimental"]["time_awareness"] = value.time_awareness
         else:
             agent[key] = RESOLVERS[key](value)
+
+
+async def update_agent(request: Request) -> JSONResponse:
+    state = state_of(request)
+    parsed = validate_model_body(AgentUpdateIn, await json_body(request))
+    agent = _load(request)
+    _check(parsed, request)
+    apply_update(agent, parsed)
     agent["updated_at"] = max(state.now(), agent["updated_at"])
     state.store.replace(KIND, agent)
     return ok(agent)

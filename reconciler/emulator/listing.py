@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
 from reconciler.emulator.errors import invalid
@@ -28,27 +29,40 @@ def parse(request: Request, *, default_limit: int = 20, max_limit: int = 100,
           allow_before: bool = True) -> ListParams:
     """Read and check the pagination parameters of a list request."""
     query = request.query_params
-    raw = query.get("limit")
-    limit = default_limit
-    if raw is not None:
-        try:
-            limit = int(raw)
-        except ValueError:
-            raise invalid("Invalid type for 'limit': expected an integer, but got a string "
-                          "instead.", "limit", "invalid_type") from None
-        if limit < 1:
-            raise invalid("Invalid 'limit': integer below minimum value. Expected a value >= "
-                          f"1, but got {limit} instead.", "limit", "integer_below_min_value")
-        if limit > max_limit:
-            raise invalid(f"Invalid 'limit': integer above maximum value. Expected a value <= "
-                          f"{max_limit}, but got {limit} instead.", "limit",
-                          "integer_above_max_value")
+    limit = parse_limit(query, default_limit, max_limit)
     order = query.get("order", "desc")
     if order not in ("asc", "desc"):
         raise invalid(f"Invalid value: '{order}'. Supported values are: 'asc' and 'desc'.",
                       "order", "invalid_value")
     before = query.get("before") if allow_before else None
     return ListParams(limit, order, query.get("after"), before)
+
+
+def parse_integer(query: QueryParams, name: str) -> int | None:
+    """An integer query parameter (None: not given), refused as the API refuses it."""
+    raw = query.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise invalid(f"Invalid type for '{name}': expected an integer, but got a string "
+                      "instead.", name, "invalid_type") from None
+
+
+def parse_limit(query: QueryParams, default: int, maximum: int) -> int:
+    """`limit`, between 1 and `maximum` (`default` when not given)."""
+    limit = parse_integer(query, "limit")
+    if limit is None:
+        return default
+    if limit < 1:
+        raise invalid("Invalid 'limit': integer below minimum value. Expected a value >= "
+                      f"1, but got {limit} instead.", "limit", "integer_below_min_value")
+    if limit > maximum:
+        raise invalid(f"Invalid 'limit': integer above maximum value. Expected a value <= "
+                      f"{maximum}, but got {limit} instead.", "limit",
+                      "integer_above_max_value")
+    return limit
 
 
 def envelope(items: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:

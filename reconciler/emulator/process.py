@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.emulator.server import READY_PREFIX
+from reconciler.emulator.server import READY_PREFIX, admin_call
 
 
 @dataclass
@@ -31,14 +29,7 @@ class EmulatorProcess:
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         """Call an admin endpoint (`/faults`, `/stats`, `/reset`, `/health`)."""
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"content-type": "application/json"}
-        if self.api_key is not None:
-            headers["authorization"] = f"Bearer {self.api_key}"
-        request = urllib.request.Request(self.admin + path, data=data, method=method,
-                                         headers=headers)
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
-            return json.loads(response.read())
+        return admin_call(self.url, method, path, body, api_key=self.api_key)
 
     def faults(self, *rules: dict[str, Any], seed: int = 0, latency_ms: int = 0) -> None:
         """Replace the fault plan."""

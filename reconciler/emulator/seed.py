@@ -3,7 +3,7 @@
 `seed_sessions` writes them straight to the store in one transaction (50,000 in about a
 second), deterministic for a seed, ids included: the same seed and agent make the same
 sessions, so seeding again with a seed adds none. `POST /admin/seed/sessions` runs it in a
-running emulator; `request_seed` is how `reconciler emulator seed-usage` calls that.
+running emulator; `server.request_seed` is how `reconciler emulator seed-usage` calls that.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import hashlib
 import json
 import math
 import random
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from itertools import accumulate
@@ -24,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from reconciler.emulator import EmulatorError, agents, sessions, usage
+from reconciler.emulator import agents, sessions, usage
 from reconciler.emulator.errors import invalid
 from reconciler.emulator.http import json_body, ok, state_of, stored
 from reconciler.emulator.state import State
@@ -182,30 +180,3 @@ async def seed_endpoint(request: Request) -> JSONResponse:
         per_day=parsed.per_day, failure_share=parsed.failure_share, seed=parsed.seed,
         now=parsed.now)
     return ok(seeded.as_dict())
-
-
-def request_seed(url: str, body: dict[str, Any], *, api_key: str | None = None,
-                 timeout: float = 300.0) -> dict[str, Any]:
-    """Ask the emulator at `url` (its `/v1` base URL) to seed sessions; return `Seeded`."""
-    headers = {"content-type": "application/json"}
-    if api_key:
-        headers["authorization"] = f"Bearer {api_key}"
-    request = urllib.request.Request(url.removesuffix("/v1") + "/admin/seed/sessions",
-                                     data=json.dumps(body).encode(), method="POST",
-                                     headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - loopback
-            seeded: dict[str, Any] = json.loads(answer.read())
-            return seeded
-    except urllib.error.HTTPError as exc:
-        raise EmulatorError(f"the emulator refused to seed sessions: {_message(exc)}") from exc
-    except OSError as exc:
-        raise EmulatorError(f"cannot reach the emulator at {url}: {exc}",
-                            hint="reconciler emulator status") from exc
-
-
-def _message(exc: urllib.error.HTTPError) -> str:
-    try:
-        return str(json.loads(exc.read())["error"]["message"])
-    except (ValueError, KeyError, TypeError):
-        return f"HTTP {exc.code}"

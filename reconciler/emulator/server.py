@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass
@@ -225,6 +226,42 @@ def _wait_for_url(log: Path, process: subprocess.Popen[bytes], timeout: float) -
         time.sleep(0.05)
     process.kill()
     raise EmulatorError(f"the emulator did not answer within {timeout:g}s (log: {log})")
+
+
+def admin_call(url: str, method: str, path: str, body: Any = None, *,
+               api_key: str | None = None, timeout: float = 10.0) -> Any:
+    """Call the admin API (`/faults`, `/stats`, `/reset`, `/seed/sessions`, ...) of the
+    emulator whose `/v1` base URL is `url`, with its key when it was started with one."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"content-type": "application/json"}
+    if api_key is not None:
+        headers["authorization"] = f"Bearer {api_key}"
+    request = urllib.request.Request(url.removesuffix("/v1") + "/admin" + path, data=data,
+                                     method=method, headers=headers)
+    with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310 - loopback
+        return json.loads(answer.read())
+
+
+def request_seed(url: str, body: dict[str, Any], *, api_key: str | None = None,
+                 timeout: float = 300.0) -> dict[str, Any]:
+    """Ask the emulator at `url` (its `/v1` base URL) to seed sessions; return what
+    `seed.Seeded` says."""
+    try:
+        seeded: dict[str, Any] = admin_call(url, "POST", "/seed/sessions", body,
+                                            api_key=api_key or None, timeout=timeout)
+        return seeded
+    except urllib.error.HTTPError as exc:
+        raise EmulatorError(f"the emulator refused to seed sessions: {_message(exc)}") from exc
+    except OSError as exc:
+        raise EmulatorError(f"cannot reach the emulator at {url}: {exc}",
+                            hint="reconciler emulator status") from exc
+
+
+def _message(exc: urllib.error.HTTPError) -> str:
+    try:
+        return str(json.loads(exc.read())["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {exc.code}"
 
 
 def _healthy(url: str) -> bool:

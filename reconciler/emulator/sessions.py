@@ -229,17 +229,13 @@ def _snapshot(state: State, parsed: SessionCreateIn) -> dict[str, Any]:
 
 
 def _override(state: State, agent: dict[str, Any], override: SessionAgentIn) -> None:
-    for key in override.model_fields_set:
-        value = getattr(override, key)
-        if key == "experimental":
-            if value is not None and value.time_awareness is not None:
-                agent["experimental"]["time_awareness"] = value.time_awareness
-            continue
-        if key == "model":
-            _check_model(state, value)
-        if key == "tools" and value:
-            check_function_names([t.model_dump(by_alias=True) for t in value], nested=False)
-        agent[key] = agents.RESOLVERS[key](value)
+    fields = override.model_fields_set
+    if "model" in fields:
+        _check_model(state, override.model)
+    if "tools" in fields and override.tools:
+        check_function_names([t.model_dump(by_alias=True) for t in override.tools],
+                             nested=False)
+    agents.apply_update(agent, override)
 
 
 def _check_model(state: State, model: str | None) -> None:
@@ -290,7 +286,7 @@ def new_session(agent: dict[str, Any], *, created_at: int, last_active_at: int,
 def row(session: dict[str, Any], *, requests: int,
         project_id: str = DEFAULT_PROJECT) -> tuple[object, ...]:
     """The `sessions` table row of a session (in COLUMNS order)."""
-    used = session["usage"] or usage.token_usage(0, 0, 0, 0)
+    used = session["usage"]
     tier = session["agent"]["service_tier"]
     return (session["id"], session["agent"]["id"], session["created_at"],
             session["agent"]["model"], project_id, "default" if tier == "auto" else tier,

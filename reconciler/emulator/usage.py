@@ -31,6 +31,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from reconciler.emulator import listing
 from reconciler.emulator.bodycheck import supported
 from reconciler.emulator.errors import invalid
 from reconciler.emulator.http import ok, state_of
@@ -135,9 +136,7 @@ class Window:
 
     @property
     def counted(self) -> tuple[int, int]:
-        """[from, to) of the sessions this page sums."""
-        if not self.starts:
-            return 0, 0
+        """[from, to) of the sessions this page sums (a page with buckets)."""
         return max(self.start_time, self.starts[0]), min(self.end_time,
                                                          self.starts[-1] + self.width)
 
@@ -159,17 +158,6 @@ class Sums:
 # --- the query ---------------------------------------------------------------------------
 
 
-def _integer(query: QueryParams, name: str) -> int | None:
-    raw = query.get(name)
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise invalid(f"Invalid type for '{name}': expected an integer, but got a string "
-                      "instead.", name, "invalid_type") from None
-
-
 def _values(query: QueryParams, name: str) -> list[str]:
     """An array parameter, as `name[]=a&name[]=b` (the SDK) or `name=a&name=b`."""
     return [*query.getlist(name), *query.getlist(f"{name}[]")]
@@ -182,20 +170,6 @@ def _choices(query: QueryParams, name: str, allowed: Iterable[str]) -> tuple[str
             raise invalid(f"Invalid value: '{value}'. Supported values are: "
                           f"{supported(allowed)}.", name, "invalid_value")
     return tuple(dict.fromkeys(values))
-
-
-def _limit(query: QueryParams, width: Width) -> int:
-    limit = _integer(query, "limit")
-    if limit is None:
-        return width.default_limit
-    if limit < 1:
-        raise invalid("Invalid 'limit': integer below minimum value. Expected a value >= 1, "
-                      f"but got {limit} instead.", "limit", "integer_below_min_value")
-    if limit > width.max_limit:
-        raise invalid("Invalid 'limit': integer above maximum value. Expected a value <= "
-                      f"{width.max_limit}, but got {limit} instead.", "limit",
-                      "integer_above_max_value")
-    return limit
 
 
 def page_cursor(start: int) -> str:
@@ -217,11 +191,11 @@ def _page_start(raw: str | None, grid: int, width: int) -> int:
 
 def window(query: QueryParams, widths: dict[str, Width]) -> Window:
     """The page of buckets a query asks for, checked as the API checks it."""
-    start = _integer(query, "start_time")
+    start = listing.parse_integer(query, "start_time")
     if start is None:
         raise invalid("Missing required parameter: 'start_time'.", "start_time",
                       "missing_required_parameter")
-    end = _integer(query, "end_time")
+    end = listing.parse_integer(query, "end_time")
     if end is not None and end <= start:
         raise invalid("Invalid 'end_time': it must be after 'start_time'.", "end_time",
                       "invalid_value")
@@ -230,7 +204,7 @@ def window(query: QueryParams, widths: dict[str, Width]) -> Window:
         raise invalid(f"Invalid value: '{name}'. Supported values are: {supported(widths)}.",
                       "bucket_width", "invalid_value")
     width = widths[name]
-    limit = _limit(query, width)
+    limit = listing.parse_limit(query, width.default_limit, width.max_limit)
     end = end if end is not None else int(time.time())
     first = _page_start(query.get("page"), start - start % width.seconds, width.seconds)
     starts = [s for s in range(first, first + limit * width.seconds, width.seconds) if s < end]
@@ -259,13 +233,15 @@ def _filters(query: QueryParams, names: Iterable[str]) -> tuple[str, list[object
 
 def sums(store: Store, page: Window, condition: str, args: list[object]) -> list[Sums]:
     """Tokens per bucket, model, project and tier of the sessions the page counts."""
+    if not page.starts:
+        return []
     low, high = page.counted
     found = store.rows(
         "SELECT (created_at - ?) / ?, model, project_id, service_tier, SUM(requests), "
         "SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens) FROM sessions "
         f"WHERE created_at >= ? AND created_at < ? AND requests > 0{condition} "
         "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
-        [page.starts[0] if page.starts else 0, page.width, low, high, *args])
+        [page.starts[0], page.width, low, high, *args])
     return [Sums(*r) for r in found]
 
 
@@ -273,9 +249,9 @@ def answer(page: Window, results: dict[int, list[dict[str, Any]]]) -> dict[str, 
     """The `page` object of buckets."""
     data = [{"object": "bucket", "start_time": start, "end_time": start + page.width,
              "results": results.get(slot, [])} for slot, start in enumerate(page.starts)]
-    has_more = page.next_start is not None
-    return {"object": "page", "data": data, "has_more": has_more,
-            "next_page": page_cursor(page.next_start) if page.next_start is not None else None}
+    more = page.next_start
+    return {"object": "page", "data": data, "has_more": more is not None,
+            "next_page": page_cursor(more) if more is not None else None}
 
 
 def _grouped(rows: Iterable[tuple[int, tuple[Any, ...], dict[str, Any]]],
@@ -330,7 +306,7 @@ async def completions(request: Request) -> JSONResponse:
     groups = _choices(query, "group_by", COMPLETIONS_GROUPS)
     condition, args = _filters(query, ("project_ids", "models", "user_ids", "api_key_ids",
                                        "batch"))
-    found = sums(state_of(request).store, page, condition, args) if page.starts else []
+    found = sums(state_of(request).store, page, condition, args)
     rows = ((r.slot, tuple(_group_values(r, groups).values()), completions_result(r, groups))
             for r in found)
     return ok(answer(page, _grouped(rows, _add_counts)))
@@ -373,7 +349,7 @@ async def costs(request: Request) -> JSONResponse:
     groups = _choices(query, "group_by", COSTS_GROUPS)
     condition, args = _filters(query, ("project_ids", "api_key_ids"))
     wanted = frozenset(_values(query, "line_items"))
-    found = sums(state_of(request).store, page, condition, args) if page.starts else []
+    found = sums(state_of(request).store, page, condition, args)
     rows = ((r.slot, key, result) for r in found
             for key, result in cost_lines(r, groups, wanted))
     return ok(answer(page, _grouped(rows, _add_cost)))

@@ -166,17 +166,20 @@ def field_lines(field: FieldChange) -> list[Line]:
         return assignment("+", field.path, field.after)
     if field.op == "remove":
         return assignment("-", field.path, field.before)
-    if _is_long_text(field):
-        diff = unified(str(field.before), str(field.after))
+    if (diff := text_diff(field)) is not None:
         return [Line("~", f"{field.path}:"),
-                *(Line(d[0] if d[:1] in "+-" else " ", d[1:] if d[:1] in "+- " else d,
-                       body=True) for d in diff)]
+                *(Line(marker, text, body=True) for marker, text in diff)]
     return [Line("~", f"{field.path}: {show(field.before)} -> {show(field.after)}")]
 
 
-def _is_long_text(field: FieldChange) -> bool:
+def text_diff(field: FieldChange) -> list[tuple[str, str]] | None:
+    """A change of long or multi-line text as the lines of a unified diff, each a marker
+    (`+`, `-` or a space) and its text; None for any other change."""
     texts = [v for v in (field.before, field.after) if isinstance(v, str)]
-    return len(texts) == 2 and any("\n" in t or len(t) > LONG_TEXT for t in texts)
+    if not (len(texts) == 2 and any("\n" in t or len(t) > LONG_TEXT for t in texts)):
+        return None
+    return [(d[0] if d[:1] in "+-" else " ", d[1:] if d[:1] in "+- " else d)
+            for d in unified(str(field.before), str(field.after))]
 
 
 def unified(before: str, after: str) -> list[str]:

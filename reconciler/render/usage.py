@@ -79,13 +79,13 @@ def _text(report: Report, table: list[dict[str, Any]], by: str) -> str:
                       "estimated_cost"],
             "day": ["day", "sessions", "failure_share", "input_tokens", "output_tokens",
                     "estimated_cost"]}[by]
-    lines = [f"Usage from {_when(report.since)} to {_when(report.until)} (sessions by the "
+    lines = [f"Usage from {when(report.since)} to {when(report.until)} (sessions by the "
              f"day they started), {_agents(len(report.agents))}", ""]
     lines += _columns(table, keys, currency=report.currency)
     total = report.total
     lines += ["", f"Total: {total.sessions:,} sessions, {_share(total)} failed, "
                   f"{total.input_tokens:,} tokens in, {total.output_tokens:,} out, estimated "
-                  f"cost {_cost(total.cost, report.currency) or 'unknown'}"
+                  f"cost {cost(total.cost, report.currency) or 'unknown'}"
                   " (catalog prices; blank where the catalog has no price for a model)."]
     if report.organization is not None:
         lines += ["", *_organization(report)]
@@ -111,7 +111,7 @@ def _cell(key: str, value: Any, currency: str) -> str:
     if key == "failure_share":
         return f"{value * 100:.1f}"
     if key == "estimated_cost":
-        return _cost(value, currency) or ""
+        return cost(value, currency) or ""
     if key == "last_active_at":
         return str(value).replace("T", " ")[:16]
     if isinstance(value, int):
@@ -152,7 +152,8 @@ def _share(totals: Totals) -> str:
     return f"{share * 100:.1f}%" if share is not None else "0%"
 
 
-def _cost(value: float | None, currency: str) -> str | None:
+def cost(value: float | None, currency: str) -> str | None:
+    """An estimated cost (`~$1.25`; None when unknown)."""
     if value is None:
         return None
     symbol = "$" if currency.upper() == "USD" else ""
@@ -161,7 +162,7 @@ def _cost(value: float | None, currency: str) -> str | None:
         f"~{symbol}{value:.4f}{suffix}")
 
 
-def _when(moment: dt.datetime) -> str:
+def when(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 

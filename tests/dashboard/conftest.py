@@ -171,7 +171,7 @@ def site(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory,
          key_in_environment: None) -> Site:
     """Applied manifests, then by hand: one drifted assistant, a hostile unmanaged one, an
     unmanaged agent, a manifest not applied yet, and five days of the writer's sessions."""
-    from reconciler.emulator.seed import request_seed
+    from reconciler.emulator.server import request_seed
 
     root = tmp_path_factory.mktemp("project")
     write(root, {"reconciler.yaml": "manifests: [manifests]\n", **MANIFESTS,

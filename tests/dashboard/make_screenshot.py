@@ -25,7 +25,7 @@ from reconciler.dashboard.app import create_app
 from reconciler.dashboard.security import Guard, new_token
 from reconciler.dashboard.workspace import Options, Workspace
 from reconciler.emulator.process import spawn
-from reconciler.emulator.seed import request_seed
+from reconciler.emulator.server import request_seed
 from tests.dashboard.chromium import CHROMIUM
 
 REPO = Path(__file__).resolve().parents[2]

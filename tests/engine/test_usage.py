@@ -8,7 +8,7 @@ import csv
 import io
 import json
 
-from reconciler.emulator.seed import request_seed
+from reconciler.emulator.server import request_seed
 from reconciler.exitcodes import ExitCode
 from tests.engine.conftest import API_KEY, Project
 
