@@ -13,7 +13,6 @@ import fnmatch
 import hashlib
 import io
 import json
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -63,13 +62,6 @@ class SyncReport:
         return (f"{len(self.not_added)} model(s) listed by the API are not in the catalog and "
                 f"were not added: {shown} (add them with --include GLOB, e.g. --include "
                 f"'{self.not_added[0]}')")
-
-
-def user_cache() -> Path:
-    """Where cached API answers live: the user's cache folder, never the repository (a pull
-    request could commit a cache, or a symbolic link in its place)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "assistants-reconciler"
 
 
 def cached_models(fetch: Any, base_url: str, cache_dir: Path, *, ttl: float,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,11 @@ SCHEMAS = REPO / "schemas"
 CASES = Path(__file__).resolve().parent / "cases"
 
 WriteTree = Callable[[dict[str, str]], Path]
+
+# `validate` replays an unchanged run from the user's cache (reconciler/runcache.py): the
+# suite checks every run afresh, in this process and in the commands it starts, except in
+# tests/test_runcache.py, which turns the cache on in a folder of its own.
+os.environ["RECONCILER_NO_CACHE"] = "1"
 
 
 @pytest.fixture

@@ -19,10 +19,10 @@ from reconciler.models_sync import (
     find_catalog_file,
     new_catalog_text,
     sync_text,
-    user_cache,
 )
 from reconciler.outputs import write_text
 from reconciler.provider.sdk import call
+from reconciler.usercache import user_cache
 
 
 @click.group()

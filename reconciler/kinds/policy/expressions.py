@@ -24,7 +24,6 @@ whichever side is evaluated first).
 from __future__ import annotations
 
 import json
-import os
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -182,28 +181,15 @@ def _cached_parser() -> None:
         return
     import lark
 
-    folder = _private_cache()
+    from reconciler.usercache import private_cache
+
+    folder = private_cache()
     grammar = (Path(_celpy().__file__).parent / "cel.lark").read_text()
     CELParser.CEL_PARSER = lark.Lark(
         grammar, parser="lalr", start="expr", g_regex_flags=re.M,
         lexer_callbacks={"IDENT": CELParser.ambiguous_literals}, propagate_positions=True,
         maybe_placeholders=False, priority="invert", tree_class=lark.Tree,
         cache=str(folder / f"cel-parser-{lark.__version__}.lark") if folder else False)
-
-
-def _private_cache() -> Path | None:
-    """The user's cache folder for the parser, made 0700; None when it is not ours alone."""
-    from reconciler.models_sync import user_cache
-
-    folder = user_cache()
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        status = folder.stat()
-    except OSError:
-        return None
-    if status.st_uid != os.getuid() or status.st_mode & 0o022:
-        return None
-    return folder
 
 
 @contextmanager
