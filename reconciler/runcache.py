@@ -10,23 +10,31 @@ any of that (`bench/startup.py` measures both).
 
 What a run depends on, all checked before any reuse:
 - the key (one cache file per key): the command line, the working folder, the interpreter
-  and its flags, the user and groups, whether stdout and stderr are terminals, the date
-  (shutdown warnings count days) and every environment variable but a shell's own
-  (`VOLATILE`);
-- the code: every imported module's file (size and time), and every folder of `sys.path`
-  (a module added there could shadow one);
+  with its flags, warning filters and -X options, the user and groups, whether stdout and
+  stderr are terminals, the date (shutdown warnings count days) and every environment
+  variable but a shell's own (`VOLATILE`);
+- the code: every imported module's file (size and time), every package's folders and
+  every folder of `sys.path` (a module added there could shadow one, or an optional
+  accelerator appear);
 - the trace: every `stat`/`lstat` made (type, permissions, owner, size; errors too), every
   folder listed (names and entry types), every symbolic link read, every file opened (its
-  sha256). They are seen by wrapping `os.stat`, `os.lstat`, `os.scandir`, `os.listdir`,
+  sha256, taken from the open descriptor as the command opened it; a failed open by its
+  error). They are seen by wrapping `os.stat`, `os.lstat`, `os.scandir`, `os.listdir`,
   `os.readlink`, `os.open` and `open` while the command runs: the functions `pathlib`,
-  `os.walk` and `os.path` call. A probe checks that first; where it fails, nothing is stored.
+  `os.walk` and `os.path` call. A probe checks that first; where it fails (Python 3.13's
+  `Path.glob` holds `os.scandir` from before), nothing is stored. The tool's own caches
+  whose content cannot change the output (the CEL parser's tables) are left out
+  (`derived`).
 
-A run is stored only when the command itself ran (`replayable`) and ended with 0 or 1, wrote
-no file, asked nothing it could not record (a `dir_fd`, a bytes path), and every answer was
-still the same when it ended (a file edited during the run). Everything printed goes through
+A run is stored only when the command itself ran (`replayable`) and ended with 0 or 1,
+wrote no file, showed no Python warning, asked nothing it could not record (a `dir_fd`, a
+bytes path), stayed within `MAX_READ_BYTES` and `MAX_ANSWERS`, and every answer was still
+the same when it ended (a file edited during the run). Everything printed goes through
 `console.echo`, which hands it to the recording. Turned off by `--no-cache` or
-RECONCILER_NO_CACHE=1; kept in the user's private cache folder (see `usercache`), at most
-`KEPT` runs, the least recently used dropped first.
+RECONCILER_NO_CACHE=1. Kept in the user's private cache folder (see `usercache`: no other
+user can write it or a folder above it), each file opened without following a link and
+used only when it is the user's own and private; at most `KEPT` runs, the least recently
+used dropped first.
 """
 
 from __future__ import annotations
@@ -47,6 +55,11 @@ COMMANDS = frozenset({"validate"})
 DISABLE_VARIABLE = "RECONCILER_NO_CACHE"
 NO_CACHE_FLAG = "--no-cache"
 KEPT = 256
+MAX_READ_BYTES = 32 * 1024 * 1024
+"""A run that read more is not stored: checking it again would cost about as much."""
+MAX_ANSWERS = 50_000
+"""Questions and folder entries; a run that asked more is not stored (a glob over a huge
+folder would make a huge cache file)."""
 VOLATILE = frozenset({"_", "OLDPWD", "PWD", "SHLVL"})
 """Variables a shell changes from one command to the next; the reconciler reads none."""
 
@@ -67,12 +80,18 @@ def prepare(command: str | None, arguments: Sequence[str]) -> Run | None:
     options = given[:given.index("--")] if "--" in given else given
     if NO_CACHE_FLAG in options:
         return None
-    from reconciler.usercache import private_cache, user_cache
+    from reconciler.usercache import private_cache
 
     folder = private_cache("runs")
-    if folder is None or Path.cwd().is_relative_to(user_cache().resolve()):
-        return None  # its files are not recorded: nothing run inside it can be replayed
-    return Run(folder, given)
+    return None if folder is None else Run(folder, given)
+
+
+def derived(path: str | Path) -> None:
+    """Say that a file is a cache of the tool's own whose content never changes the output
+    (the CEL parser's tables, checked against their grammar when loaded): reading, writing
+    or missing it is not recorded."""
+    if RECORDING is not None:
+        RECORDING.derived.add(os.path.abspath(path))
 
 
 def replayable() -> None:
@@ -98,23 +117,32 @@ class Run:
         import json
 
         try:
-            with open(self.path, encoding="utf-8") as stream:
+            descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(descriptor, encoding="utf-8") as stream:
+                if not _private(os.fstat(descriptor)):
+                    return None
                 entry = json.load(stream)
         except (OSError, ValueError):
             return None
-        if not isinstance(entry, dict) or entry.get("key") != self.key or not _holds(entry):
+        if (not isinstance(entry, dict) or entry.get("key") != self.key
+                or not entry.get("code") or not _holds(entry)):
+            return None
+        try:
+            output = [(str(text), bool(err), bool(nl)) for err, nl, text in entry["output"]]
+            code = int(entry["exit"])
+        except (KeyError, TypeError, ValueError):
             return None
         with suppress(OSError):
             os.utime(self.path)  # recently used: pruned last
-        for err, nl, text in entry["output"]:
-            echo(text, bool(err), bool(nl))
-        return int(entry["exit"])
+        for text, err, nl in output:
+            echo(text, err, nl)
+        return code
 
     @contextmanager
     def recording(self) -> Iterator[Recording]:
         """Record what the command in this block reads and prints."""
         global RECORDING
-        recording = Recording(ignored=str(self.folder.parent))
+        recording = Recording()
         if not _sees_everything(self.folder):
             recording.unrecordable = "the file system calls of this Python cannot be seen"
         RECORDING = recording
@@ -138,11 +166,16 @@ class Run:
         import tempfile
 
         try:
-            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=self.folder,
-                                             prefix=".", suffix=".tmp", delete=False) as out:
-                json.dump(entry, out, separators=(",", ":"))
-            os.replace(out.name, self.path)
+            descriptor, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.folder)
         except OSError:
+            return False
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+                json.dump(entry, out, separators=(",", ":"))
+            os.replace(temporary, self.path)
+        except OSError:
+            with suppress(OSError):
+                os.unlink(temporary)
             return False
         _prune(self.folder)
         return True
@@ -151,13 +184,16 @@ class Run:
 class Recording:
     """What a command asked of the file system, and what it printed."""
 
-    def __init__(self, *, ignored: str) -> None:
+    def __init__(self) -> None:
         self.ran = False
         self.unrecordable: str | None = None
         self.output: list[tuple[bool, bool, str]] = []
         self.answers: dict[Query, Answer] = {}
-        self.opened: dict[str, tuple[int, ...] | None] = {}
-        self.ignored = os.path.abspath(ignored) + os.sep
+        self.size = 0
+        """Questions and folder entries noted."""
+        self.read = 0
+        """Bytes hashed."""
+        self.derived: set[str] = set()
 
     def echo(self, message: Any, err: bool, nl: bool) -> None:
         if message is not None and not isinstance(message, str):
@@ -171,13 +207,7 @@ class Recording:
         for (what, path), answer in self.answers.items():
             if _answer(what, path) != answer:
                 return None
-        reads = []
-        for path, opened in self.opened.items():
-            answer = _answer("read", path)
-            if opened is not None and _signature_of(path) != opened:
-                return None  # written since the command opened it
-            reads.append(["read", path, answer])
-        return [[what, path, answer] for (what, path), answer in self.answers.items()] + reads
+        return [[what, path, answer] for (what, path), answer in self.answers.items()]
 
     @contextmanager
     def watching(self) -> Iterator[None]:
@@ -185,6 +215,16 @@ class Recording:
         real = {name: getattr(os, name) for name in ("stat", "lstat", "scandir", "listdir",
                                                      "readlink", "open")}
         real_open = builtins.open
+        import shutil  # noqa: F401  (it checks os.supports_dir_fd with the real functions)
+        import warnings
+
+        real_warning = warnings.showwarning
+
+        def warned(*args: Any, **kwargs: Any) -> None:
+            self.unrecordable = "showed a Python warning"
+            real_warning(*args, **kwargs)
+
+        warnings.showwarning = warned
         os.stat = self._stat(real["stat"])
         os.lstat = self._lstat(real["lstat"])
         os.scandir = self._scandir(real["scandir"])
@@ -198,6 +238,7 @@ class Recording:
             for name, function in real.items():
                 setattr(os, name, function)
             builtins.open = io.open = real_open
+            warnings.showwarning = real_warning
 
     # -- the wrappers: each calls the real function and notes the answer it gave --
 
@@ -212,13 +253,16 @@ class Recording:
         if not isinstance(text, str):
             self.unrecordable = "a path given as bytes"
             return None
-        return None if os.path.abspath(text).startswith(self.ignored) else text
+        return None if self.derived and os.path.abspath(text) in self.derived else text
 
     def _note(self, what: str, path: str | None, answer: Callable[[Any], Answer],
               given: Any) -> None:
         """Note the answer first given to a question (`answer(given)`: what it says)."""
         if path is not None and (what, path) not in self.answers:
-            self.answers[(what, path)] = answer(given)
+            noted = self.answers[(what, path)] = answer(given)
+            self.size += 1 + (len(noted) if what in ("list", "names") else 0)
+            if self.size > MAX_ANSWERS:
+                self.unrecordable = f"asked more than {MAX_ANSWERS:,} questions"
 
     def _stat(self, real: Callable[..., os.stat_result]) -> Callable[..., os.stat_result]:
         def wrapped(path: Any, *, dir_fd: Any = None, follow_symlinks: bool = True) -> Any:
@@ -246,10 +290,11 @@ class Recording:
         return wrapped
 
     def _scandir(self, real: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapped(path: Any = ".") -> Any:
-            shown = self._path(path)
+        def wrapped(path: Any = None) -> Any:
+            path = "." if path is None else path
             if isinstance(path, int):
                 self.unrecordable = "a folder listed by its descriptor"
+            shown = self._path(path)
             try:
                 with real(path) as found:
                     entries = list(found)
@@ -261,10 +306,11 @@ class Recording:
         return wrapped
 
     def _listdir(self, real: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
-        def wrapped(path: Any = ".") -> list[Any]:
-            shown = self._path(path)
+        def wrapped(path: Any = None) -> list[Any]:
+            path = "." if path is None else path
             if isinstance(path, int):
                 self.unrecordable = "a folder listed by its descriptor"
+            shown = self._path(path)
             try:
                 names = real(path)
             except OSError as exc:
@@ -290,36 +336,52 @@ class Recording:
         def wrapped(path: Any, flags: int, mode: int = 0o777, *, dir_fd: Any = None) -> int:
             shown = self._path(path, dir_fd)
             writes = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
-            descriptor = real(path, flags, mode, dir_fd=dir_fd)
-            self._opened(shown, descriptor, writes=bool(writes), path=path)
+            try:
+                descriptor = real(path, flags, mode, dir_fd=dir_fd)
+            except OSError as exc:
+                self._note("read", shown, _error, exc)
+                raise
+            self._opened(shown, descriptor, writes=bool(writes))
             return descriptor
         return wrapped
 
     def _open(self, real: Callable[..., Any]) -> Callable[..., Any]:
         def wrapped(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-            shown = self._path(file) if not isinstance(file, int) else None
-            stream = real(file, mode, *args, **kwargs)
-            if not isinstance(file, int):
-                self._opened(shown, stream.fileno(), writes=bool(set(mode) & set("wax+")),
-                             path=file)
+            shown = None if isinstance(file, int) else self._path(file)
+            try:
+                stream = real(file, mode, *args, **kwargs)
+            except OSError as exc:
+                self._note("read", shown, _error, exc)
+                raise
+            if shown is not None:
+                self._opened(shown, stream.fileno(), writes=bool(set(mode) & set("wax+")))
             return stream
         return wrapped
 
-    def _opened(self, shown: str | None, descriptor: int, *, writes: bool, path: Any) -> None:
+    def _opened(self, shown: str | None, descriptor: int, *, writes: bool) -> None:
+        """Note a file opened: its content as the command opened it, read through the
+        same descriptor without moving its offset."""
         if shown is None:
-            if writes and not isinstance(path, int) and not self._is_ignored(path):
-                self.unrecordable = "wrote a file"
             return
         if writes:
             self.unrecordable = "wrote a file"
-        elif shown not in self.opened:
-            self.opened[shown] = _signature(os.fstat(descriptor))
+            return
+        if ("read", shown) in self.answers:
+            return
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            self.unrecordable = "opened something that is not a regular file"
+            return
+        import hashlib
 
-    def _is_ignored(self, path: Any) -> bool:
-        try:
-            return str(os.path.abspath(os.fspath(path))).startswith(self.ignored)
-        except TypeError:
-            return False
+        digest, offset = hashlib.sha256(), 0
+        while self.read <= MAX_READ_BYTES and (chunk := os.pread(descriptor, 1 << 20, offset)):
+            digest.update(chunk)
+            offset += len(chunk)
+            self.read += len(chunk)
+        if self.read > MAX_READ_BYTES:
+            self.unrecordable = f"read more than {MAX_READ_BYTES >> 20} MiB"
+        self._note("read", shown, lambda hexdigest: [hexdigest], digest.hexdigest())
 
 
 class _Entries:
@@ -414,19 +476,6 @@ def _content(path: str) -> Answer:
         return [hashlib.file_digest(stream, "sha256").hexdigest()]
 
 
-def _signature(status: os.stat_result) -> tuple[int, ...]:
-    """What changes whenever a file is written (its ctime cannot be set back)."""
-    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns,
-            status.st_ctime_ns)
-
-
-def _signature_of(path: str) -> tuple[int, ...] | None:
-    try:
-        return _signature(os.stat(path))
-    except OSError:
-        return None
-
-
 # -- the key and the code (the modules imported where needed: `--help` needs none) --
 
 def _today() -> str:
@@ -438,8 +487,14 @@ def _today() -> str:
 def _key(arguments: Sequence[str], date: str) -> list[Any]:
     environment = sorted((name, value) for name, value in os.environ.items()
                          if name not in VOLATILE)
-    return [FORMAT, sys.executable, sys.version, list(sys.flags), os.getcwd(), list(arguments),
-            date, sys.stdout.isatty(), sys.stderr.isatty(), _user(), environment]
+    return [FORMAT, sys.executable, sys.version, list(sys.flags), sys.warnoptions,
+            sorted(map(str, getattr(sys, "_xoptions", {}).items())), os.getcwd(),
+            list(arguments), date, _terminal(sys.stdout), _terminal(sys.stderr), _user(),
+            environment]
+
+
+def _terminal(stream: Any) -> bool:
+    return stream is not None and stream.isatty()
 
 
 def _user() -> list[Any]:
@@ -459,9 +514,14 @@ def _digest_of(value: Any) -> str:
 
 def _code() -> list[list[Any]]:
     """Every imported module's file and every folder of `sys.path`, with size and time."""
-    files = {path for module in list(sys.modules.values())
+    modules = list(sys.modules.values())
+    files = {path for module in modules
              if isinstance(path := getattr(module, "__file__", None), str)}
-    folders = {os.path.abspath(entry or ".") for entry in sys.path}
+    packages = {folder for module in modules
+                for folder in (getattr(module, "__path__", None) or ())
+                if isinstance(folder, str)}
+    folders = {os.path.abspath(entry or ".") for entry in (*sys.path, *packages)
+               if isinstance(entry, str)}
     found: list[list[Any]] = []
     for path in sorted(files | folders):
         try:
@@ -509,26 +569,42 @@ def _sees_everything(folder: Path) -> bool:
         ("lstat", lambda: os.path.islink(here)), ("link", lambda: os.path.realpath(link)),
         ("link", lambda: link.resolve()), ("list", lambda: next(os.walk(here.parent))),
         ("list", lambda: list(here.parent.glob("__init__.p?"))),
-        ("names", lambda: list(here.parent.iterdir())), ("read", here.read_bytes),
+        ("names list", lambda: list(here.parent.iterdir())), ("read", here.read_bytes),
         ("read", lambda: open(here, "rb").close()),
+        ("read", lambda: os.close(os.open(here, os.O_RDONLY))),
     ]
-    for question, call in probes:
-        probe = Recording(ignored=os.path.join(os.sep, "nonexistent-folder"))
+    for questions, call in probes:
+        probe = Recording()
         with probe.watching():
             call()
-        seen = {what for what, _ in probe.answers} | ({"read"} if probe.opened else set())
-        if question not in seen or probe.unrecordable:
+        if not set(questions.split()) & {what for what, _ in probe.answers}:
+            return False
+        if probe.unrecordable:
             return False
     return True
 
 
+def _private(status: os.stat_result) -> bool:
+    """A regular file of this user that no one else can read or write."""
+    owner = os.getuid() if hasattr(os, "getuid") else status.st_uid
+    return (stat.S_ISREG(status.st_mode) and status.st_uid == owner
+            and not status.st_mode & 0o077)
+
+
 def _prune(folder: Path) -> None:
     """Keep the `KEPT` runs used last."""
+    import time
+
     try:
-        entries = [(entry.stat().st_mtime_ns, entry.path) for entry in os.scandir(folder)
-                   if entry.name.endswith(".json")]
+        entries = [(entry.stat().st_mtime_ns, entry.name, entry.path)
+                   for entry in os.scandir(folder)
+                   if entry.name.endswith((".json", ".tmp")) and not entry.is_symlink()]
     except OSError:
         return
-    for _, path in sorted(entries, reverse=True)[KEPT:]:
+    hour_ago = time.time_ns() - 3600 * 10**9
+    stale = [path for mtime, name, path in entries if name.endswith(".tmp") and mtime < hour_ago]
+    runs = sorted(((mtime, path) for mtime, name, path in entries if name.endswith(".json")),
+                  reverse=True)
+    for path in stale + [path for _, path in runs[KEPT:]]:
         with suppress(OSError):
             os.unlink(path)

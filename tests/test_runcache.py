@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,10 +41,23 @@ metadata: {name: helper}
 spec:
   model: gpt-4o
   instructions: Help.
-  tools: [search]
+  tools: [search, {type: code_interpreter}]
   tool_resources:
     file_search:
       vector_stores: [kb]
+    code_interpreter:
+      files: [data/sales.csv]
+"""
+POLICY = """\
+apiVersion: reconciler/v1
+kind: Policy
+metadata: {name: models}
+spec:
+  rules:
+    - name: approved-model
+      match: {kinds: [Assistant]}
+      expression: resource.spec.model in ['gpt-4o']
+      message: "{{ resource.spec.model }} is not approved"
 """
 
 
@@ -55,7 +69,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     files = {"reconciler.yaml": "manifests: [manifests]\n",
              "manifests/store.yaml": STORE, "manifests/agent.yaml": AGENT,
              "manifests/docs/a.md": "A\n", "manifests/docs/deep/b.md": "B\n",
-             "manifests/docs/drafts/c.md": "C\n"}
+             "manifests/docs/drafts/c.md": "C\n", "manifests/policy.yaml": POLICY,
+             "manifests/data/sales.csv": "region,total\nnorth,1\n"}
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
@@ -89,7 +104,7 @@ def tamper(project: Path) -> None:
 def test_an_unchanged_run_is_replayed_with_its_output_and_exit_code(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first = reconciler(capsys, "validate")
-    assert first == (0, "valid: 0 errors, 0 warnings in 3 documents (2 files)\n", "")
+    assert first == (0, "valid: 0 errors, 0 warnings in 4 documents (3 files)\n", "")
     assert len(runs(project)) == 1
     assert reconciler(capsys, "validate") == first  # replayed: the same, byte for byte
     tamper(project)
@@ -98,7 +113,7 @@ def test_an_unchanged_run_is_replayed_with_its_output_and_exit_code(
 
 def test_an_invalid_project_is_replayed_with_its_errors_and_exit_1(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (project / "manifests/agent.yaml").write_text(AGENT.replace("[search]", "[serch]"))
+    (project / "manifests/agent.yaml").write_text(AGENT.replace("[search,", "[serch,"))
     first = reconciler(capsys, "validate", "--format", "json")
     assert first[0] == 1 and "'serch'" in first[1]
     assert reconciler(capsys, "validate", "--format", "json") == first
@@ -140,6 +155,11 @@ def _folder_to_file(project: Path) -> None:
     drafts.write_text("")
 
 
+def _fifo(project: Path) -> None:
+    (project / "manifests/docs/a.md").unlink()
+    os.mkfifo(project / "manifests/docs/a.md")
+
+
 def _empty_file(project: Path) -> None:
     (project / "manifests/docs/deep/b.md").write_text("")
 
@@ -161,6 +181,13 @@ CHANGES: dict[str, Callable[[Path], object]] = {
     "a store file's permissions changed": _chmod,
     "a link led out of the project (same content)": _link_retargeted,
     "a folder made a file": _folder_to_file,
+    "a store file made a FIFO": _fifo,
+    "a code_interpreter file edited": lambda p: (p / "manifests/data/sales.csv").write_text(
+        "region,total\nsouth,2\n"),
+    "a policy edited": lambda p: (p / "manifests/policy.yaml").write_text(
+        POLICY.replace("['gpt-4o']", "['gpt-5']")),
+    "an environment declared": lambda p: (p / "reconciler.yaml").write_text(
+        "manifests: [manifests]\nenvironments:\n  dev: {}\n  prod: {labels: {tier: prod}}\n"),
 }
 
 
@@ -173,7 +200,8 @@ def test_any_change_to_what_was_read_checks_again(
     again = reconciler(capsys, "validate", "--show")
     assert MARK not in again[1]
     assert again == reconciler(capsys, "validate", "--show", "--no-cache")
-    assert reconciler(capsys, "validate", "--show") == again  # stored anew, replayed
+    tamper(project)  # the run after the change was stored: the next one replays it
+    assert reconciler(capsys, "validate", "--show")[1] == MARK + "\n"
 
 
 def test_the_command_line_environment_and_flags_are_part_of_the_key(
@@ -211,6 +239,17 @@ def test_changed_code_is_a_different_run(tmp_path: Path) -> None:
     assert not runcache._holds(entry)
 
 
+def test_the_code_counts_every_package_folder_and_sys_path() -> None:
+    """A module added to a package's folder (an optional accelerator, a plugin) could change
+    what runs: the folders' times are part of the code."""
+    import yaml
+
+    recorded = {path for path, *_ in runcache._code()}
+    assert str(Path(yaml.__file__).parent) in recorded
+    assert str(Path(runcache.__file__)) in recorded
+    assert os.path.abspath(sys.path[0] or ".") in recorded
+
+
 def test_help_usage_errors_and_other_commands_are_never_stored(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert reconciler(capsys, "validate", "--help")[0] == 0
@@ -219,6 +258,7 @@ def test_help_usage_errors_and_other_commands_are_never_stored(
     assert runs(project) == []
     assert runcache.prepare("plan", ["plan"]) is None
     assert runcache.prepare("validate", ["validate", "--", "--no-cache"]) is not None
+    assert runcache.prepare("validate", ["validate", "--no-cache"]) is None
 
 
 def test_a_cache_folder_others_can_write_is_not_used(
@@ -235,30 +275,185 @@ def test_a_cache_folder_others_can_write_is_not_used(
     assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
 
 
-def test_a_torn_or_foreign_cache_file_is_checked_afresh(
+def test_a_cache_below_a_folder_others_can_write_or_behind_a_link_is_not_used(
+        project: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    shared = project.parent / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # no sticky bit: another user could swap the cache folder
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
+    assert reconciler(capsys, "validate")[0] == 0
+    assert not list(shared.glob("assistants-reconciler/runs/*.json"))
+    shared.chmod(0o1777)  # as /tmp: others cannot rename what is not theirs
+    assert reconciler(capsys, "validate")[0] == 0
+    assert len(list(shared.glob("assistants-reconciler/runs/*.json"))) == 1
+    linked = project.parent / "linked"
+    linked.mkdir()
+    (linked / "assistants-reconciler").symlink_to(shared / "assistants-reconciler")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(linked))
+    assert runcache.prepare("validate", ["validate"]) is None
+
+
+def test_a_relative_cache_home_is_ignored(project: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.usercache import user_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", ".cache")
+    monkeypatch.setenv("HOME", str(project.parent / "home"))
+    assert user_cache() == project.parent / "home" / ".cache" / "assistants-reconciler"
+
+
+def test_a_torn_foreign_or_shared_cache_file_is_checked_afresh(
         project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first = reconciler(capsys, "validate")
     [stored] = runs(project)
+    entry = json.loads(stored.read_text())
     stored.write_text(stored.read_text()[:100])
     assert reconciler(capsys, "validate") == first
-    entry = json.loads(stored.read_text())
-    entry["key"] = "0" * 64
-    entry["output"] = [[False, True, MARK]]
-    stored.write_text(json.dumps(entry))
+    forged = {**entry, "key": "0" * 64, "output": [[False, True, MARK]]}
+    stored.write_text(json.dumps(forged))
     assert reconciler(capsys, "validate") == first
+    for changed in ({"code": []}, {"trace": [["read", "/nonexistent", ["x"]]]}):
+        stored.write_text(json.dumps({**entry, **changed, "output": [[False, True, MARK]]}))
+        assert reconciler(capsys, "validate") == first
+    stored.write_text(json.dumps({**entry, "output": [[False, True, MARK]]}))
+    stored.chmod(0o644)  # readable by others: not one of ours
+    assert reconciler(capsys, "validate") == first
+    stored.unlink()
+    elsewhere = project.parent / "elsewhere.json"
+    elsewhere.write_text(json.dumps({**entry, "output": [[False, True, MARK]]}))
+    elsewhere.chmod(0o600)
+    stored.symlink_to(elsewhere)
+    assert reconciler(capsys, "validate") == first
+
+
+def test_a_real_process_replays_and_survives_a_closed_stderr(project: Path) -> None:
+    """What the in-process tests cannot show: modules imported lazily while the run is
+    recorded, a process of its own, stderr closed."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "reconciler", "validate"]
+    environment = {k: v for k, v in os.environ.items() if k != "RECONCILER_NO_CACHE"}
+    first = subprocess.run(command, capture_output=True, text=True, env=environment,
+                           check=False)
+    assert (first.returncode, first.stdout) == (
+        0, "valid: 0 errors, 0 warnings in 4 documents (3 files)\n")
+    tamper(project)
+    again = subprocess.run(command, capture_output=True, text=True, env=environment,
+                           check=False)
+    assert (again.returncode, again.stdout) == (0, MARK + "\n")
+    closed = subprocess.run(" ".join(command) + " 2>&-", shell=True, capture_output=True,
+                            text=True, env=environment, check=False)
+    assert (closed.returncode, closed.stdout) == (0, MARK + "\n")
 
 
 def test_a_file_changed_while_the_command_ran_is_not_stored(tmp_path: Path) -> None:
     manifest = tmp_path / "a.yaml"
     manifest.write_text("a: 1\n")
-    recording = runcache.Recording(ignored=str(tmp_path / "cache"))
+    recording = runcache.Recording()
     with recording.watching():
         with open(manifest) as stream:
             stream.read()
         os.stat(tmp_path)
     assert recording.trace() is not None
-    manifest.write_text("a: 2\n")
+    status = manifest.stat()
+    manifest.write_text("a: 2\n")  # the same size, and the times put back
+    os.utime(manifest, ns=(status.st_atime_ns, status.st_mtime_ns))
     assert recording.trace() is None
+
+
+def test_a_failed_open_is_an_answer_too(tmp_path: Path) -> None:
+    """A file missing (or unreadable) when the command opened it is checked again like any
+    other answer: gone the moment after, the run is not stored."""
+    missing = tmp_path / "later.yaml"
+    recording = runcache.Recording()
+    with recording.watching(), pytest.raises(FileNotFoundError):
+        os.open(missing, os.O_RDONLY)
+    assert recording.trace() == [["read", str(missing), ["error", 2]]]
+    missing.write_text("x")
+    assert recording.trace() is None
+
+
+def _write(path: Path) -> None:
+    with open(path, "w") as stream:
+        stream.write("x")
+
+
+def _warn(path: Path) -> None:
+    import warnings
+
+    warnings.warn("something", UserWarning, stacklevel=1)
+
+
+UNRECORDABLE: dict[str, Callable[[Path], object]] = {
+    "a file written": _write,
+    "a file created with os.open": lambda p: os.close(os.open(p, os.O_WRONLY | os.O_CREAT)),
+    "a path given as bytes": lambda p: os.stat(bytes(p.parent)),
+    "a path relative to a dir_fd": lambda p: os.stat(".", dir_fd=os.open(p.parent, 0)),
+    "a Python warning shown": _warn,
+    "a FIFO opened": lambda p: (os.mkfifo(p), os.close(os.open(p, os.O_RDONLY | os.O_NONBLOCK))),
+}
+
+
+@pytest.mark.parametrize("what", list(UNRECORDABLE), ids=list(UNRECORDABLE))
+def test_what_cannot_be_replayed_is_not_stored(tmp_path: Path, what: str,
+                                              recwarn: pytest.WarningsRecorder) -> None:
+    recording = runcache.Recording()
+    with recording.watching():
+        UNRECORDABLE[what](tmp_path / "file")
+    assert recording.unrecordable
+
+
+def test_a_run_over_the_bounds_is_not_stored(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runcache, "MAX_READ_BYTES", 10)
+    (tmp_path / "big").write_bytes(b"x" * 11)
+    recording = runcache.Recording()
+    with recording.watching():
+        (tmp_path / "big").read_bytes()
+    assert recording.unrecordable == "read more than 0 MiB"
+    monkeypatch.setattr(runcache, "MAX_ANSWERS", 3)
+    for index in range(3):
+        (tmp_path / f"f{index}").write_text("")
+    recording = runcache.Recording()
+    with recording.watching():
+        os.listdir(tmp_path)
+    assert recording.unrecordable
+
+
+def test_a_run_that_ends_on_another_day_or_without_the_probe_is_not_stored(
+        project: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    days = iter(["2026-12-06", "2026-12-07"])
+    monkeypatch.setattr(runcache, "_today", lambda: next(days))
+    assert reconciler(capsys, "validate")[0] == 0
+    assert runs(project) == []
+    monkeypatch.setattr(runcache, "_today", lambda: "2026-12-06")
+    monkeypatch.setattr(runcache, "_sees_everything", lambda folder: False)
+    assert reconciler(capsys, "validate")[0] == 0
+    assert runs(project) == []
+    assert reconciler(capsys, "validate", "--no-cache")[0] == 0
+    assert runs(project) == []
+
+
+def test_a_reconciler_yaml_appearing_above_checks_again(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECONCILER_NO_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = tmp_path / "repo" / "manifests"
+    folder.mkdir(parents=True)
+    (folder / "store.yaml").write_text(STORE)
+    (folder / "docs").mkdir()
+    (folder / "docs" / "a.md").write_text("A\n")
+    monkeypatch.chdir(folder)
+    first = reconciler(capsys, "validate", ".")
+    assert first[0] == 0
+    (tmp_path / "repo" / "reconciler.yaml").write_text("manifests: [.]\nbogus: 1\n")
+    again = reconciler(capsys, "validate", ".")
+    assert again[0] == 1 and "bogus" in again[2]
+    assert again == reconciler(capsys, "validate", ".", "--no-cache")
 
 
 def test_the_runs_kept_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -271,5 +466,7 @@ def test_the_runs_kept_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2.json", "3.json", "4.json"]
 
 
+@pytest.mark.skipif(sys.version_info >= (3, 13), reason="Python 3.13's Path.glob holds "
+                    "os.scandir from before it is wrapped: no run is stored there")
 def test_this_python_lets_every_file_system_call_be_seen(tmp_path: Path) -> None:
     assert runcache._sees_everything(tmp_path)

@@ -33,6 +33,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconciler import runcache
 from reconciler.kinds.policy.messages import shown
 
 if TYPE_CHECKING:
@@ -184,12 +185,15 @@ def _cached_parser() -> None:
     from reconciler.usercache import private_cache
 
     folder = private_cache()
+    cache = folder / f"cel-parser-{lark.__version__}.lark" if folder else None
+    if cache is not None:
+        runcache.derived(cache)
     grammar = (Path(_celpy().__file__).parent / "cel.lark").read_text()
     CELParser.CEL_PARSER = lark.Lark(
         grammar, parser="lalr", start="expr", g_regex_flags=re.M,
         lexer_callbacks={"IDENT": CELParser.ambiguous_literals}, propagate_positions=True,
         maybe_placeholders=False, priority="invert", tree_class=lark.Tree,
-        cache=str(folder / f"cel-parser-{lark.__version__}.lark") if folder else False)
+        cache=str(cache) if cache else False)
 
 
 @contextmanager
