@@ -564,7 +564,8 @@ def _sees_everything(folder: Path) -> bool:
     except OSError:
         return False
     probes: list[tuple[str, Callable[[], object]]] = [
-        ("stat", here.is_file), ("stat", lambda: os.path.exists(here)),
+        ("stat", here.is_file), ("stat", here.exists), ("stat", lambda: os.path.exists(here)),
+        ("stat", lambda: os.path.isfile(here)), ("stat", lambda: os.path.isdir(here)),
         ("lstat", here.is_symlink), ("lstat", lambda: os.path.lexists(here)),
         ("lstat", lambda: os.path.islink(here)), ("link", lambda: os.path.realpath(link)),
         ("link", lambda: link.resolve()), ("list", lambda: next(os.walk(here.parent))),
