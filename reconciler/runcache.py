@@ -264,97 +264,83 @@ class Recording:
             if self.size > MAX_ANSWERS:
                 self.unrecordable = f"asked more than {MAX_ANSWERS:,} questions"
 
+    def _ask(self, what: str, shown: str | None, call: Callable[[], Any],
+             describe: Callable[[Any], Answer] | None) -> Any:
+        """Ask the real function; note what it answered (`describe`; None: only an error)
+        about `shown`."""
+        try:
+            result = call()
+        except OSError as exc:
+            self._note(what, shown, _error, exc)
+            raise
+        if describe is not None:
+            self._note(what, shown, describe, result)
+        return result
+
     def _stat(self, real: Callable[..., os.stat_result]) -> Callable[..., os.stat_result]:
         def wrapped(path: Any, *, dir_fd: Any = None, follow_symlinks: bool = True) -> Any:
-            what = "stat" if follow_symlinks else "lstat"
-            shown = self._path(path, dir_fd)
-            try:
-                status = real(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
-            except OSError as exc:
-                self._note(what, shown, _error, exc)
-                raise
-            self._note(what, shown, _status, status)
-            return status
+            return self._ask("stat" if follow_symlinks else "lstat", self._path(path, dir_fd),
+                             lambda: real(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks),
+                             _status)
         return wrapped
 
     def _lstat(self, real: Callable[..., os.stat_result]) -> Callable[..., os.stat_result]:
         def wrapped(path: Any, *, dir_fd: Any = None) -> Any:
-            shown = self._path(path, dir_fd)
-            try:
-                status = real(path, dir_fd=dir_fd)
-            except OSError as exc:
-                self._note("lstat", shown, _error, exc)
-                raise
-            self._note("lstat", shown, _status, status)
-            return status
+            return self._ask("lstat", self._path(path, dir_fd),
+                             lambda: real(path, dir_fd=dir_fd), _status)
         return wrapped
 
+    def _folder(self, path: Any) -> tuple[Any, str | None]:
+        """A folder to list (None: the working folder) and its path to record."""
+        path = "." if path is None else path
+        if isinstance(path, int):
+            self.unrecordable = "a folder listed by its descriptor"
+        return path, self._path(path)
+
     def _scandir(self, real: Callable[..., Any]) -> Callable[..., Any]:
+        def listed(path: Any) -> list[os.DirEntry[Any]]:
+            with real(path) as found:
+                return list(found)
+
         def wrapped(path: Any = None) -> Any:
-            path = "." if path is None else path
-            if isinstance(path, int):
-                self.unrecordable = "a folder listed by its descriptor"
-            shown = self._path(path)
-            try:
-                with real(path) as found:
-                    entries = list(found)
-            except OSError as exc:
-                self._note("list", shown, _error, exc)
-                raise
-            self._note("list", shown, _listing, entries)
-            return _Entries(entries)
+            path, shown = self._folder(path)
+            return _Entries(self._ask("list", shown, lambda: listed(path), _listing))
         return wrapped
 
     def _listdir(self, real: Callable[..., list[Any]]) -> Callable[..., list[Any]]:
         def wrapped(path: Any = None) -> list[Any]:
-            path = "." if path is None else path
-            if isinstance(path, int):
-                self.unrecordable = "a folder listed by its descriptor"
-            shown = self._path(path)
-            try:
-                names = real(path)
-            except OSError as exc:
-                self._note("names", shown, _error, exc)
-                raise
-            self._note("names", shown, sorted, names)
+            path, shown = self._folder(path)
+            names: list[Any] = self._ask("names", shown, lambda: real(path), sorted)
             return names
         return wrapped
 
     def _readlink(self, real: Callable[..., Any]) -> Callable[..., Any]:
         def wrapped(path: Any, *, dir_fd: Any = None) -> Any:
-            shown = self._path(path, dir_fd)
-            try:
-                target = real(path, dir_fd=dir_fd)
-            except OSError as exc:
-                self._note("link", shown, _error, exc)
-                raise
-            self._note("link", shown, lambda link: [os.fspath(link)], target)
-            return target
+            return self._ask("link", self._path(path, dir_fd),
+                             lambda: real(path, dir_fd=dir_fd),
+                             lambda target: [os.fspath(target)])
         return wrapped
 
     def _os_open(self, real: Callable[..., int]) -> Callable[..., int]:
         def wrapped(path: Any, flags: int, mode: int = 0o777, *, dir_fd: Any = None) -> int:
             shown = self._path(path, dir_fd)
-            writes = flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND)
-            try:
-                descriptor = real(path, flags, mode, dir_fd=dir_fd)
-            except OSError as exc:
-                self._note("read", shown, _error, exc)
-                raise
-            self._opened(shown, descriptor, writes=bool(writes))
+            writes = bool(flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC
+                                   | os.O_APPEND))
+            descriptor: int = self._ask("read", None if writes else shown,
+                                        lambda: real(path, flags, mode, dir_fd=dir_fd),
+                                        None)
+            self._opened(shown, descriptor, writes=writes)
             return descriptor
         return wrapped
 
     def _open(self, real: Callable[..., Any]) -> Callable[..., Any]:
         def wrapped(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
             shown = None if isinstance(file, int) else self._path(file)
-            try:
-                stream = real(file, mode, *args, **kwargs)
-            except OSError as exc:
-                self._note("read", shown, _error, exc)
-                raise
+            writes = bool(set(mode) & set("wax+"))
+            stream = self._ask("read", None if writes else shown,
+                               lambda: real(file, mode, *args, **kwargs), None)
             if shown is not None:
-                self._opened(shown, stream.fileno(), writes=bool(set(mode) & set("wax+")))
+                self._opened(shown, stream.fileno(), writes=writes)
             return stream
         return wrapped
 
