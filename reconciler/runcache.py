@@ -10,9 +10,9 @@ any of that (`bench/startup.py` measures both).
 
 What a run depends on, all checked before any reuse:
 - the key (one cache file per key): the command line, the working folder, the interpreter
-  with its flags, warning filters and -X options, the user and groups, whether stdout and
-  stderr are terminals, the date (shutdown warnings count days) and every environment
-  variable but a shell's own (`VOLATILE`);
+  with its flags, warning filters, -X options and `sys.path`, the user and groups, whether
+  stdout and stderr are terminals (or closed), the date (shutdown warnings count days) and
+  every environment variable but a shell's own (`VOLATILE`);
 - the code: every imported module's file (size and time), every package's folders and
   every folder of `sys.path` (a module added there could shadow one, or an optional
   accelerator appear);
@@ -86,12 +86,21 @@ def prepare(command: str | None, arguments: Sequence[str]) -> Run | None:
     return None if folder is None else Run(folder, given)
 
 
-def derived(path: str | Path) -> None:
-    """Say that a file is a cache of the tool's own whose content never changes the output
-    (the CEL parser's tables, checked against their grammar when loaded): reading, writing
-    or missing it is not recorded."""
-    if RECORDING is not None:
-        RECORDING.derived.add(os.path.abspath(path))
+@contextmanager
+def derived(path: str | Path | None) -> Iterator[None]:
+    """While the block runs, a file is a cache of the tool's own whose content never changes
+    the output (the CEL parser's tables, checked against their grammar when loaded): reading,
+    writing or missing it is not recorded. Outside the block it is a file like any other."""
+    recording = RECORDING
+    if recording is None or path is None:
+        yield
+        return
+    exempt = os.path.abspath(path)
+    recording.derived.add(exempt)
+    try:
+        yield
+    finally:
+        recording.derived.discard(exempt)
 
 
 def replayable() -> None:
@@ -116,10 +125,12 @@ class Run:
         still holds; None otherwise (nothing printed)."""
         import json
 
+        from reconciler.usercache import private_file
+
         try:
             descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
             with os.fdopen(descriptor, encoding="utf-8") as stream:
-                if not _private(os.fstat(descriptor)):
+                if not private_file(os.fstat(descriptor)):
                     return None
                 entry = json.load(stream)
         except (OSError, ValueError):
@@ -476,11 +487,12 @@ def _key(arguments: Sequence[str], date: str) -> list[Any]:
     return [FORMAT, sys.executable, sys.version, list(sys.flags), sys.warnoptions,
             sorted(map(str, getattr(sys, "_xoptions", {}).items())), os.getcwd(),
             list(arguments), date, _terminal(sys.stdout), _terminal(sys.stderr), _user(),
-            environment]
+            [entry for entry in sys.path if isinstance(entry, str)], environment]
 
 
-def _terminal(stream: Any) -> bool:
-    return stream is not None and stream.isatty()
+def _terminal(stream: Any) -> bool | None:
+    """Whether a standard stream is a terminal (None: it is closed)."""
+    return None if stream is None else stream.isatty()
 
 
 def _user() -> list[Any]:
@@ -542,6 +554,8 @@ def _sees_everything(folder: Path) -> bool:
     """Whether wrapping the `os` functions sees what pathlib, `os.walk` and `os.path` do on
     this Python (they could hold the functions from before the wrapping): each call of the
     probe must be seen asking its question. Its symbolic link lives in `folder`."""
+    if not hasattr(os, "pread"):
+        return False  # a file's content is hashed from the descriptor the command opened
     here = Path(__file__)
     link = folder / "probe-link"
     try:
@@ -569,13 +583,6 @@ def _sees_everything(folder: Path) -> bool:
         if probe.unrecordable:
             return False
     return True
-
-
-def _private(status: os.stat_result) -> bool:
-    """A regular file of this user that no one else can read or write."""
-    owner = os.getuid() if hasattr(os, "getuid") else status.st_uid
-    return (stat.S_ISREG(status.st_mode) and status.st_uid == owner
-            and not status.st_mode & 0o077)
 
 
 def _prune(folder: Path) -> None:

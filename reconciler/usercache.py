@@ -1,11 +1,15 @@
 """The user's cache folder: cached API answers, parser tables and replayable output.
 
 Never the repository (a pull request could commit a cache, or a symbolic link in its place)
-and never a shared temporary folder. What is loaded from here without a check of its own
-(a pickle, a recorded output) is used only from a folder that no one else can write, below
-folders that no one else can write either (or that keep others' entries, as `/tmp` does
-with its sticky bit): otherwise another user could swap the folder for one of theirs
-between the check and the read. Where that does not hold, there is no such cache.
+and never a shared temporary folder. What is loaded from here without a check of its own (a
+pickle, a recorded output) is used only from a private folder (`private_cache`): the user's
+own, that no one else can write, below folders that no one else can write either (or that
+keep others' entries, as `/tmp` does with its sticky bit), reached through no symbolic link
+(it is used by its resolved path, so a link flipped later changes nothing), and neither in
+the working folder nor in the git work tree holding it (a checkout's files are the user's
+own too, and a CI job may point XDG_CACHE_HOME into its workspace). Where that does not
+hold, there is no such cache. Each file in it is still opened without following links and
+used only when it is the user's own and private (`private_file`).
 """
 
 from __future__ import annotations
@@ -16,32 +20,55 @@ from pathlib import Path
 
 
 def user_cache() -> Path:
-    """`$XDG_CACHE_HOME/assistants-reconciler`, or `~/.cache/assistants-reconciler` (a
-    relative XDG_CACHE_HOME is ignored, as the XDG specification says: it would put the
-    cache in the repository a command runs in)."""
+    """`$XDG_CACHE_HOME/assistants-reconciler`, or `~/.cache/assistants-reconciler`. A
+    relative XDG_CACHE_HOME is ignored, as the XDG specification says, and so is a relative
+    HOME (the account's home folder is used): either would put the cache in the folder a
+    command runs in."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
-        base = str(Path.home() / ".cache")
+        home = os.environ.get("HOME", "")
+        if not os.path.isabs(home):
+            home = _account_home()
+        base = os.path.join(home, ".cache")
     return Path(base) / "assistants-reconciler"
 
 
-def private_cache(*parts: str) -> Path | None:
-    """A folder below the user's cache, made 0700; None when it, the cache or a folder
-    above them is not safe from other users (see the module's docstring), or cannot be
-    made."""
-    folder = user_cache()
+def _account_home() -> str:
     try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError, AttributeError):
+        return str(Path.home())
+
+
+def private_cache(*parts: str) -> Path | None:
+    """A private folder below the user's cache (see the module's docstring), made 0700, by
+    its resolved path; None when it is not private or cannot be made."""
+    try:
+        folder = user_cache()
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder = folder.resolve(strict=True)
         if not _ours_alone(folder) or not _ancestors_safe(folder.parent):
+            return None
+        if _in_work_tree(folder):
             return None
         for part in parts:
             folder = folder / part
             folder.mkdir(mode=0o700, exist_ok=True)
             if not _ours_alone(folder):
                 return None
-    except OSError:
+    except (OSError, RuntimeError):
         return None
     return folder
+
+
+def private_file(status: os.stat_result) -> bool:
+    """Whether a file (its `fstat`, once opened without following links) is a regular file
+    of this user that no one else can read or write."""
+    owner = _uid()
+    return (stat.S_ISREG(status.st_mode) and (owner is None or status.st_uid == owner)
+            and not status.st_mode & 0o077)
 
 
 def _uid() -> int | None:
@@ -57,16 +84,24 @@ def _ours_alone(folder: Path) -> bool:
 
 
 def _ancestors_safe(folder: Path) -> bool:
-    """Whether every folder from `folder` up to the root, as written and with symbolic links
-    followed, belongs to this user or root, and only they can rename what it holds."""
+    """Whether every folder from `folder` (a resolved path) up to the root is a real folder
+    of this user or root, where only they can rename what it holds."""
     owner = _uid()
     if owner is None:
         return True
-    written, resolved = Path(os.path.abspath(folder)), folder.resolve()
-    for path in dict.fromkeys((written, *written.parents, resolved, *resolved.parents)):
-        status = os.stat(path)
-        if status.st_uid not in (0, owner):
+    for path in (folder, *folder.parents):
+        status = os.lstat(path)
+        if not stat.S_ISDIR(status.st_mode) or status.st_uid not in (0, owner):
             return False
         if status.st_mode & 0o022 and not status.st_mode & stat.S_ISVTX:
             return False
     return True
+
+
+def _in_work_tree(folder: Path) -> bool:
+    """Whether a folder lies in the working folder or in the git work tree that holds it
+    (where a checkout or a pull request could have put its files)."""
+    here = Path.cwd().resolve()
+    tree = next((path for path in (here, *here.parents) if os.path.lexists(path / ".git")),
+                here)
+    return folder == tree or tree in folder.parents

@@ -173,6 +173,33 @@ def test_store_globs_exclude_folders_and_hash_files(tmp_path: Any) -> None:
     assert kb.chunking_strategy == AUTO
 
 
+def test_a_file_that_cannot_be_read_is_an_error_at_its_entry(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No permission (or gone since it was listed): one located error, not a traceback."""
+    from reconciler.manifests.project import load_manifest_set
+    from reconciler.repofiles import declared
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("A")
+    (tmp_path / "docs" / "locked.md").write_text("L")
+    (tmp_path / "kb.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: VectorStore\nmetadata: {name: kb}\n"
+        "spec:\n  files: ['docs/*.md']\n")
+    real = declared.sha256_of
+
+    def locked(path: str) -> str:
+        if path.endswith("locked.md"):
+            raise PermissionError(13, "Permission denied", path)
+        return real(path)
+
+    monkeypatch.setattr(declared, "sha256_of", locked)
+    loaded = load_manifest_set([str(tmp_path)])
+    assert [(d.code.value, d.message, d.location.line if d.location else None, d.path)
+            for d in loaded.diagnostics] == [
+        ("invalid-value", "'docs/locked.md' cannot be read: Permission denied", 5,
+         "spec.files")]
+
+
 def test_a_glob_matching_nothing_warns_and_a_missing_path_is_an_error(tmp_path: Any) -> None:
     from reconciler.diagnostics import Severity
     from reconciler.manifests.project import load_manifest_set

@@ -291,7 +291,94 @@ def test_a_cache_below_a_folder_others_can_write_or_behind_a_link_is_not_used(
     linked.mkdir()
     (linked / "assistants-reconciler").symlink_to(shared / "assistants-reconciler")
     monkeypatch.setenv("XDG_CACHE_HOME", str(linked))
+    run = runcache.prepare("validate", ["validate"])  # used by its resolved path only
+    assert run is not None and run.folder == shared / "assistants-reconciler" / "runs"
+    shared.chmod(0o777)  # the link leads below a folder others can write
     assert runcache.prepare("validate", ["validate"]) is None
+
+
+def _plant_pickle(cache: Path, marker: Path) -> None:
+    """A parser cache as a pull request could commit it: loading it creates `marker`."""
+    import lark
+
+    class Evil:
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (open, (str(marker), "w"))
+
+    import pickle
+
+    cache.mkdir(parents=True, exist_ok=True)
+    tables = cache / f"cel-parser-{lark.__version__}.lark"
+    tables.write_bytes(b"0" * 32 + b"\n" + pickle.dumps(Evil()))
+    tables.chmod(0o600)
+
+
+def test_a_cache_in_the_project_or_its_work_tree_is_never_used(
+        project: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A checkout's files are the user's own and private-looking too (umask 077): a CI job
+    pointing XDG_CACHE_HOME into its workspace must not load what a pull request put there."""
+    from celpy.celparser import CELParser
+
+    from reconciler.kinds.policy.expressions import _cached_parser
+
+    marker = project.parent / "pwned"
+    for home in (project / ".cache", project.parent / ".cache"):
+        _plant_pickle(home / "assistants-reconciler", marker)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(home))
+        if home == project.parent / ".cache":
+            (project.parent / ".git").mkdir()  # the project is in a work tree that holds it
+        monkeypatch.setattr(CELParser, "CEL_PARSER", None)
+        _cached_parser()
+        assert reconciler(capsys, "validate")[0] == 0
+        assert not marker.exists()
+        assert not list(home.glob("assistants-reconciler/runs/*.json"))
+
+
+def test_a_parser_cache_others_could_read_is_written_again_for_this_user_alone(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from celpy.celparser import CELParser
+
+    from reconciler.kinds.policy.expressions import _cached_parser
+
+    marker = project.parent / "pwned"
+    cache = project.parent / "cache" / "assistants-reconciler"
+    _plant_pickle(cache, marker)
+    [tables] = cache.glob("cel-parser-*.lark")
+    tables.chmod(0o644)
+    monkeypatch.setattr(CELParser, "CEL_PARSER", None)
+    _cached_parser()
+    assert not marker.exists()
+    assert stat.S_IMODE(tables.stat().st_mode) == 0o600 and b"Evil" not in tables.read_bytes()
+
+
+def test_the_python_path_is_part_of_the_key(project: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = project.parent / "cache"
+    before = runcache.Run(folder, ["validate"]).key
+    monkeypatch.setattr(sys, "path", [str(project.parent / "shadow"), *sys.path])
+    assert runcache.Run(folder, ["validate"]).key != before
+
+
+def test_a_derived_file_is_left_out_only_inside_its_block(tmp_path: Path) -> None:
+    tables = tmp_path / "tables"
+    recording = runcache.Recording()
+    runcache.RECORDING = recording
+    try:
+        with recording.watching():
+            with runcache.derived(tables):
+                os.path.exists(tables)
+            assert recording.answers == {}
+            os.path.exists(tables)
+    finally:
+        runcache.RECORDING = None
+    assert list(recording.answers) == [("stat", str(tables))]
+
+
+def test_without_pread_nothing_is_stored(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "pread")
+    assert not runcache._sees_everything(tmp_path)
 
 
 def test_a_relative_cache_home_is_ignored(project: Path,
@@ -301,6 +388,8 @@ def test_a_relative_cache_home_is_ignored(project: Path,
     monkeypatch.setenv("XDG_CACHE_HOME", ".cache")
     monkeypatch.setenv("HOME", str(project.parent / "home"))
     assert user_cache() == project.parent / "home" / ".cache" / "assistants-reconciler"
+    monkeypatch.setenv("HOME", ".")
+    assert user_cache().is_absolute() and not user_cache().is_relative_to(project)
 
 
 def test_a_torn_foreign_or_shared_cache_file_is_checked_afresh(
@@ -343,9 +432,16 @@ def test_a_real_process_replays_and_survives_a_closed_stderr(project: Path) -> N
     again = subprocess.run(command, capture_output=True, text=True, env=environment,
                            check=False)
     assert (again.returncode, again.stdout) == (0, MARK + "\n")
-    closed = subprocess.run(" ".join(command) + " 2>&-", shell=True, capture_output=True,
-                            text=True, env=environment, check=False)
-    assert (closed.returncode, closed.stdout) == (0, MARK + "\n")
+    closed = [" ".join(command) + " 2>&-"]  # a key of its own: a closed stream is no pipe
+    assert subprocess.run(closed, shell=True, capture_output=True, text=True,
+                          env=environment, check=False).stdout == first.stdout
+    tamper(project)
+    replayed = subprocess.run(closed, shell=True, capture_output=True, text=True,
+                              env=environment, check=False)
+    assert (replayed.returncode, replayed.stdout) == (0, MARK + "\n")
+    closed_stdout = subprocess.run(" ".join(command) + " >&-", shell=True, capture_output=True,
+                                   text=True, env=environment, check=False)
+    assert (closed_stdout.returncode, closed_stdout.stderr) == (0, "")
 
 
 def test_a_file_changed_while_the_command_ran_is_not_stored(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def default_color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return sys.stdout is not None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 @dataclass

@@ -199,6 +199,22 @@ def _described(doc: SourceDocument, found: list[tuple[str, Path]], where: FieldP
     if large:
         return None
     with ThreadPoolExecutor(max_workers=HASH_THREADS) as pool:
-        hashes = list(pool.map(sha256_of, [str(path) for _, path in found]))
-    return [DesiredFile(path=key, local=str(path), sha256=digest, size=size)
+        hashes = list(pool.map(_readable_sha256, [str(path) for _, path in found]))
+    unreadable = [(key, error) for (key, _), error in zip(found, hashes, strict=True)
+                  if isinstance(error, OSError)]
+    for key, error in unreadable:
+        diagnostics.error(Code.INVALID_VALUE, f"'{key}' cannot be read: "
+                          f"{error.strerror or error}", doc.locate(where),
+                          path=format_path(where), hint="make it readable by this user")
+    if unreadable:
+        return None
+    return [DesiredFile(path=key, local=str(path), sha256=str(digest), size=size)
             for (key, path, size), digest in zip(sizes, hashes, strict=True)]
+
+
+def _readable_sha256(path: str) -> str | OSError:
+    """A file's sha256, or why it could not be read (no permission, gone meanwhile)."""
+    try:
+        return sha256_of(path)
+    except OSError as exc:
+        return exc

@@ -24,10 +24,12 @@ whichever side is evaluated first).
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -185,15 +187,45 @@ def _cached_parser() -> None:
     from reconciler.usercache import private_cache
 
     folder = private_cache()
-    cache = folder / f"cel-parser-{lark.__version__}.lark" if folder else None
-    if cache is not None:
-        runcache.derived(cache)
+    tables = folder / f"cel-parser-{lark.__version__}.lark" if folder else None
     grammar = (Path(_celpy().__file__).parent / "cel.lark").read_text()
-    CELParser.CEL_PARSER = lark.Lark(
-        grammar, parser="lalr", start="expr", g_regex_flags=re.M,
-        lexer_callbacks={"IDENT": CELParser.ambiguous_literals}, propagate_positions=True,
-        maybe_placeholders=False, priority="invert", tree_class=lark.Tree,
-        cache=str(cache) if cache else False)
+    with runcache.derived(tables):
+        cache = _usable(tables) if tables else None
+        CELParser.CEL_PARSER = lark.Lark(
+            grammar, parser="lalr", start="expr", g_regex_flags=re.M,
+            lexer_callbacks={"IDENT": CELParser.ambiguous_literals}, propagate_positions=True,
+            maybe_placeholders=False, priority="invert", tree_class=lark.Tree,
+            cache=str(cache) if cache else False)
+        if cache is not None:
+            with suppress(OSError):
+                os.chmod(cache, 0o600, follow_symlinks=False)
+
+
+def _usable(cache: Path) -> Path | None:
+    """The parser's cache file, when Lark may load it: none yet, or a regular file of this
+    user's alone (one left by a Lark that wrote it readable by others is removed first, so
+    that it is written again). None: do not cache."""
+    from reconciler.usercache import private_file
+
+    try:
+        descriptor = os.open(cache, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return cache
+    except OSError:
+        return None
+    try:
+        status = os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
+    if private_file(status):
+        return cache
+    if not stat.S_ISREG(status.st_mode):
+        return None
+    try:
+        os.unlink(cache)
+    except OSError:
+        return None
+    return cache
 
 
 @contextmanager
