@@ -64,9 +64,13 @@ class SyncReport:
                 f"'{self.not_added[0]}')")
 
 
-def cached_models(fetch: Any, base_url: str, cache_dir: Path, *, ttl: float,
+def cached_models(fetch: Any, base_url: str, cache_dir: Path | None, *, ttl: float,
                   refresh: bool) -> list[dict[str, Any]]:
-    """The API's models, from a cache file younger than `ttl` seconds unless `refresh`."""
+    """The API's models, from a cache file younger than `ttl` seconds unless `refresh`
+    (`cache_dir`: the user's private cache, see `usercache`; None: none, always fetched)."""
+    if cache_dir is None:
+        fetched: list[dict[str, Any]] = fetch()
+        return fetched
     key = hashlib.sha256(base_url.encode()).hexdigest()[:12]
     path = cache_dir / f"models-{key}.json"
     if not refresh and path.is_file():

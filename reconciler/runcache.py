@@ -87,20 +87,21 @@ def prepare(command: str | None, arguments: Sequence[str]) -> Run | None:
 
 
 @contextmanager
-def derived(path: str | Path | None) -> Iterator[None]:
-    """While the block runs, a file is a cache of the tool's own whose content never changes
-    the output (the CEL parser's tables, checked against their grammar when loaded): reading,
-    writing or missing it is not recorded. Outside the block it is a file like any other."""
+def derived(*paths: str | Path | None) -> Iterator[None]:
+    """While the block runs, files are caches of the tool's own whose content never changes
+    the output (the CEL parser's tables, checked against their digest when loaded): reading,
+    writing or missing them is not recorded. Outside the block they are files like any
+    other."""
     recording = RECORDING
-    if recording is None or path is None:
+    exempt = {os.path.abspath(path) for path in paths if path is not None}
+    if recording is None or not exempt:
         yield
         return
-    exempt = os.path.abspath(path)
-    recording.derived.add(exempt)
+    recording.derived |= exempt
     try:
         yield
     finally:
-        recording.derived.discard(exempt)
+        recording.derived -= exempt
 
 
 def replayable() -> None:

@@ -5,9 +5,10 @@ and never a shared temporary folder. What is loaded from here without a check of
 pickle, a recorded output) is used only from a private folder (`private_cache`): the user's
 own, that no one else can write, below folders that no one else can write either (or that
 keep others' entries, as `/tmp` does with its sticky bit), reached through no symbolic link
-(it is used by its resolved path, so a link flipped later changes nothing), and neither in
-the working folder nor in the git work tree holding it (a checkout's files are the user's
-own too, and a CI job may point XDG_CACHE_HOME into its workspace). Where that does not
+(it is used by its resolved path, so a link flipped later changes nothing), and in no
+project: neither in the working folder, nor in the git work tree holding it, nor below a
+folder holding `.git` or `reconciler.yaml` (a checkout's files are the user's own too, and
+a CI job may point XDG_CACHE_HOME into its workspace). Where that does not
 hold, there is no such cache. Each file in it is still opened without following links and
 used only when it is the user's own and private (`private_file`).
 """
@@ -16,42 +17,50 @@ from __future__ import annotations
 
 import os
 import stat
+from contextlib import suppress
 from pathlib import Path
 
 
-def user_cache() -> Path:
+def user_cache() -> Path | None:
     """`$XDG_CACHE_HOME/assistants-reconciler`, or `~/.cache/assistants-reconciler`. A
     relative XDG_CACHE_HOME is ignored, as the XDG specification says, and so is a relative
     HOME (the account's home folder is used): either would put the cache in the folder a
-    command runs in."""
+    command runs in. None: no absolute home folder is known (no cache)."""
     base = os.environ.get("XDG_CACHE_HOME", "")
     if not os.path.isabs(base):
         home = os.environ.get("HOME", "")
         if not os.path.isabs(home):
-            home = _account_home()
+            home = _account_home() or ""
+        if not os.path.isabs(home):
+            return None
         base = os.path.join(home, ".cache")
     return Path(base) / "assistants-reconciler"
 
 
-def _account_home() -> str:
+def _account_home() -> str | None:
+    """The home folder of the account running the command, from the system's user database
+    (not from HOME)."""
     try:
         import pwd
 
         return pwd.getpwuid(os.getuid()).pw_dir
     except (ImportError, KeyError, AttributeError):
-        return str(Path.home())
+        return None
 
 
 def private_cache(*parts: str) -> Path | None:
-    """A private folder below the user's cache (see the module's docstring), made 0700, by
-    its resolved path; None when it is not private or cannot be made."""
+    """A private folder below the user's cache (see the module's docstring), made 0700 with
+    any folder missing above it, by its resolved path; None when it is not private or cannot
+    be made."""
+    folder = user_cache()
+    if folder is None:
+        return None
     try:
-        folder = user_cache()
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _make_private(folder)
         folder = folder.resolve(strict=True)
         if not _ours_alone(folder) or not _ancestors_safe(folder.parent):
             return None
-        if _in_work_tree(folder):
+        if _in_a_project(folder):
             return None
         for part in parts:
             folder = folder / part
@@ -61,6 +70,20 @@ def private_cache(*parts: str) -> Path | None:
     except (OSError, RuntimeError):
         return None
     return folder
+
+
+def _make_private(folder: Path) -> None:
+    """Make a folder and the ones missing above it, each 0700 (`mkdir -p` would make the
+    parents with the umask's mode, 0775 under a umask of 002, which `_ancestors_safe`
+    refuses)."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if os.path.lexists(path):
+            break
+        missing.append(path)
+    for path in reversed(missing):
+        with suppress(FileExistsError):
+            path.mkdir(mode=0o700)
 
 
 def private_file(status: os.stat_result) -> bool:
@@ -98,10 +121,18 @@ def _ancestors_safe(folder: Path) -> bool:
     return True
 
 
-def _in_work_tree(folder: Path) -> bool:
-    """Whether a folder lies in the working folder or in the git work tree that holds it
-    (where a checkout or a pull request could have put its files)."""
+def _in_a_project(folder: Path) -> bool:
+    """Whether a folder lies where a checkout or a pull request could have put files: in the
+    working folder or the git work tree that holds it, or below any folder holding `.git` or
+    a `reconciler.yaml` (a project run with --config, or unpacked without git), the account's
+    home folder excepted (dotfiles kept in git)."""
     here = Path.cwd().resolve()
     tree = next((path for path in (here, *here.parents) if os.path.lexists(path / ".git")),
                 here)
-    return folder == tree or tree in folder.parents
+    if folder == tree or tree in folder.parents:
+        return True
+    home = _account_home()
+    spared = Path(home).resolve() if home and os.path.isabs(home) else None
+    return any(path != spared and (os.path.lexists(path / ".git")
+                                   or os.path.lexists(path / "reconciler.yaml"))
+               for path in (folder, *folder.parents))

@@ -530,17 +530,66 @@ def test_the_parser_s_tables_are_cached_in_a_private_folder_only(tmp_path: Path)
         done = subprocess.run([sys.executable, "-c", CACHED], capture_output=True, text=True,
                               check=True, env={**os.environ, "XDG_CACHE_HOME": str(cache)})
         messages.append(done.stdout)
-        [table] = (cache / "assistants-reconciler").glob("cel-parser-*")
+        [table] = (cache / "assistants-reconciler").glob("cel-tables-*.json")
     assert messages[0] == messages[1] != ""
     assert "'>'" in messages[0]
     assert (cache / "assistants-reconciler").stat().st_mode & 0o777 == 0o700
     shared = tmp_path / "shared"
     (shared / "assistants-reconciler").mkdir(parents=True, mode=0o777)
-    (shared / "assistants-reconciler").chmod(0o777)  # others could plant a pickle: unused
+    (shared / "assistants-reconciler").chmod(0o777)  # others could plant tables: unused
     subprocess.run([sys.executable, "-c", CACHED], check=True, capture_output=True,
                    env={**os.environ, "XDG_CACHE_HOME": str(shared)})
     assert list((shared / "assistants-reconciler").iterdir()) == []
     assert table.stat().st_size > 0
+
+
+def test_the_parser_s_tables_are_data_never_code(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loaded tables parse as built ones do; a file that is not the user's alone, has
+    another digest, does not decode or is a pickle (Lark's own cache) is never used as it
+    is: the tables are built again and written for the user alone."""
+    import pickle
+
+    import lark
+    from celpy.celparser import CELParser
+
+    from reconciler.kinds.policy import expressions
+
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    monkeypatch.setattr(CELParser, "CEL_PARSER", None)
+    expressions._cached_parser()
+    built = CELParser.CEL_PARSER
+    [tables] = (folder / "assistants-reconciler").glob("cel-tables-*.json")
+    sources = ["resource.spec.model in ['gpt-5', 'gpt-4o'] && size(resource.name) > 3",
+               "has(x.y) || x.exists(e, e > 1) ? b'\\x00' : \"z\"", "a.b[1] + 2 * -x"]
+    monkeypatch.setattr(CELParser, "CEL_PARSER", None)
+    expressions._cached_parser()
+    assert CELParser.CEL_PARSER is not built
+    assert [CELParser.CEL_PARSER.parse(s) for s in sources] == [built.parse(s) for s in sources]
+    marker = tmp_path / "ran"
+
+    class Planted:
+        def __reduce__(self) -> tuple[object, ...]:
+            return (open, (str(marker), "w"))
+
+    good = tables.read_text()
+    for planted, mode in ((good, 0o644), (good.replace('"digest":"', '"digest":"0'), 0o600),
+                          ("{", 0o600), (pickle.dumps(Planted()), 0o600)):
+        if isinstance(planted, bytes):
+            tables.write_bytes(planted)
+        else:
+            tables.write_text(planted)
+        tables.chmod(mode)
+        (folder / "assistants-reconciler" / f"cel-parser-{lark.__version__}.lark").write_bytes(
+            pickle.dumps(Planted()))
+        monkeypatch.setattr(CELParser, "CEL_PARSER", None)
+        expressions._cached_parser()
+        assert CELParser.CEL_PARSER.parse(sources[0]) == built.parse(sources[0])
+        assert not marker.exists()
+        rewritten = json.loads(tables.read_text())  # built again (Lark's order may vary)
+        assert rewritten["digest"] == json.loads(good)["digest"]
+        assert tables.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_failed_plan_in_markdown_shows_what_authors_wrote_only_as_text() -> None:

@@ -297,59 +297,44 @@ def test_a_cache_below_a_folder_others_can_write_or_behind_a_link_is_not_used(
     assert runcache.prepare("validate", ["validate"]) is None
 
 
-def _plant_pickle(cache: Path, marker: Path) -> None:
-    """A parser cache as a pull request could commit it: loading it creates `marker`."""
-    import lark
-
-    class Evil:
-        def __reduce__(self) -> tuple[Any, ...]:
-            return (open, (str(marker), "w"))
-
-    import pickle
-
-    cache.mkdir(parents=True, exist_ok=True)
-    tables = cache / f"cel-parser-{lark.__version__}.lark"
-    tables.write_bytes(b"0" * 32 + b"\n" + pickle.dumps(Evil()))
-    tables.chmod(0o600)
-
-
-def test_a_cache_in_the_project_or_its_work_tree_is_never_used(
+def test_a_cache_in_a_project_is_never_used(
         project: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A checkout's files are the user's own and private-looking too (umask 077): a CI job
-    pointing XDG_CACHE_HOME into its workspace must not load what a pull request put there."""
-    from celpy.celparser import CELParser
+    """A checkout's files are the user's own and private-looking too (umask 077): a cache
+    in the working folder, its git work tree, or below a folder holding `.git` or a
+    reconciler.yaml (a project run with --config, or unpacked without git) is not used,
+    so nothing a pull request put there is read."""
+    from reconciler.usercache import private_cache
 
-    from reconciler.kinds.policy.expressions import _cached_parser
-
-    marker = project.parent / "pwned"
-    for home in (project / ".cache", project.parent / ".cache"):
-        _plant_pickle(home / "assistants-reconciler", marker)
+    elsewhere = project.parent / "checkout"
+    (elsewhere / ".git").mkdir(parents=True)
+    unpacked = project.parent / "unpacked"
+    unpacked.mkdir()
+    (unpacked / "reconciler.yaml").write_text("manifests: [.]\n")
+    for home in (project / ".cache", elsewhere / ".cache", unpacked / "sub" / ".cache"):
         monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-        if home == project.parent / ".cache":
-            (project.parent / ".git").mkdir()  # the project is in a work tree that holds it
-        monkeypatch.setattr(CELParser, "CEL_PARSER", None)
-        _cached_parser()
+        assert private_cache() is None
         assert reconciler(capsys, "validate")[0] == 0
-        assert not marker.exists()
-        assert not list(home.glob("assistants-reconciler/runs/*.json"))
+        assert not list(home.glob("assistants-reconciler/*/*"))
+        assert not list(home.glob("assistants-reconciler/cel-tables-*"))
+    (project.parent / ".git").mkdir()  # the working folder's work tree holds the cache
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project.parent / "cache"))
+    assert private_cache() is None
 
 
-def test_a_parser_cache_others_could_read_is_written_again_for_this_user_alone(
+def test_missing_cache_folders_are_made_private_whatever_the_umask(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from celpy.celparser import CELParser
+    from reconciler.usercache import private_cache
 
-    from reconciler.kinds.policy.expressions import _cached_parser
-
-    marker = project.parent / "pwned"
-    cache = project.parent / "cache" / "assistants-reconciler"
-    _plant_pickle(cache, marker)
-    [tables] = cache.glob("cel-parser-*.lark")
-    tables.chmod(0o644)
-    monkeypatch.setattr(CELParser, "CEL_PARSER", None)
-    _cached_parser()
-    assert not marker.exists()
-    assert stat.S_IMODE(tables.stat().st_mode) == 0o600 and b"Evil" not in tables.read_bytes()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(project.parent / "new" / "deeper"))
+    before = os.umask(0o002)
+    try:
+        folder = private_cache("runs")
+    finally:
+        os.umask(before)
+    assert folder == project.parent / "new" / "deeper" / "assistants-reconciler" / "runs"
+    for path in (folder, *list(folder.parents)[:3]):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
 
 
 def test_the_python_path_is_part_of_the_key(project: Path,
@@ -389,7 +374,12 @@ def test_a_relative_cache_home_is_ignored(project: Path,
     monkeypatch.setenv("HOME", str(project.parent / "home"))
     assert user_cache() == project.parent / "home" / ".cache" / "assistants-reconciler"
     monkeypatch.setenv("HOME", ".")
-    assert user_cache().is_absolute() and not user_cache().is_relative_to(project)
+    found = user_cache()
+    assert found is not None and found.is_absolute() and not found.is_relative_to(project)
+    import reconciler.usercache as usercache
+
+    monkeypatch.setattr(usercache, "_account_home", lambda: None)  # no passwd entry
+    assert user_cache() is None
 
 
 def test_a_torn_foreign_or_shared_cache_file_is_checked_afresh(

@@ -22,7 +22,7 @@ from reconciler.models_sync import (
 )
 from reconciler.outputs import write_text
 from reconciler.provider.sdk import call
-from reconciler.usercache import user_cache
+from reconciler.usercache import private_cache
 
 
 @click.group()
@@ -73,7 +73,7 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
     api_models = cached_models(
         lambda: [m.model_dump(mode="json", exclude_unset=True)
                  for m in call(lambda: client.models.list()).data],
-        connection.base_url, user_cache(), ttl=ttl,
+        connection.base_url, private_cache(), ttl=ttl,
         refresh=refresh)
     updated, report = sync_text(text, api_models, today=dt.date.today(), include=include)
     shown = display_path(path)

@@ -64,7 +64,8 @@ def test_sync_never_widens_the_catalog_without_include() -> None:
 
 
 def _run(root: Path, url: str, *args: str) -> Result:
-    env = {"OPENAI_BASE_URL": url, "OPENAI_API_KEY": "k", "XDG_CACHE_HOME": str(root / "cache")}
+    cache = root.parent / f"{root.name}-cache"  # the user's cache is never in the project
+    env = {"OPENAI_BASE_URL": url, "OPENAI_API_KEY": "k", "XDG_CACHE_HOME": str(cache)}
     old = Path.cwd()
     os.chdir(root)
     try:

@@ -24,18 +24,15 @@ whichever side is evaluated first).
 from __future__ import annotations
 
 import json
-import os
 import re
-import stat
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reconciler import runcache
 from reconciler.kinds.policy.messages import shown
 
 if TYPE_CHECKING:
@@ -170,62 +167,24 @@ def _environment() -> celpy.Environment:
 
 
 def _cached_parser() -> None:
-    """celpy's parser, with its tables cached in the user's cache folder.
-
-    Building CEL's LALR tables takes about 80 ms, more than the rest of `validate`'s own
-    work; Lark's cache loads them in about 4 ms. celpy builds its parser on first use unless
-    one is set, so this sets one built with celpy's own options plus Lark's `cache`. The
-    cache is a pickle, so it is used only in a folder of ours that no one else can write
-    (never the repository, never a shared temporary folder); Lark checks the grammar and
-    options against the file's digest and rebuilds when they differ or the file is torn."""
+    """celpy's parser, with its tables cached in the user's private cache folder (see
+    `tables`: plain data, never a pickle). celpy builds its parser on first use unless one
+    is set, so this sets one built with celpy's own options."""
     from celpy.celparser import CELParser
 
     if CELParser.CEL_PARSER is not None:
         return
     import lark
 
+    from reconciler.kinds.policy import tables
     from reconciler.usercache import private_cache
 
-    folder = private_cache()
-    tables = folder / f"cel-parser-{lark.__version__}.lark" if folder else None
     grammar = (Path(_celpy().__file__).parent / "cel.lark").read_text()
-    with runcache.derived(tables):
-        cache = _usable(tables) if tables else None
-        CELParser.CEL_PARSER = lark.Lark(
-            grammar, parser="lalr", start="expr", g_regex_flags=re.M,
-            lexer_callbacks={"IDENT": CELParser.ambiguous_literals}, propagate_positions=True,
-            maybe_placeholders=False, priority="invert", tree_class=lark.Tree,
-            cache=str(cache) if cache else False)
-        if cache is not None:
-            with suppress(OSError):
-                os.chmod(cache, 0o600, follow_symlinks=False)
-
-
-def _usable(cache: Path) -> Path | None:
-    """The parser's cache file, when Lark may load it: none yet, or a regular file of this
-    user's alone (one left by a Lark that wrote it readable by others is removed first, so
-    that it is written again). None: do not cache."""
-    from reconciler.usercache import private_file
-
-    try:
-        descriptor = os.open(cache, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except FileNotFoundError:
-        return cache
-    except OSError:
-        return None
-    try:
-        status = os.fstat(descriptor)
-    finally:
-        os.close(descriptor)
-    if private_file(status):
-        return cache
-    if not stat.S_ISREG(status.st_mode):
-        return None
-    try:
-        os.unlink(cache)
-    except OSError:
-        return None
-    return cache
+    CELParser.CEL_PARSER = tables.parser(grammar, {
+        "parser": "lalr", "start": "expr", "g_regex_flags": re.M,
+        "lexer_callbacks": {"IDENT": CELParser.ambiguous_literals},
+        "propagate_positions": True, "maybe_placeholders": False, "priority": "invert",
+        "tree_class": lark.Tree}, private_cache())
 
 
 @contextmanager
