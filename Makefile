@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RECON  := $(VENV)/bin/reconciler
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck schemas bench-emulator bench-plan bench-files bench-startup bench-chaos bench-usage clean
+.PHONY: install demo test lint typecheck schemas cel-tables bench-emulator bench-plan bench-files bench-startup bench-chaos bench-usage clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ typecheck: install
 ## schemas: regenerate the published JSON Schemas from the pydantic models.
 schemas: install
 	$(RECON) schema export --out schemas
+
+## cel-tables: rebuild the CEL parser's tables shipped in the package (after a Lark or celpy upgrade).
+cel-tables: install
+	$(PY) -m reconciler.kinds.policy.tables
 
 ## bench-emulator: 500 req/s of mixed reads and writes against the emulator; prints latencies.
 bench-emulator: install

@@ -22,9 +22,7 @@ What a run depends on, all checked before any reuse:
   error). They are seen by wrapping `os.stat`, `os.lstat`, `os.scandir`, `os.listdir`,
   `os.readlink`, `os.open` and `open` while the command runs: the functions `pathlib`,
   `os.walk` and `os.path` call. A probe checks that first; where it fails (Python 3.13's
-  `Path.glob` holds `os.scandir` from before), nothing is stored. The tool's own caches
-  whose content cannot change the output (the CEL parser's tables) are left out
-  (`derived`).
+  `Path.glob` holds `os.scandir` from before), nothing is stored.
 
 A run is stored only when the command itself ran (`replayable`) and ended with 0 or 1,
 wrote no file, showed no Python warning, asked nothing it could not record (a `dir_fd`, a
@@ -84,24 +82,6 @@ def prepare(command: str | None, arguments: Sequence[str]) -> Run | None:
 
     folder = private_cache("runs")
     return None if folder is None else Run(folder, given)
-
-
-@contextmanager
-def derived(*paths: str | Path | None) -> Iterator[None]:
-    """While the block runs, files are caches of the tool's own whose content never changes
-    the output (the CEL parser's tables, checked against their digest when loaded): reading,
-    writing or missing them is not recorded. Outside the block they are files like any
-    other."""
-    recording = RECORDING
-    exempt = {os.path.abspath(path) for path in paths if path is not None}
-    if recording is None or not exempt:
-        yield
-        return
-    recording.derived |= exempt
-    try:
-        yield
-    finally:
-        recording.derived -= exempt
 
 
 def replayable() -> None:
@@ -205,7 +185,6 @@ class Recording:
         """Questions and folder entries noted."""
         self.read = 0
         """Bytes hashed."""
-        self.derived: set[str] = set()
 
     def echo(self, message: Any, err: bool, nl: bool) -> None:
         if message is not None and not isinstance(message, str):
@@ -265,7 +244,7 @@ class Recording:
         if not isinstance(text, str):
             self.unrecordable = "a path given as bytes"
             return None
-        return None if self.derived and os.path.abspath(text) in self.derived else text
+        return text
 
     def _note(self, what: str, path: str | None, answer: Callable[[Any], Answer],
               given: Any) -> None:

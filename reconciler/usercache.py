@@ -1,8 +1,8 @@
-"""The user's cache folder: cached API answers, parser tables and replayable output.
+"""The user's cache folder: the API's model list and `validate`'s replayable output.
 
 Never the repository (a pull request could commit a cache, or a symbolic link in its place)
 and never a shared temporary folder. What is loaded from here without a check of its own (a
-pickle, a recorded output) is used only from a private folder (`private_cache`): the user's
+recorded output, a model list) is used only from a private folder (`private_cache`): the user's
 own, that no one else can write, below folders that no one else can write either (or that
 keep others' entries, as `/tmp` does with its sticky bit), reached through no symbolic link
 (it is used by its resolved path, so a link flipped later changes nothing), and in no
@@ -56,6 +56,9 @@ def private_cache(*parts: str) -> Path | None:
     if folder is None:
         return None
     try:
+        existing = next(path for path in (folder, *folder.parents) if os.path.lexists(path))
+        if not _ancestors_safe(existing.resolve(strict=True)):
+            return None  # checked before anything is made (another user's home, say)
         _make_private(folder)
         folder = folder.resolve(strict=True)
         if not _ours_alone(folder) or not _ancestors_safe(folder.parent):
@@ -123,16 +126,16 @@ def _ancestors_safe(folder: Path) -> bool:
 
 def _in_a_project(folder: Path) -> bool:
     """Whether a folder lies where a checkout or a pull request could have put files: in the
-    working folder or the git work tree that holds it, or below any folder holding `.git` or
-    a `reconciler.yaml` (a project run with --config, or unpacked without git), the account's
-    home folder excepted (dotfiles kept in git)."""
-    here = Path.cwd().resolve()
-    tree = next((path for path in (here, *here.parents) if os.path.lexists(path / ".git")),
-                here)
-    if folder == tree or tree in folder.parents:
-        return True
+    working folder or the git work tree that holds it, or below a folder holding a
+    `reconciler.yaml` or `.git` (a project run with --config, or unpacked without git). A
+    home folder kept in git (dotfiles) is no project by its `.git` alone."""
     home = _account_home()
     spared = Path(home).resolve() if home and os.path.isabs(home) else None
-    return any(path != spared and (os.path.lexists(path / ".git")
-                                   or os.path.lexists(path / "reconciler.yaml"))
+    here = Path.cwd().resolve()
+    tree = next((path for path in (here, *here.parents)
+                 if path != spared and os.path.lexists(path / ".git")), here)
+    if folder == tree or tree in folder.parents:
+        return True
+    return any(os.path.lexists(path / "reconciler.yaml")
+               or (path != spared and os.path.lexists(path / ".git"))
                for path in (folder, *folder.parents))

@@ -322,6 +322,35 @@ def test_a_cache_in_a_project_is_never_used(
     assert private_cache() is None
 
 
+def test_a_home_kept_in_git_is_no_project_but_one_with_a_reconciler_yaml_is(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import reconciler.usercache as usercache
+
+    home = project.parent / "home"
+    (home / ".git").mkdir(parents=True)
+    (home / "work").mkdir()
+    monkeypatch.setattr(usercache, "_account_home", lambda: str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.chdir(home / "work")  # a folder of the dotfiles' work tree
+    assert usercache.private_cache() == home / ".cache" / "assistants-reconciler"
+    (home / "reconciler.yaml").write_text("manifests: [.]\n")
+    assert usercache.private_cache() is None
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() != 0,
+                    reason="needs a folder of another user")
+def test_nothing_is_made_below_a_folder_of_another_user(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reconciler.usercache import private_cache
+
+    theirs = project.parent / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, 4242, 4242)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(theirs / "cache"))
+    assert private_cache() is None
+    assert not (theirs / "cache").exists()
+
+
 def test_missing_cache_folders_are_made_private_whatever_the_umask(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reconciler.usercache import private_cache
@@ -343,21 +372,6 @@ def test_the_python_path_is_part_of_the_key(project: Path,
     before = runcache.Run(folder, ["validate"]).key
     monkeypatch.setattr(sys, "path", [str(project.parent / "shadow"), *sys.path])
     assert runcache.Run(folder, ["validate"]).key != before
-
-
-def test_a_derived_file_is_left_out_only_inside_its_block(tmp_path: Path) -> None:
-    tables = tmp_path / "tables"
-    recording = runcache.Recording()
-    runcache.RECORDING = recording
-    try:
-        with recording.watching():
-            with runcache.derived(tables):
-                os.path.exists(tables)
-            assert recording.answers == {}
-            os.path.exists(tables)
-    finally:
-        runcache.RECORDING = None
-    assert list(recording.answers) == [("stat", str(tables))]
 
 
 def test_without_pread_nothing_is_stored(tmp_path: Path,

@@ -167,24 +167,29 @@ def _environment() -> celpy.Environment:
 
 
 def _cached_parser() -> None:
-    """celpy's parser, with its tables cached in the user's private cache folder (see
-    `tables`: plain data, never a pickle). celpy builds its parser on first use unless one
-    is set, so this sets one built with celpy's own options."""
+    """celpy's parser, from the tables shipped with the package when they fit the installed
+    Lark and celpy (see `tables`), else built. celpy builds its own on first use unless one
+    is set, so this sets one with celpy's own options."""
     from celpy.celparser import CELParser
 
     if CELParser.CEL_PARSER is not None:
         return
-    import lark
-
     from reconciler.kinds.policy import tables
-    from reconciler.usercache import private_cache
+
+    CELParser.CEL_PARSER = tables.parser(*parser_definition())
+
+
+def parser_definition() -> tuple[str, dict[str, Any]]:
+    """celpy's grammar and the options it builds its parser with."""
+    import lark
+    from celpy.celparser import CELParser
 
     grammar = (Path(_celpy().__file__).parent / "cel.lark").read_text()
-    CELParser.CEL_PARSER = tables.parser(grammar, {
+    return grammar, {
         "parser": "lalr", "start": "expr", "g_regex_flags": re.M,
         "lexer_callbacks": {"IDENT": CELParser.ambiguous_literals},
         "propagate_positions": True, "maybe_placeholders": False, "priority": "invert",
-        "tree_class": lark.Tree}, private_cache())
+        "tree_class": lark.Tree}
 
 
 @contextmanager

@@ -1,51 +1,62 @@
-"""The CEL parser, its LALR tables cached as plain data in the user's private cache.
+"""The CEL parser, with its LALR tables shipped in the package.
 
-Building the tables takes about 80 ms, more than the rest of `validate`'s own work. Lark's
-own cache is a pickle, and loading a pickle runs whatever code it names: a file put where
-the tool looks (a pull request's files, if XDG_CACHE_HOME pointed into a checkout) would run
-as the user. So the tables are kept as data only: Lark's serialisation (`memo_serialize`),
-whose only parts JSON lacks are integer keys and tuples (tagged here), given back to Lark's
-loader with the options that hold code (the lexer's callbacks, the tree class) supplied by
-this process, never read from the file. The file's name and content carry the digest of the
-Lark version, grammar and options it was built from; a file that does not match, does not
-decode or is not the user's alone is ignored and written again.
+Building the tables takes about 80 ms, more than the rest of `validate`'s own work, so they
+are built once, by `make cel-tables` (`python -m reconciler.kinds.policy.tables`), and
+shipped beside this module (`cel-tables.json`), where only the installation can change them.
+They are never read from a cache a user or a checkout could write: whoever writes the
+tables decides how every policy expression parses (a rule's alias swapped turns `!x` into
+`x`), so a planted file would turn a violation into "valid", and Lark's own cache is a
+pickle, which runs code when loaded.
+
+The file holds Lark's serialisation (`memo_serialize`) as JSON (integer keys and tuples
+tagged), with the digest of the Lark version, grammar and options it was built from. It is
+used only when that digest is the one of the running Lark, celpy grammar and options (else
+the tables are built, as without it), and every option that Lark lets a loaded parser take
+from its caller (callbacks, the tree class, `regex`, `use_bytes`, `postlex`...) is given by
+this process, never taken from the file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from reconciler import runcache
 
 if TYPE_CHECKING:
     import lark
 
 FORMAT = 1
+SHIPPED = Path(__file__).with_name("cel-tables.json")
 INT_KEYS = "\x00int-keys"
 TUPLE = "\x00tuple"
 
 
-def parser(grammar: str, options: dict[str, Any], folder: Path | None) -> lark.Lark:
-    """A Lark parser of `grammar` with `options`: loaded from `folder` when it holds the
-    tables of exactly these, else built (and kept there, when a folder is given)."""
+def parser(grammar: str, options: dict[str, Any], shipped: Path = SHIPPED) -> lark.Lark:
+    """A Lark parser of `grammar` with `options`: from the shipped tables when they were
+    built from exactly these, else built now."""
     import lark
 
-    digest = _digest(grammar, options)
-    path = folder / f"cel-tables-{digest[:16]}.json" if folder is not None else None
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp") if path else None
-    with runcache.derived(path, temporary):
-        if path is not None:
-            loaded = _load(path, digest, options)
-            if loaded is not None:
-                return loaded
-        built = lark.Lark(grammar, **options)
-        if path is not None and temporary is not None:
-            _save(path, temporary, digest, built)
-    return built
+    loaded = _load(shipped, _digest(grammar, options), options)
+    return loaded if loaded is not None else lark.Lark(grammar, **options)
+
+
+def write(grammar: str, options: dict[str, Any], shipped: Path = SHIPPED) -> Path:
+    """Build the tables and write them where `parser` looks for them."""
+    import lark
+    from lark.grammar import Rule
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
+    from lark.lexer import TerminalDef
+
+    built = lark.Lark(grammar, **options)
+    data, memo = built.memo_serialize([TerminalDef, Rule])
+    data["options"] = {name: value for name, value in data["options"].items()
+                       if name not in _LOAD_ALLOWED_OPTIONS}
+    shipped.write_text(json.dumps(
+        {"format": FORMAT, "lark": lark.__version__, "digest": _digest(grammar, options),
+         "tables": _encoded({"data": data, "memo": memo})}, separators=(",", ":")) + "\n")
+    return shipped
 
 
 def _digest(grammar: str, options: dict[str, Any]) -> str:
@@ -61,50 +72,19 @@ def _digest(grammar: str, options: dict[str, Any]) -> str:
 
 def _load(path: Path, digest: str, options: dict[str, Any]) -> lark.Lark | None:
     import lark
-    from lark.lark import _LOAD_ALLOWED_OPTIONS
-
-    from reconciler.usercache import private_file
+    from lark.lark import _LOAD_ALLOWED_OPTIONS, LarkOptions
 
     try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
+        saved = json.loads(path.read_bytes(), object_hook=_decoded)
+    except (OSError, ValueError, RecursionError):
         return None
-    try:
-        with os.fdopen(descriptor, "rb") as stream:
-            if not private_file(os.fstat(descriptor)):
-                return None
-            saved = json.loads(stream.read(), object_hook=_decoded)
-        if saved.get("format") != FORMAT or saved.get("digest") != digest:
-            return None
-        loaded = lark.Lark.__new__(lark.Lark)
-        return loaded._load(saved["tables"], **{name: value for name, value in options.items()
-                                                if name in _LOAD_ALLOWED_OPTIONS})
-    except Exception:  # noqa: BLE001  (torn, or another version's: built again)
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT or (
+            saved.get("digest") != digest):
         return None
-
-
-def _save(path: Path, temporary: Path, digest: str, built: lark.Lark) -> None:
-    from lark.grammar import Rule
-    from lark.lark import _LOAD_ALLOWED_OPTIONS
-    from lark.lexer import TerminalDef
-
-    data, memo = built.memo_serialize([TerminalDef, Rule])
-    data["options"] = {name: value for name, value in data["options"].items()
-                       if name not in _LOAD_ALLOWED_OPTIONS}
-    text = json.dumps({"format": FORMAT, "digest": digest,
-                       "tables": _encoded({"data": data, "memo": memo})},
-                      separators=(",", ":"))
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        descriptor = os.open(temporary, flags, 0o600)
-    except OSError:
-        return  # another process is writing them
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
+    given = {name: options.get(name, LarkOptions._defaults[name])
+             for name in _LOAD_ALLOWED_OPTIONS if name in LarkOptions._defaults}
+    loaded = lark.Lark.__new__(lark.Lark)
+    return loaded._load(saved["tables"], **given)
 
 
 def _encoded(value: Any) -> Any:
@@ -130,3 +110,9 @@ def _decoded(value: dict[str, Any]) -> Any:
     if len(value) == 1 and TUPLE in value:
         return tuple(value[TUPLE])
     return value
+
+
+if __name__ == "__main__":
+    from reconciler.kinds.policy import expressions
+
+    print(f"wrote {write(*expressions.parser_definition())}", file=sys.stderr)
