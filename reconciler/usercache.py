@@ -57,8 +57,9 @@ def private_cache(*parts: str) -> Path | None:
         return None
     try:
         existing = next(path for path in (folder, *folder.parents) if os.path.lexists(path))
-        if not _ancestors_safe(existing.resolve(strict=True)):
-            return None  # checked before anything is made (another user's home, say)
+        below = existing.resolve(strict=True)
+        if not _ancestors_safe(below) or _in_a_project(below / folder.relative_to(existing)):
+            return None  # checked before anything is made (another user's home, a checkout)
         _make_private(folder)
         folder = folder.resolve(strict=True)
         if not _ours_alone(folder) or not _ancestors_safe(folder.parent):

@@ -315,8 +315,7 @@ def test_a_cache_in_a_project_is_never_used(
         monkeypatch.setenv("XDG_CACHE_HOME", str(home))
         assert private_cache() is None
         assert reconciler(capsys, "validate")[0] == 0
-        assert not list(home.glob("assistants-reconciler/*/*"))
-        assert not list(home.glob("assistants-reconciler/cel-tables-*"))
+        assert not home.exists(), "nothing is made in a project either"
     (project.parent / ".git").mkdir()  # the working folder's work tree holds the cache
     monkeypatch.setenv("XDG_CACHE_HOME", str(project.parent / "cache"))
     assert private_cache() is None
