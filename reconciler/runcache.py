@@ -30,9 +30,9 @@ bytes path), stayed within `MAX_READ_BYTES` and `MAX_ANSWERS`, and every answer 
 the same when it ended (a file edited during the run). Everything printed goes through
 `console.echo`, which hands it to the recording. Turned off by `--no-cache` or
 RECONCILER_NO_CACHE=1. Kept in the user's private cache folder (see `usercache`: no other
-user can write it or a folder above it, and it lies in no project), each file opened without following a link and
-used only when it is the user's own and private; at most `KEPT` runs, the least recently
-used dropped first.
+user can write it or a folder above it, and it lies in no project), each file opened without
+following a link and used only when it is the user's own and private; at most `KEPT` runs,
+the least recently used dropped first.
 """
 
 from __future__ import annotations
