@@ -96,7 +96,6 @@ class Run:
 
     def __init__(self, folder: Path, arguments: list[str]) -> None:
         self.folder = folder
-        self.arguments = arguments
         self.date = _today()
         self.key = _digest_of(_key(arguments, self.date))
         self.path = folder / f"{self.key}.json"

@@ -93,21 +93,22 @@ def _make_private(folder: Path) -> None:
 def private_file(status: os.stat_result) -> bool:
     """Whether a file (its `fstat`, once opened without following links) is a regular file
     of this user that no one else can read or write."""
-    owner = _uid()
-    return (stat.S_ISREG(status.st_mode) and (owner is None or status.st_uid == owner)
-            and not status.st_mode & 0o077)
+    return stat.S_ISREG(status.st_mode) and _mine(status) and not status.st_mode & 0o077
 
 
 def _uid() -> int | None:
     return os.getuid() if hasattr(os, "getuid") else None
 
 
+def _mine(status: os.stat_result) -> bool:
+    owner = _uid()
+    return owner is None or status.st_uid == owner
+
+
 def _ours_alone(folder: Path) -> bool:
     """A real folder (no symbolic link) of this user that no one else can write."""
     status = os.lstat(folder)
-    owner = _uid()
-    return (stat.S_ISDIR(status.st_mode) and (owner is None or status.st_uid == owner)
-            and not status.st_mode & 0o022)
+    return stat.S_ISDIR(status.st_mode) and _mine(status) and not status.st_mode & 0o022
 
 
 def _ancestors_safe(folder: Path) -> bool:
