@@ -22,7 +22,8 @@ from reconciler.emulator.process import EmulatorProcess, spawn
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC_PATH = Path(os.environ.get("RECONCILER_OPENAPI_SPEC",
-                                REPO.parent / "shared" / "openai-openapi" / "openapi.yaml"))
+                                REPO / "tests" / "data" / "openai-openapi" / "openapi.yaml"))
+"""OpenAI's published spec, vendored in the repository (see its SOURCE.md)."""
 SPEC_URI = "urn:openai:openapi"
 
 

@@ -75,7 +75,7 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_packaged_subset_matches_the_spec() -> None:
     assert subset() == extract(spec()), (
-        "run `python -m reconciler.emulator.openapi ../shared/openai-openapi/openapi.yaml`")
+        "run `python -m reconciler.emulator.openapi tests/data/openai-openapi/openapi.yaml`")
 
 
 def test_the_emulator_imports_nothing_from_the_reconciler() -> None:
