@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 RECON  := $(VENV)/bin/reconciler
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck schemas cel-tables bench-emulator bench-plan bench-files bench-startup bench-chaos bench-usage clean
+.PHONY: install demo test lint typecheck schemas cel-tables models-data bench-emulator bench-plan bench-files bench-startup bench-chaos bench-usage clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,11 @@ schemas: install
 ## cel-tables: rebuild the CEL parser's tables shipped in the package (after a Lark or celpy upgrade).
 cel-tables: install
 	$(PY) -m reconciler.kinds.policy.tables
+
+## models-data: regenerate the emulator's built-in models and prices from the reconciler's
+## model calendar (reconciler/data/model-calendar.json), after editing the calendar.
+models-data: install
+	$(PY) -m reconciler.modelcalendar reconciler/emulator/data
 
 ## bench-emulator: 500 req/s of mixed reads and writes against the emulator; prints latencies.
 bench-emulator: install

@@ -3,8 +3,10 @@ place: comments, key order, indentation and hand-filled facts stay as they are.
 
 The catalog is an allow-list, so a sync never widens it by itself: a model the API lists
 that the catalog lacks is added only when an `--include` glob names it (a reviewed change);
-otherwise it is only reported. Marking models unavailable and noting shutdown dates narrow
-or annotate, so they are always done."""
+otherwise it is only reported. Marking models unavailable, noting (and correcting) shutdown
+dates and noting replacements narrow or annotate, so they are always done: the API's date
+beats one written by hand, and the replacement comes from this release's model calendar where
+the catalog names none."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import hashlib
 import io
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 from reconciler import API_VERSION
 from reconciler.errors import ReconcilerError
 from reconciler.manifests.loader import make_yaml
+from reconciler.modelcalendar import builtin
 
 
 @dataclass
@@ -35,20 +38,25 @@ class SyncReport:
     unavailable: list[str] = field(default_factory=list)
     available_again: list[str] = field(default_factory=list)
     shutdown_noted: list[str] = field(default_factory=list)
+    shutdown_corrected: list[str] = field(default_factory=list)
+    """Where the catalog's date differed from the API's: the API's word wins."""
+    replacement_noted: list[str] = field(default_factory=list)
     not_added: list[str] = field(default_factory=list)
     """Listed by the API, absent from the catalog, and named by no `--include` glob."""
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.unavailable or self.available_again
-                    or self.shutdown_noted)
+                    or self.shutdown_noted or self.shutdown_corrected
+                    or self.replacement_noted)
 
     def lines(self) -> list[str]:
         out = [f"+ {m} (new)" for m in self.added]
         out += [f"~ {m}: no longer listed by the API (available: false)"
                 for m in self.unavailable]
         out += [f"~ {m}: listed again (available)" for m in self.available_again]
-        out += [f"~ {m}" for m in self.shutdown_noted]
+        out += [f"~ {m}" for m in (*self.shutdown_noted, *self.shutdown_corrected,
+                                   *self.replacement_noted)]
         return out
 
     def not_added_note(self, limit: int = 8) -> str | None:
@@ -89,6 +97,15 @@ def sync_text(text: str, api_models: Sequence[dict[str, Any]], *, today: dt.date
               include: Sequence[str] = ()) -> tuple[str, SyncReport]:
     """Return the catalog file's new text and what changed; the first ModelCatalog document
     of the file is the one edited."""
+    report = SyncReport()
+    updated = edit_catalog(text, lambda catalog: _sync(catalog, api_models, today=today,
+                                                       include=include, report=report))
+    return updated, report
+
+
+def edit_catalog(text: str, edit: Callable[[CommentedMap], None]) -> str:
+    """The catalog file's text after `edit` changed its first ModelCatalog document, written
+    in the file's own style (comments, key order and indentation kept)."""
     _, sequence, offset = load_yaml_guess_indent(text)
     writer = make_yaml()
     writer.width = 100
@@ -101,13 +118,25 @@ def sync_text(text: str, api_models: Sequence[dict[str, Any]], *, today: dt.date
                     and d.get("kind") == "ModelCatalog"), None)
     if catalog is None:
         raise ReconcilerError("the file holds no ModelCatalog manifest")
-    report = _sync(catalog, api_models, today=today, include=include)
+    edit(catalog)
     out = io.StringIO()
     if len(documents) == 1:
         writer.dump(documents[0], out)
     else:
         writer.dump_all(documents, out)
-    return out.getvalue(), report
+    return out.getvalue()
+
+
+def catalog_entries(catalog: CommentedMap) -> CommentedSeq:
+    """The catalog's list of models, made a block list if it is missing or `[]`."""
+    spec = catalog.setdefault("spec", CommentedMap())
+    entries = spec.get("models")
+    if not isinstance(entries, CommentedSeq):
+        entries = CommentedSeq(entries or [])
+        spec["models"] = entries
+    if entries.fa.flow_style():
+        entries.fa.set_block_style()  # `models: []` cannot hold block entries
+    return entries
 
 
 def new_catalog_text(name: str = "models") -> str:
@@ -117,15 +146,8 @@ def new_catalog_text(name: str = "models") -> str:
 
 
 def _sync(catalog: CommentedMap, api_models: Sequence[dict[str, Any]], *, today: dt.date,
-          include: Sequence[str]) -> SyncReport:
-    report = SyncReport()
-    spec = catalog.setdefault("spec", CommentedMap())
-    entries = spec.get("models")
-    if not isinstance(entries, CommentedSeq):
-        entries = CommentedSeq(entries or [])
-        spec["models"] = entries
-    if entries.fa.flow_style():
-        entries.fa.set_block_style()  # `models: []` cannot hold block entries
+          include: Sequence[str], report: SyncReport) -> None:
+    entries = catalog_entries(catalog)
     listed = {m["id"]: m for m in api_models}
     known = {str(e.get("id")): e for e in entries if isinstance(e, CommentedMap)}
     for model_id, entry in known.items():
@@ -145,7 +167,6 @@ def _sync(catalog: CommentedMap, api_models: Sequence[dict[str, Any]], *, today:
             entries.append(found)
             report.added.append(model_id)
         _note_shutdown(found, model, report)
-    return report
 
 
 def _new_entry(model: dict[str, Any], today: dt.date) -> CommentedMap:
@@ -160,18 +181,31 @@ def _new_entry(model: dict[str, Any], today: dt.date) -> CommentedMap:
 
 
 def _note_shutdown(entry: CommentedMap, model: dict[str, Any], report: SyncReport) -> None:
-    """Record the API's shutdown date unless the catalog already has one (hand-filled wins)."""
+    """Record the API's shutdown date (it corrects a different one the catalog has: the
+    API's word wins), and the replacement this release's calendar names where the catalog
+    names none."""
     shutdown = model.get("shutdown_date")
     if not shutdown:
         return
     deprecation = entry.get("deprecation")
-    if isinstance(deprecation, dict) and deprecation.get("shutdown_on"):
-        return
     if not isinstance(deprecation, CommentedMap):
         deprecation = CommentedMap()
         entry["deprecation"] = deprecation
-    deprecation["shutdown_on"] = dt.date.fromisoformat(shutdown)
-    report.shutdown_noted.append(f"{entry['id']}: shuts down on {shutdown} (the API says)")
+    written = deprecation.get("shutdown_on")
+    said = dt.date.fromisoformat(shutdown)
+    if written is None:
+        deprecation["shutdown_on"] = said
+        report.shutdown_noted.append(f"{entry['id']}: shuts down on {shutdown} (the API says)")
+    elif str(written) != shutdown:
+        deprecation["shutdown_on"] = said
+        report.shutdown_corrected.append(f"{entry['id']}: shuts down on {shutdown}, not "
+                                         f"{written} (the API says)")
+    known = builtin().get(str(entry["id"]))
+    if not deprecation.get("replacement") and known is not None and known.replacement:
+        deprecation["replacement"] = known.replacement
+        report.replacement_noted.append(f"{entry['id']}: replaced by {known.replacement} "
+                                        "(OpenAI's deprecations page, as this release knows "
+                                        "it)")
 
 
 def find_catalog_file(files: Sequence[Path]) -> list[Path]:

@@ -17,18 +17,20 @@ from typing import Any
 
 import openai
 
-from reconciler import kinds, policies
+from reconciler import clock, kinds, policies, retirement
 from reconciler.connection import Connection
 from reconciler.diagnostics import Code, Diagnostic, Diagnostics
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.kinds.vector_store.reading import list_shared_files
 from reconciler.manifests.project import ManifestSet
+from reconciler.model.config import ModelWindows
 from reconciler.model.desired import DesiredResource
 from reconciler.plan.diff import diff
 from reconciler.plan.model import Action, ActionReason, ModelCost, Plan, Price
 from reconciler.plan.scope import partition
 from reconciler.provider import LiveObject, Provider, UnsupportedError
 from reconciler.provider.sdk import call
+from reconciler.retirement import Facts
 from reconciler.settings import Settings, load_manifests
 
 
@@ -130,24 +132,45 @@ def refresh(providers: Mapping[str, Provider], desired: Sequence[DesiredResource
 
 
 def check_models(desired: Sequence[DesiredResource], live: LiveState,
-                 today: dt.date) -> tuple[Diagnostics, list[str]]:
-    """Models the account does not have are errors; shut-down dates give warnings."""
+                 facts: Facts) -> Diagnostics:
+    """Models the account does not list are errors (a shut-down one names its replacement);
+    at the line that sets the model."""
     diagnostics = Diagnostics()
-    warnings: list[str] = []
     for resource in desired:
-        model_id = resource.body.get("model")
-        model = live.models.get(str(model_id))
-        if model is None:
-            diagnostics.error(Code.UNKNOWN_MODEL, f"model '{model_id}' is not available on this "
-                              "account (not in GET /v1/models)", resource.source,
-                              path="spec.model")
+        model_id = str(resource.body.get("model"))
+        if model_id in live.models:
             continue
-        shutdown = model.get("shutdown_date")
-        if shutdown:
-            verb = "was shut down" if dt.date.fromisoformat(shutdown) <= today else "shuts down"
-            warnings.append(f"{resource.address}: model '{model_id}' {verb} on "
-                            f"{shutdown} (the API says)")
-    return diagnostics, warnings
+        where = resource.model_source or resource.source
+        known = facts.of(model_id)
+        left = known.days_left(facts.today)
+        if left is not None and left <= 0:
+            diagnostics.error(Code.MODEL_SHUT_DOWN, f"{resource.address}: model '{model_id}' "
+                              f"was shut down on {known.shutdown_date} and is no longer "
+                              "listed by the API", where, path="spec.model",
+                              hint=known.move_to())
+            continue
+        diagnostics.error(Code.UNKNOWN_MODEL, f"{resource.address}: model '{model_id}' is not "
+                          "available on this account (not in GET /v1/models)", where,
+                          path="spec.model",
+                          hint="`reconciler models sync` shows what the account lists; check "
+                               "the id, or the project the key belongs to")
+    return diagnostics
+
+
+def retirement_gate(plan: Plan, manifests: ManifestSet, facts: Facts,
+                    windows: ModelWindows) -> Plan:
+    """The plan, once it passes the retirement gate: an error stops it (nothing is written);
+    warnings, and where the catalog's dates differ from the API's, are carried by it."""
+    used = [r for r in manifests.resources if kinds.get(r.kind).checks_model]
+    gate = retirement.check_plan(plan, used, facts, windows)
+    if gate.has_errors:
+        raise ManifestError(gate, f"the plan fails the model retirement gate "
+                                  f"({gate.count_errors()} error(s)): nothing was written")
+    notes = facts.disagreements(str(r.body.get("model")) for r in used)
+    if not len(gate) and not notes:
+        return plan
+    return plan.model_copy(update={"warnings": (*plan.warnings, *notes,
+                                                *map(warning_text, gate))})
 
 
 @dataclass(frozen=True)
@@ -211,10 +234,10 @@ def max_delete_percent(settings: Settings) -> int:
     return settings.config.prune.max_delete_percent
 
 
-def _gated(plan: Plan, manifests: ManifestSet, environment: str | None) -> Plan:
+def _gated(plan: Plan, manifests: ManifestSet, environment: str | None, facts: Facts) -> Plan:
     """The plan, once its changes meet the policies' change rules: an error stops it (plan
     and apply exit 1 before anything is written); a warning is carried by the plan."""
-    gates = policies.check_plan(plan, manifests, environment)
+    gates = policies.check_plan(plan, manifests, environment, facts=facts)
     if gates.has_errors:
         raise ManifestError(gates, f"the planned changes fail the policies "
                                    f"({gates.count_errors()} error(s)): nothing was written")
@@ -224,23 +247,22 @@ def _gated(plan: Plan, manifests: ManifestSet, environment: str | None) -> Plan:
 
 
 def warning_text(diagnostic: Diagnostic) -> str:
-    """A diagnostic as one of a plan's warnings: where, then what."""
+    """A diagnostic as one of a plan's warnings: where (file, line, field), then what."""
+    what = f"{diagnostic.path}: {diagnostic.message}" if diagnostic.path else diagnostic.message
     if diagnostic.location is None:
-        return diagnostic.message
-    return f"{diagnostic.location}: {diagnostic.message}"
+        return what
+    return f"{diagnostic.location}: {what}"
 
 
 def priced(plan: Plan, manifests: ManifestSet) -> Plan:
     """The plan with each change that sets another model carrying both models' prices from
-    the catalog (a price the catalog does not give stays unknown: nothing is guessed)."""
+    the catalog, else this release's model calendar (OpenAI's list prices; a price neither
+    gives stays unknown: nothing is guessed)."""
     def price(model: Any) -> Price:
-        entry = manifests.catalog.entries.get(str(model))
-        pricing = entry.model.pricing if entry is not None else None
-        if pricing is None:
-            return Price(model=str(model))
-        return Price(model=str(model), input_per_1m_tokens=pricing.input_per_1m_tokens,
-                     output_per_1m_tokens=pricing.output_per_1m_tokens,
-                     currency=pricing.currency)
+        known = manifests.catalog.price_of(str(model))
+        return Price(model=str(model), input_per_1m_tokens=known.input,
+                     output_per_1m_tokens=known.output, currency=known.currency,
+                     source=known.source)
 
     changes = []
     for change in plan.changes:
@@ -274,8 +296,9 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
     pool = ThreadPoolExecutor(max_workers=1)
     reading = pool.submit(read_live, sources) if live is None else _read_already(live)
     try:
-        manifests = load_desired(settings, paths, allow_empty=selection.allow_mass_delete
-                                 or selection.no_delete)
+        manifests = valid(load_manifests(
+            settings, paths, allow_empty=selection.allow_mass_delete or selection.no_delete,
+            offline_retirement=False))
         gates = policies.check_resources(manifests, settings.environment)  # as validate does
         if gates.has_errors:
             raise ManifestError(gates)
@@ -291,11 +314,15 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
                                        "that serves this API")
     refresh(sources.providers, manifests.resources, live, replace=replace,
             full=selection.refresh_full)
-    errors, warnings = check_models(
-        [r for r in manifests.resources if kinds.get(r.kind).checks_model], live,
-        today or dt.date.today())
+    facts = Facts(manifests.catalog, today or clock.today(), api=live.models)
+    errors = check_models(
+        [r for r in manifests.resources if kinds.get(r.kind).checks_model], live, facts)
     if errors.has_errors:
         raise ManifestError(errors)
+    if policies.reads_model(manifests):  # judged again by the API's word
+        gates = policies.check_resources(manifests, settings.environment, facts=facts)
+        if gates.has_errors:
+            raise ManifestError(gates)
     manifest_warnings = [warning_text(d) for d in (*manifests.diagnostics, *gates)]
     prune = selection.prune or not explicit_paths(settings, paths)
 
@@ -303,7 +330,7 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
         return diff(manifests.resources, live.objects, endpoint=connection.base_url,
                     targets=selection.targets, replace=replace,
                     no_delete=selection.no_delete, scope=scope, foreign=ours.foreign,
-                    prune=prune, warnings=[*manifest_warnings, *warnings,
+                    prune=prune, warnings=[*manifest_warnings,
                                            *(f"{k}: {v}" for k, v in live.unsupported.items())])
 
     plan = compare()
@@ -313,7 +340,8 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
     plan = plan.model_copy(update={"paths": tuple(paths), "prune": selection.prune,
                                    "allow_mass_delete": selection.allow_mass_delete,
                                    "refresh_full": selection.refresh_full})
-    plan = _gated(plan, manifests, settings.environment)
+    plan = retirement_gate(plan, manifests, facts, settings.config.models)
+    plan = _gated(plan, manifests, settings.environment, facts)
     refusal = mass_delete(plan, ours.managed_count(), max_delete_percent(settings))
     if refusal and not selection.allow_mass_delete:
         plan = plan.model_copy(update={"warnings": (

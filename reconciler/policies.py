@@ -13,11 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconciler import clock
 from reconciler.diagnostics import Code, Diagnostic, Diagnostics, Location, Severity, format_path
 from reconciler.kinds.policy import expressions, messages
 from reconciler.kinds.policy.index import Rule, declared
 from reconciler.manifests.loader import SourceDocument, load_file
 from reconciler.manifests.structure import did_you_mean
+from reconciler.retirement import Facts
 
 if TYPE_CHECKING:
     from reconciler.manifests.project import ManifestSet
@@ -38,12 +40,15 @@ HAS_FIRST = {
 
 
 def check_resources(manifests: ManifestSet, environment: str | None = None, *,
-                    environments: Sequence[str] | None = None) -> Diagnostics:
+                    environments: Sequence[str] | None = None,
+                    facts: Facts | None = None) -> Diagnostics:
     """Evaluate the resource rules on every resolved resource, in `environment` (None: the
     project has none, or none was chosen). With `environments` (those reconciler.yaml
-    declares), a rule matching another is an error too."""
+    declares), a rule matching another is an error too. `model` is judged by `facts`
+    (default: the catalog's and the calendar's, as of today)."""
     problems = Diagnostics()
     rules = _usable(manifests, "resource")
+    facts = facts or Facts(manifests.catalog, clock.today())
     if environments is not None:
         _check_environments(_usable(manifests, None), environments, problems)
     manifest_files = _Documents()
@@ -52,6 +57,7 @@ def check_resources(manifests: ManifestSet, environment: str | None = None, *,
                                                    environment)]
         if applicable:
             variables = {"resource": resource_variables(resource),
+                         "model": model_variables(resource.body, facts),
                          "environment": environment or ""}
             where = manifest_files.where(resource.source, _resource_field)
             for rule in applicable:
@@ -59,8 +65,8 @@ def check_resources(manifests: ManifestSet, environment: str | None = None, *,
     return problems
 
 
-def check_plan(plan: Plan, manifests: ManifestSet, environment: str | None = None
-               ) -> Diagnostics:
+def check_plan(plan: Plan, manifests: ManifestSet, environment: str | None = None, *,
+               facts: Facts | None = None) -> Diagnostics:
     """Evaluate the change rules on every change of `plan` (made from `manifests`, in
     `environment`); errors mean apply must write nothing. Pure but for reading manifests
     again to locate a violation."""
@@ -68,6 +74,7 @@ def check_plan(plan: Plan, manifests: ManifestSet, environment: str | None = Non
     rules = _usable(manifests, "change")
     if not rules:
         return problems
+    facts = facts or Facts(manifests.catalog, clock.today())
     labels = {r.address: r.labels for r in manifests.resources}
     # a delete has no manifest left: it carries the environment's labels, so that a rule
     # such as "no delete in prod without allow-delete" is met by a reviewed change of them
@@ -78,11 +85,27 @@ def check_plan(plan: Plan, manifests: ManifestSet, environment: str | None = Non
         applicable = [r for r in rules if _applies(r, change.kind, found, environment)]
         if applicable:
             variables = {"change": change_variables(change, found),
+                         "model": model_variables(change.after or change.before or {}, facts),
                          "environment": environment or ""}
             where = manifest_files.where(_location(change.source), _change_field)
             for rule in applicable:
                 _judge(rule, variables, change.address, where, problems)
     return problems
+
+
+def reads_model(manifests: ManifestSet) -> bool:
+    """Whether any resource rule reads the `model` variable."""
+    return any(chain[:1] == ("model",) for rule in _usable(manifests, "resource")
+               if rule.compiled is not None for chain in rule.compiled.reads)
+
+
+def model_variables(body: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
+    """`model`: the retirement facts of the model a body sets (an empty id: none)."""
+    model = body.get("model")
+    if not isinstance(model, str):
+        return {"id": "", "shutdown_date": "", "days_to_shutdown": None, "retiring": False,
+                "replacement": ""}
+    return facts.of(model).variables(facts.today)
 
 
 def resource_variables(resource: DesiredResource) -> dict[str, Any]:
@@ -179,6 +202,8 @@ NAME = ("metadata", "name")
 
 def _resource_field(chain: tuple[str, ...]) -> tuple[str, ...] | None:
     """The manifest field of `resource.X.Y` (None: none to show)."""
+    if chain[:1] == ("model",):
+        return ("spec", "model")
     if chain[:2] == ("resource", "spec") and len(chain) > 2:
         return ("spec", *chain[2:])
     if chain[:2] == ("resource", "lifecycle"):
@@ -190,6 +215,8 @@ def _resource_field(chain: tuple[str, ...]) -> tuple[str, ...] | None:
 
 def _change_field(chain: tuple[str, ...]) -> tuple[str, ...] | None:
     """The manifest field of `change.after.X` (or `before`, `labels`; None: none to show)."""
+    if chain[:1] == ("model",):
+        return ("spec", "model")
     if chain[:2] in (("change", "after"), ("change", "before")) and len(chain) > 2:
         return ("spec", *chain[2:])
     if chain[:2] == ("change", "labels"):

@@ -4,7 +4,7 @@ choose an environment (`--env`): its connection, scope and overlay."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -33,6 +33,8 @@ class Settings:
     path: Path | None = None
     environment: str | None = None
     document: SourceDocument | None = None
+    texts: Mapping[Path, str] = field(default_factory=dict)
+    """Edits not yet written, by resolved path, read instead of those files (a preview)."""
 
     def for_environment(self, name: str | None) -> Settings:
         """These settings in environment `name` (None: as they are)."""
@@ -50,7 +52,9 @@ class Settings:
         chosen: EnvironmentConfig = declared[name]
         config = self.config.model_copy(update={
             "scope": chosen.scope or self.config.scope,
-            "connection": chosen.connection or self.config.connection})
+            "connection": chosen.connection or self.config.connection,
+            "models": (chosen.models.over(self.config.models) if chosen.models
+                       else self.config.models)})
         return replace(self, config=config, environment=name)
 
     def require_environment(self) -> None:
@@ -90,13 +94,17 @@ class Settings:
         return self.root
 
 
-def load_manifests(settings: Settings, paths: Sequence[str], *,
-                   allow_empty: bool = False) -> ManifestSet:
-    """Load the manifests of `paths`, or of the configured paths when none is given."""
+def load_manifests(settings: Settings, paths: Sequence[str], *, allow_empty: bool = False,
+                   offline_retirement: bool = True) -> ManifestSet:
+    """Load the manifests of `paths`, or of the configured paths when none is given; with
+    `offline_retirement`, models are judged by the catalog and the calendar (a plan, which
+    reads the API's word, judges them itself)."""
     chosen = list(paths) or settings.manifest_paths()
     return load_manifest_set(chosen, exclude=settings.config.exclude,
                              root=settings.project_root(paths), allow_empty=allow_empty,
-                             overlay=settings.overlay())
+                             overlay=settings.overlay(),
+                             models=settings.config.models if offline_retirement else None,
+                             texts=settings.texts)
 
 
 def find_config(start: Path) -> Path | None:
@@ -108,16 +116,20 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_settings(config: Path | None = None, *, start: Path | None = None) -> Settings:
-    """Read `config`, or the nearest `reconciler.yaml`; defaults when there is none."""
+def load_settings(config: Path | None = None, *, start: Path | None = None,
+                  texts: Mapping[Path, str] | None = None) -> Settings:
+    """Read `config`, or the nearest `reconciler.yaml`; defaults when there is none. With
+    `texts` (edits not yet written, by resolved path), those are read instead of the files,
+    reconciler.yaml and manifests alike."""
     path = config if config is not None else find_config((start or Path.cwd()).resolve())
+    texts = dict(texts or {})
     if path is None:
-        return Settings(root=start or Path.cwd())
+        return Settings(root=start or Path.cwd(), texts=texts)
     diagnostics = Diagnostics()
     if not path.is_file():
         diagnostics.error(Code.PATH_NOT_FOUND, f"no such file: {path}")
         raise ManifestError(diagnostics)
-    documents = load_file(path, diagnostics)
+    documents = load_file(path, diagnostics, texts.get(path.resolve()))
     data = documents[0].data if documents else {}
     if documents:
         for issue in structure.check(ProjectConfig, data):
@@ -128,7 +140,7 @@ def load_settings(config: Path | None = None, *, start: Path | None = None) -> S
     if diagnostics.has_errors:
         raise ManifestError(diagnostics)
     return Settings(root=path.parent, config=ProjectConfig.model_validate(data), path=path,
-                    document=documents[0] if documents else None)
+                    document=documents[0] if documents else None, texts=texts)
 
 
 def _check_inside(document: SourceDocument, config: Path, diagnostics: Diagnostics) -> None:

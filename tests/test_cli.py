@@ -21,14 +21,14 @@ apiVersion: reconciler/v1
 kind: Assistant
 metadata: {name: broken}
 spec:
-  model: gpt-4o
+  model: gpt-6-luna
   temprature: 0.2
 """
 GOOD = """
 apiVersion: reconciler/v1
 kind: Assistant
 metadata: {name: good}
-spec: {model: gpt-4o, instructions: "Line one.\\nLine two."}
+spec: {model: gpt-6-luna, instructions: "Line one.\\nLine two."}
 """
 
 

@@ -22,13 +22,13 @@ environments:
   prod:
     scope: s-prod
     vars: {tone: formal}
-    overrides: [{selector: {matchLabels: {tier: cheap}}, spec: {model: gpt-4o-mini}}]
+    overrides: [{selector: {matchLabels: {tier: cheap}}, spec: {model: gpt-5.6-luna}}]
 """
 HELPER = """
 apiVersion: reconciler/v1
 kind: Assistant
 metadata: {name: helper, labels: {tier: cheap}}
-spec: {model: gpt-4o, instructions: "Be {{ tone }}.", metadata: {team: a}}
+spec: {model: gpt-6-luna, instructions: "Be {{ tone }}.", metadata: {team: a}}
 """
 STORE = """
 apiVersion: reconciler/v1
@@ -53,7 +53,7 @@ def test_two_environments_are_compared_field_by_field(write_tree: WriteTree) -> 
     assert result.exit_code == ExitCode.CHANGES
     assert result.stdout.splitlines() == [
         "Comparing environment staging with environment prod:", "",
-        "  ~ Assistant/helper", '      ~ model: "gpt-4o" -> "gpt-4o-mini"',
+        "  ~ Assistant/helper", '      ~ model: "gpt-6-luna" -> "gpt-5.6-luna"',
         '      ~ instructions: "Be casual." -> "Be formal."', "",
         "0 to add, 1 to change, 0 to remove (0 the same)."]
     same = run("diff", "--env", "prod", "--env", "prod", "--detailed-exitcode")

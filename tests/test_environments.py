@@ -20,7 +20,7 @@ environments:
     labels: {stage: dev}
     overrides:
       - selector: {matchLabels: {tier: cheap}}
-        spec: {model: gpt-4o-mini, temperature: 0.2}
+        spec: {model: gpt-5.6-luna, temperature: 0.2}
   prod:
     scope: support-prod
     vars: {tone: formal}
@@ -29,13 +29,13 @@ CHEAP = """
 apiVersion: reconciler/v1
 kind: Assistant
 metadata: {name: helper, labels: {tier: cheap}}
-spec: {model: gpt-4o, instructions: "Be {{ tone }}."}
+spec: {model: gpt-6-luna, instructions: "Be {{ tone }}."}
 """
 PLAIN = """
 apiVersion: reconciler/v1
 kind: Agent
 metadata: {name: writer}
-spec: {model: gpt-5}
+spec: {model: gpt-6.1-sol}
 """
 
 
@@ -53,11 +53,11 @@ def test_each_environment_resolves_its_own_values(write_tree: WriteTree) -> None
     write_tree({"reconciler.yaml": CONFIG, "manifests/a.yaml": CHEAP,
                 "manifests/b.yaml": PLAIN})
     dev = _render("--env", "dev")
-    assert dev["helper"]["model"] == "gpt-4o-mini" and dev["helper"]["temperature"] == 0.2
+    assert dev["helper"]["model"] == "gpt-5.6-luna" and dev["helper"]["temperature"] == 0.2
     assert dev["helper"]["instructions"] == "Be casual."
-    assert dev["writer"]["model"] == "gpt-5"  # the selector does not pick it
+    assert dev["writer"]["model"] == "gpt-6.1-sol"  # the selector does not pick it
     prod = _render(env={"RECONCILER_ENV": "prod"})
-    assert prod["helper"]["model"] == "gpt-4o" and "temperature" not in prod["helper"]
+    assert prod["helper"]["model"] == "gpt-6-luna" and "temperature" not in prod["helper"]
     assert prod["helper"]["instructions"] == "Be formal."
     assert run("render", "--env", "dev", "--kind", "Agent").exit_code == ExitCode.OK
 
@@ -82,12 +82,12 @@ def test_an_environment_must_be_chosen_and_must_exist(write_tree: WriteTree) -> 
 def test_validate_checks_every_environment_and_says_where_a_problem_is(
         write_tree: WriteTree) -> None:
     broken = CONFIG.replace("vars: {tone: formal}", "vars: {}").replace(
-        "spec: {model: gpt-4o-mini, temperature: 0.2}", "spec: {temprature: 0.2}")
+        "spec: {model: gpt-5.6-luna, temperature: 0.2}", "spec: {temprature: 0.2}")
     write_tree({"reconciler.yaml": broken, "manifests/a.yaml": CHEAP})
     result = run("validate")
     assert result.exit_code == ExitCode.ERROR
     lines = result.stdout.splitlines()
-    assert ("manifests/a.yaml:4:23: error[missing-variable] spec.instructions: instructions "
+    assert ("manifests/a.yaml:4:27: error[missing-variable] spec.instructions: instructions "
             "uses variable 'tone' with no value (in environment prod)") in lines
     assert ("reconciler.yaml:9:16: error[unknown-field] environments.dev.overrides[0].spec."
             "temprature: environment 'dev' overrides 'temprature', which Assistant does not "

@@ -15,7 +15,7 @@ from reconciler.manifests.yamltext import load_text
 RETYPED = ["yes", "No", "on", "OFF", "y", "N", "true", "012", "0x1F", "1:20", "1:20.5",
            "1_000", "+1", "0b101", ".5", "3.", ".inf", "2024-01-01", "~", "null", "", "=",
            "<<"]
-KEPT = ["abc", "gpt-4o", "yes please", "v1", "order 12", "hello: world"]
+KEPT = ["abc", "gpt-6-luna", "yes please", "v1", "order 12", "hello: world"]
 
 
 @pytest.mark.parametrize("text", RETYPED)
@@ -33,7 +33,7 @@ def test_written_strings_read_back_unchanged_in_yaml_1_1_and_1_2() -> None:
     metadata |= {"legacy": "yes", "on": "off"}
     document = {"apiVersion": "reconciler/v1", "kind": "Assistant",
                 "metadata": {"name": "legacy-bot"},
-                "spec": {"model": "gpt-4o", "name": "no", "metadata": metadata,
+                "spec": {"model": "gpt-6-luna", "name": "no", "metadata": metadata,
                          "instructions": "Line one.\nyes\n"}}
     text = render(Manifest("Assistant", "legacy-bot", document, live_id="asst_1"),
                   Path("manifests/assistants/legacy-bot.yaml"), Path("schemas"))

@@ -21,7 +21,7 @@ def _codes(write_tree: WriteTree, kind: str, spec: dict[str, Any]) -> list[Code]
 @pytest.mark.parametrize("kind", ["Assistant", "Agent"])
 @pytest.mark.parametrize(("field", "limit"), [("name", 256), ("instructions", 256_000)])
 def test_text_limits(write_tree: WriteTree, kind: str, field: str, limit: int) -> None:
-    model = {"model": "gpt-4o"}
+    model = {"model": "gpt-6-luna"}
     assert _codes(write_tree, kind, {**model, field: "x" * limit}) == []
     assert _codes(write_tree, kind, {**model, field: "x" * (limit + 1)}) == [Code.TOO_LONG]
 
@@ -34,13 +34,13 @@ def test_at_most_128_tools(write_tree: WriteTree, kind: str) -> None:
     docs = "\n---\n".join(json.dumps(t) for t in tools)
     for count, expected in ((128, []), (129, [Code.TOO_MANY])):
         resource = {"apiVersion": "reconciler/v1", "kind": kind, "metadata": {"name": "r"},
-                    "spec": {"model": "gpt-4o", "tools": [f"t{i}" for i in range(count)]}}
+                    "spec": {"model": "gpt-6-luna", "tools": [f"t{i}" for i in range(count)]}}
         write_tree({"m.yaml": docs + "\n---\n" + json.dumps(resource)})
         assert [d.code for d in load_manifest_set(["."]).diagnostics] == expected
 
 
 def test_metadata_limits(write_tree: WriteTree) -> None:
-    base = {"model": "gpt-4o"}
+    base = {"model": "gpt-6-luna"}
     twelve = {f"k{i}": "v" for i in range(12)}
     assert _codes(write_tree, "Assistant", {**base, "metadata": twelve}) == []
     assert _codes(write_tree, "Assistant", {**base, "metadata": {**twelve, "x": "v"}}) == [
@@ -57,9 +57,9 @@ def test_metadata_limits(write_tree: WriteTree) -> None:
 def test_sampling_ranges(write_tree: WriteTree, field: str, good: list[float],
                          bad: list[float]) -> None:
     for value in good:
-        assert _codes(write_tree, "Assistant", {"model": "gpt-4o", field: value}) == []
+        assert _codes(write_tree, "Assistant", {"model": "gpt-6-luna", field: value}) == []
     for value in bad:
-        assert _codes(write_tree, "Assistant", {"model": "gpt-4o", field: value}) == [
+        assert _codes(write_tree, "Assistant", {"model": "gpt-6-luna", field: value}) == [
             Code.OUT_OF_RANGE]
 
 

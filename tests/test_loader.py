@@ -14,7 +14,7 @@ ASSISTANT = """
 apiVersion: reconciler/v1
 kind: Assistant
 metadata: {{name: {name}}}
-spec: {{model: gpt-4o}}
+spec: {{model: gpt-6-luna}}
 """
 
 
@@ -64,7 +64,7 @@ def test_every_error_of_a_document_is_reported(write_tree: WriteTree) -> None:
         kind: Assistant
         metadata: {name: a}
         spec:
-          model: gpt-4o
+          model: gpt-6-luna
           temprature: 0.2
           top_p: 7
           tools: [{type: web_search}, 12]
@@ -89,7 +89,7 @@ def test_missing_path_and_empty_folder(write_tree: WriteTree) -> None:
 
 def test_an_empty_value_is_named_once(write_tree: WriteTree) -> None:
     write_tree({"t.yaml": "apiVersion: reconciler/v1\nkind: Template\nmetadata: {name: t}\n"
-                          "spec:\n  vars:\n  model: gpt-4o\n"})
+                          "spec:\n  vars:\n  model: gpt-6-luna\n"})
     [problem] = list(load_manifest_set(["t.yaml"]).diagnostics)
     assert (problem.code, problem.message) == (Code.INVALID_TYPE,
                                                "expected object, got null")

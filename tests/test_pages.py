@@ -22,7 +22,7 @@ def server() -> Iterator[tuple[str, list[str]]]:
         def do_GET(self) -> None:  # noqa: N802 - the http.server interface
             seen.append(self.path)
             body = json.dumps({"object": "list", "data": [{
-                "id": "asst_1", "object": "assistant", "created_at": 1, "model": "gpt-4o",
+                "id": "asst_1", "object": "assistant", "created_at": 1, "model": "gpt-6-luna",
                 "tools": [], "metadata": {}}]}).encode()
             self.send_response(200)
             self.send_header("content-type", "application/json")

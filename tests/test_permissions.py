@@ -57,7 +57,7 @@ def test_labels_from_a_template_grant_permission(write_tree: WriteTree) -> None:
         apiVersion: reconciler/v1
         kind: Template
         metadata: {name: billing}
-        spec: {labels: {team: billing}, model: gpt-4o}
+        spec: {labels: {team: billing}, model: gpt-6-luna}
         ---
         apiVersion: reconciler/v1
         kind: Agent
@@ -74,12 +74,12 @@ def test_every_denied_use_is_reported(write_tree: WriteTree) -> None:
         apiVersion: reconciler/v1
         kind: Assistant
         metadata: {name: one}
-        spec: {model: gpt-4o, tools: [issue-refund]}
+        spec: {model: gpt-6-luna, tools: [issue-refund]}
         ---
         apiVersion: reconciler/v1
         kind: Agent
         metadata: {name: two, labels: {team: sales}}
-        spec: {model: gpt-5, tools: [issue-refund]}
+        spec: {model: gpt-6.1-sol, tools: [issue-refund]}
         """})
     errors = list(load_manifest_set(["."]).diagnostics)
     assert [e.code for e in errors] == [Code.TOOL_PERMISSION_DENIED] * 2

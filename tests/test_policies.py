@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,7 +37,7 @@ metadata:
   name: writer
   labels: {team: docs}
 spec:
-  model: gpt-4o
+  model: gpt-6-luna
   instructions: Write.
 """
 ASSISTANT = """
@@ -46,7 +47,7 @@ metadata:
   name: helper
   labels: {team: support, tier: cheap}
 spec:
-  model: gpt-4o-mini
+  model: gpt-5.6-luna
   instructions: Help.
   temperature: 0.5
 """
@@ -84,22 +85,23 @@ def only(found: list[dict[str, Any]], code: Code) -> list[dict[str, Any]]:
 def test_a_violated_error_rule_fails_validate_at_the_field_it_reads(
         write_tree: WriteTree) -> None:
     write_tree({"m/agent.yaml": AGENT, "m/policy.yaml": policy(
-        "{name: approved, expression: \"resource.spec.model in ['gpt-5', 'gpt-5-mini']\", "
+        "{name: approved, expression: \"resource.spec.model in ['gpt-6.1-sol', 'gpt-5.6-terra']\", "
         "message: 'approved models only, not {{ resource.spec.model }}'}")})
     code, found = validate_json("m")
     assert code == ExitCode.ERROR
     [violation] = found
     assert violation == {
         "severity": "error", "code": "policy-violation",
-        "message": "Agent/writer: approved models only, not gpt-4o",
+        "message": "Agent/writer: approved models only, not gpt-6-luna",
         "file": "m/agent.yaml", "line": 7, "column": 3, "path": "spec.model",
         "hint": "rule 'approved' of Policy 'gates' (m/policy.yaml:6:24): "
-                "resource.spec.model in ['gpt-5', 'gpt-5-mini']"}
+                "resource.spec.model in ['gpt-6.1-sol', 'gpt-5.6-terra']"}
 
 
 def test_a_violated_warning_rule_is_shown_and_validate_passes(write_tree: WriteTree) -> None:
     write_tree({"m/agent.yaml": AGENT, "m/policy.yaml": policy(
-        "{name: reasoning, severity: warning, expression: \"resource.spec.model == 'gpt-5'\"}")})
+        "{name: reasoning, severity: warning, "
+        "expression: \"resource.spec.model == 'gpt-6.1-sol'\"}")})
     result = run("validate", "m")
     assert result.exit_code == ExitCode.OK, result.output
     assert ("m/agent.yaml:7:3: warning[policy-violation] spec.model: Agent/writer: does not "
@@ -118,7 +120,7 @@ def test_a_rule_on_labels_or_name_points_at_the_manifest(write_tree: WriteTree) 
 
 def test_github_format_annotates_the_resource_s_manifest(write_tree: WriteTree) -> None:
     write_tree({"m/agent.yaml": AGENT, "m/policy.yaml": policy(
-        "{name: approved, expression: \"resource.spec.model == 'gpt-5'\"}")})
+        "{name: approved, expression: \"resource.spec.model == 'gpt-6.1-sol'\"}")})
     result = run("validate", "m", "--format", "github")
     assert result.exit_code == ExitCode.ERROR
     assert result.output.startswith(
@@ -152,7 +154,7 @@ def test_match_selects_by_environment_and_validate_says_which(write_tree: WriteT
     write_tree({"reconciler.yaml": ENVIRONMENTS, "manifests/agent.yaml": AGENT,
                 "manifests/policy.yaml": policy(
                     "{name: prod-models, match: {environments: [prod]}, "
-                    "expression: \"resource.spec.model == 'gpt-5'\", "
+                    "expression: \"resource.spec.model == 'gpt-6.1-sol'\", "
                     "message: 'in {{ environment }}, not {{ resource.spec.model }}'}",
                     "{name: everywhere, severity: warning, "
                     "expression: \"environment == 'dev'\"}")})
@@ -160,7 +162,7 @@ def test_match_selects_by_environment_and_validate_says_which(write_tree: WriteT
     assert code == ExitCode.ERROR
     assert sorted(d["message"] for d in found) == [
         "Agent/writer: does not meet rule 'everywhere' of Policy 'gates' (in environment prod)",
-        "Agent/writer: in prod, not gpt-4o (in environment prod)"]
+        "Agent/writer: in prod, not gpt-6-luna (in environment prod)"]
     code, found = validate_json("--env", "dev")
     assert (code, found) == (ExitCode.OK, [])
 
@@ -211,7 +213,7 @@ def test_the_resource_variable_has_the_documented_shape(write_tree: WriteTree) -
         "kind": "Assistant", "name": "helper", "labels": {"team": "support", "tier": "cheap"},
         "annotations": {}, "template": "", "tools": [], "stores": [],
         "lifecycle": {"prevent_destroy": False, "ignore_changes": []},
-        "spec": {"model": "gpt-4o-mini", "name": "helper", "instructions": "Help.",
+        "spec": {"model": "gpt-5.6-luna", "name": "helper", "instructions": "Help.",
                  "temperature": 0.5},
         "files": []}
 
@@ -220,8 +222,8 @@ def test_the_resource_variable_has_the_documented_shape(write_tree: WriteTree) -
 
 
 @pytest.mark.parametrize(("expression", "problem"), [
-    ("resource.spec.model in ['gpt-5'",
-     "does not parse at column 25, near: 'gpt-5' (is it complete?)"),
+    ("resource.spec.model in ['gpt-6.1-sol'",
+     "does not parse at column 25, near: 'gpt-6.1-sol' (is it complete?)"),
     ("resource.spec.model in allowed", "unknown variable 'allowed' at column 24"),
     ("change.action != 'delete'", "unknown variable 'change' at column 1"),
     ("resource.spec.model.startswith('gpt')", "unknown function 'startswith' at column 21 "
@@ -261,7 +263,7 @@ def test_a_message_naming_an_unknown_variable_is_an_error(write_tree: WriteTree)
         "{name: gate, on: change, expression: 'true', message: '{{ resource.name }}'}")})
     [error] = load_manifest_set(["m"]).diagnostics
     assert error.code is Code.INVALID_POLICY_EXPRESSION and error.path == "spec.rules[0].message"
-    assert "names 'resource', which is not a variable here (change, environment)" in (
+    assert "names 'resource', which is not a variable here (change, environment, model)" in (
         error.message)
 
 
@@ -372,12 +374,12 @@ CHANGE_RULES = policy(
     "expression: \"change.action != 'delete' || 'allow-delete' in change.labels\", "
     "message: 'no delete of {{ change.address }} in {{ environment }}'}",
     "{name: model-reviewed, on: change, severity: warning, match: {kinds: [Assistant]}, "
-    "expression: \"change.after == null || change.after.model == 'gpt-4o'\", "
+    "expression: \"change.after == null || change.after.model == 'gpt-6-luna'\", "
     "message: '{{ change.action }} sets {{ change.after.model }} ({{ change.fields }})'}",
     name="changes")
 
 
-def _assistant(object_id: str, name: str, model: str = "gpt-4o") -> LiveObject:
+def _assistant(object_id: str, name: str, model: str = "gpt-6-luna") -> LiveObject:
     digest = ownership.digest_value("0" * 16, prevent_destroy=False)
     raw = {"id": object_id, "object": "assistant", "created_at": 1790000000, "model": model,
            "name": name, "instructions": "Help.", "tools": [], "tool_resources": {},
@@ -407,7 +409,7 @@ def test_change_rules_gate_a_plan_in_their_environment(write_tree: WriteTree) ->
         Severity.ERROR, Code.POLICY_VIOLATION, None)  # no manifest declares it any more
     assert problems.has_errors
     update = next(d for d in problems if d.severity is Severity.WARNING)
-    assert update.message.startswith("Assistant/helper: update sets gpt-4o-mini ([")
+    assert update.message.startswith("Assistant/helper: update sets gpt-5.6-luna ([")
     assert '"model"' in update.message and '"temperature"' in update.message
     assert update.location is not None
     assert (update.location.file, update.location.line, update.path) == (
@@ -477,23 +479,29 @@ def test_the_example_policies_catch_a_broken_copy(tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copytree(EXAMPLES, tmp_path / "manifests")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RECONCILER_TODAY", "2026-12-07")  # gpt-4o: 38 days to its shutdown
     support = Path("manifests/agents/support.yaml")
-    support.write_text(support.read_text().replace("gpt-5-mini", "gpt-4o-mini"))
+    support.write_text(support.read_text().replace("gpt-6.1-terra", "gpt-4o"))
     analyst = Path("manifests/assistants/analyst.yaml")
     analyst.write_text(analyst.read_text().replace("team: analytics", "owner: analytics")
                        .replace("cost-center: cc-3100", "cost-center: '3100'"))
     code, found = validate_json("manifests")
     assert code == ExitCode.ERROR
-    assert sorted((d["severity"], d["file"], d["line"], d["path"], d["message"].split(": ")[1])
-                  for d in found) == [
+    assert sorted((d["severity"], d["file"], d["line"], d["path"],
+                   re.sub(r"^\w+/[\w.-]+: ", "", d["message"])) for d in found) == [
         ("error", "manifests/agents/support.yaml", 11, "spec.model",
-         "gpt-4o-mini is not an approved model"),
+         "gpt-4o is not an approved model"),
         ("error", "manifests/assistants/analyst.yaml", 7, "metadata.labels",
-         "Assistant sales-analyst names no team"),
-        ("error", "manifests/assistants/analyst.yaml", 46, "spec.metadata.cost-center",
+         "Assistant sales-analyst names no team: add the label team"),
+        ("error", "manifests/assistants/analyst.yaml", 45, "spec.metadata.cost-center",
          "metadata cost-center is 3100, not a cost centre such as cc-1000"),
         ("warning", "manifests/agents/support.yaml", 11, "spec.model",
-         "agents run on a reasoning model, not gpt-4o-mini")]
+         "gpt-4o shuts down on 2027-01-14: move to gpt-6-luna (reconciler models upgrade)"),
+        ("warning", "manifests/agents/support.yaml", 11, "spec.model",
+         "model 'gpt-4o' shuts down on 2027-01-14, in 38 days (the catalog says); move to "
+         "gpt-6-luna"),
+        ("warning", "manifests/agents/support.yaml", 13, "spec.reasoning.effort",
+         "low — gpt-4o is not a reasoning model")]
 
 
 # --- start-up -------------------------------------------------------------------------
@@ -553,7 +561,7 @@ def test_the_parser_s_tables_are_data_and_decide_nothing_else(
 
     grammar, options = expressions.parser_definition()
     shipped = tables.write(grammar, options, tmp_path / "cel-tables.json")
-    sources = ["resource.spec.model in ['gpt-5', 'gpt-4o'] && size(resource.name) > 3",
+    sources = ["resource.spec.model in ['gpt-6.1-sol', 'gpt-6-luna'] && size(resource.name) > 3",
                "has(x.y) || x.exists(e, e > 1) ? b'\\x00' : \"z\"", "!a.b[1] + 2 * -x"]
     import lark
 

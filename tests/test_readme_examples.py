@@ -16,6 +16,7 @@ A block without a marker, a marker without a block, and a scenario no block uses
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shlex
@@ -96,6 +97,17 @@ def normalise(text: str, root: Path) -> list[str]:
     return lines
 
 
+def assignments(argv: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The leading `NAME=VALUE` words of a command line (set for that command, as a shell
+    does), and the rest."""
+    variables = {}
+    while argv and re.fullmatch(r"[A-Z][A-Z0-9_]*=\S*", argv[0]):
+        name, value = argv[0].split("=", 1)
+        variables[name] = value
+        argv = argv[1:]
+    return variables, argv
+
+
 def matches(expected: list[str], actual: list[str]) -> bool:
     """Line by line; a `...` line matches any number of lines."""
     if not expected:
@@ -142,8 +154,8 @@ def _validate_policy(root: Path) -> None:
     _project(root)
     billing = root / "manifests/assistants/billing.yaml"
     text = billing.read_text()
-    assert "  model: gpt-4.1-mini\n" in text and "    channel: billing\n" in text
-    billing.write_text(text.replace("  model: gpt-4.1-mini\n", "  model: gpt-4o-mini\n", 1)
+    assert "  model: gpt-6.1-terra\n" in text and "    channel: billing\n" in text
+    billing.write_text(text.replace("  model: gpt-6.1-terra\n", "  model: gpt-6-astra\n", 1)
                        .replace("    channel: billing\n",
                                 "    channel: billing\n    cost-center: \"1200\"\n", 1))
 
@@ -169,8 +181,8 @@ def _plan_policy_gate(root: Path) -> None:
         "    connection: {emulator: true}\n")
     _emulator(root)
     agent = "apiVersion: reconciler/v1\nkind: Agent\nmetadata: {{name: {}}}\nspec: {{model: {}}}\n"
-    _write(root, "agents.yaml", agent.format("support-agent", "gpt-5-mini"))
-    _write(root, "old.yaml", agent.format("old-helper", "gpt-4.1"))
+    _write(root, "agents.yaml", agent.format("support-agent", "gpt-5.6-terra"))
+    _write(root, "old.yaml", agent.format("old-helper", "gpt-6-sol"))
     _write(root, "deletes.yaml", DELETES)
     assert "Apply complete" in _run(root, "--env", "prod", "apply", "--auto-approve")
     (root / "manifests/old.yaml").unlink()
@@ -186,10 +198,10 @@ def _migrate(root: Path) -> None:
     _project(root)
 
 
-def _emulator(root: Path) -> openai.OpenAI:
+def _emulator(root: Path, today: dt.date | None = None) -> openai.OpenAI:
     """Start the background emulator as `reconciler emulator start` does, in `root`."""
     record = server.start(folder=root / server.DEFAULT_DIR, port=0,
-                          db=server.DEFAULT_DIR / "emulator.sqlite", index_delay=0)
+                          db=server.DEFAULT_DIR / "emulator.sqlite", index_delay=0, today=today)
     return openai.OpenAI(base_url=record.url, api_key="emulator", max_retries=0)
 
 
@@ -204,7 +216,7 @@ apiVersion: reconciler/v1
 kind: Assistant
 metadata: {{name: support-bot}}
 spec:
-  model: gpt-4.1-mini
+  model: gpt-6.1-terra
   instructions: {instructions}
   temperature: {temperature}
   metadata: {metadata}
@@ -220,13 +232,67 @@ def _plan(root: Path) -> None:
         temperature=0.7, metadata="{legacy: 'yes'}"))
     _write(root, "old.yaml", "apiVersion: reconciler/v1\nkind: Agent\n"
                              "metadata: {name: old-helper}\n"
-                             "spec: {model: gpt-4.1, name: Old helper}\n")
+                             "spec: {model: gpt-6-sol, name: Old helper}\n")
     _run(root, "apply", "--auto-approve")
-    client.beta.assistants.create(model="gpt-4o", name="made by hand")
+    client.beta.assistants.create(model="gpt-6-luna", name="made by hand")
     (root / "manifests/old.yaml").unlink()
     _write(root, "support.yaml", SUPPORT_BOT.format(
         instructions='"You answer questions about orders.\\nAlways look orders up before '
                      'answering.\\nBe brief."', temperature=0.3, metadata="{channel: web}"))
+
+
+# the day the README's retirement examples are run on (a model calendar is dated)
+CALENDAR_DAY = dt.date(2026, 12, 7)
+UPGRADE_FILES = {
+    "templates/company.yaml": """\
+apiVersion: reconciler/v1
+kind: Template
+metadata: {name: company-base}
+spec:
+  model: gpt-4.1        # our default since 2025
+  temperature: 0.2
+  instructions: You work for Acme. Be brief.
+""",
+    "agents/research.yaml": """\
+apiVersion: reconciler/v1
+kind: Agent
+metadata: {name: research-agent}
+spec:
+  model: gpt-5          # needs deep reasoning
+  reasoning: {effort: minimal}
+  instructions: You research questions for Acme.
+""",
+    "assistants/helper.yaml": """\
+apiVersion: reconciler/v1
+kind: Assistant
+metadata: {name: helper}
+spec:
+  template: company-base
+""",
+}
+
+
+def _retiring(root: Path) -> None:
+    """A project applied three weeks before the README's day, when gpt-5 and gpt-4.1 had
+    more than the 14 days the gate blocks, to an emulator that judges shutdowns by that day."""
+    (root / "reconciler.yaml").write_text("manifests: [manifests]\n")
+    _emulator(root, today=CALENDAR_DAY)
+    for name, text in UPGRADE_FILES.items():
+        _write(root, name, text)
+    applied = _run(root, "apply", "--auto-approve", env={"RECONCILER_TODAY": "2026-11-16"})
+    assert "Apply complete: 2 created" in applied, applied
+
+
+@scenario("models-upgrade")
+def _models_upgrade(root: Path) -> None:
+    _retiring(root)
+
+
+@scenario("models-gate")
+def _models_gate(root: Path) -> None:
+    _retiring(root)
+    _write(root, "agents/writer.yaml", "apiVersion: reconciler/v1\nkind: Agent\n"
+                                       "metadata: {name: writer}\nspec: {model: gpt-5}\n")
 
 
 LOOKUP_ORDER = {"name": "lookup_order", "description": "Look up an order.",
@@ -237,9 +303,9 @@ LOOKUP_ORDER = {"name": "lookup_order", "description": "Look up an order.",
 def _unmanaged(root: Path) -> None:
     (root / "reconciler.yaml").write_text("manifests: [manifests]\n")
     client = _emulator(root)
-    client.beta.assistants.create(model="gpt-4o", name="Support Bot",
+    client.beta.assistants.create(model="gpt-6-luna", name="Support Bot",
                                   tools=[{"type": "function", "function": LOOKUP_ORDER}])
-    client.beta.agents.create(model="gpt-5", name="Researcher",
+    client.beta.agents.create(model="gpt-6.1-sol", name="Researcher",
                               tools=[{"type": "function", **LOOKUP_ORDER}])
 
 
@@ -254,8 +320,9 @@ def _inventory(root: Path) -> None:
     _run(root, "import", "--all")
 
 
-def _run(root: Path, *args: str) -> str:
-    result = CliRunner().invoke(cli, list(args), env=_env(root), catch_exceptions=False)
+def _run(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    result = CliRunner().invoke(cli, list(args), env={**_env(root), **(env or {})},
+                                catch_exceptions=False)
     assert result.exit_code in (0, 1, 2), result.output
     return result.output
 
@@ -274,6 +341,12 @@ FOUND, PROBLEMS = examples(README.read_text(encoding="utf-8"))
 def test_every_console_example_is_marked_and_every_scenario_used() -> None:
     assert PROBLEMS == []
     assert sorted(e.name for e in FOUND) == sorted(SCENARIOS)
+
+
+def test_leading_assignments_set_the_command_s_environment() -> None:
+    assert assignments(["RECONCILER_TODAY=2026-12-07", "reconciler", "plan", "A=b"]) == (
+        {"RECONCILER_TODAY": "2026-12-07"}, ["reconciler", "plan", "A=b"])
+    assert assignments(["reconciler", "validate"]) == ({}, ["reconciler", "validate"])
 
 
 def test_matching_with_ellipsis() -> None:
@@ -297,9 +370,9 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def test_readme_example(example: Example, folder: Path) -> None:
     SCENARIOS[example.name](folder)
     for command, shown in example.commands:
-        argv = shlex.split(command, comments=True)
+        variables, argv = assignments(shlex.split(command, comments=True))
         assert argv[0] == "reconciler", f"README.md:{example.line}: only reconciler runs"
-        actual = normalise(_run(folder, *argv[1:]), folder)
+        actual = normalise(_run(folder, *argv[1:], env=variables), folder)
         expected = normalise("\n".join(shown), folder)
         assert matches(expected, actual), (
             f"README.md:{example.line}: `{command}` printed:\n" + "\n".join(actual))

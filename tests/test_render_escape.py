@@ -14,7 +14,7 @@ HOSTILE = "Be brief.\n::add-mask::hunter2\n  ::warning file=x::pwned\n##[group]f
 def _plan() -> Plan:
     created = ResourceChange(
         address="Assistant/a", kind="Assistant", name="a", action=Action.CREATE,
-        after={"name": "A", "model": "gpt-4o", "instructions": HOSTILE}, body={})
+        after={"name": "A", "model": "gpt-6-luna", "instructions": HOSTILE}, body={})
     updated = ResourceChange(
         address="Assistant/b", kind="Assistant", name="b", action=Action.UPDATE,
         live_id="asst_1", before={}, after={}, body={}, fields=(FieldChange(

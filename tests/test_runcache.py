@@ -39,7 +39,7 @@ apiVersion: reconciler/v1
 kind: Assistant
 metadata: {name: helper}
 spec:
-  model: gpt-4o
+  model: gpt-6-luna
   instructions: Help.
   tools: [search, {type: code_interpreter}]
   tool_resources:
@@ -56,7 +56,7 @@ spec:
   rules:
     - name: approved-model
       match: {kinds: [Assistant]}
-      expression: resource.spec.model in ['gpt-4o']
+      expression: resource.spec.model in ['gpt-6-luna']
       message: "{{ resource.spec.model }} is not approved"
 """
 
@@ -185,7 +185,7 @@ CHANGES: dict[str, Callable[[Path], object]] = {
     "a code_interpreter file edited": lambda p: (p / "manifests/data/sales.csv").write_text(
         "region,total\nsouth,2\n"),
     "a policy edited": lambda p: (p / "manifests/policy.yaml").write_text(
-        POLICY.replace("['gpt-4o']", "['gpt-5']")),
+        POLICY.replace("['gpt-6-luna']", "['gpt-6.1-sol']")),
     "an environment declared": lambda p: (p / "reconciler.yaml").write_text(
         "manifests: [manifests]\nenvironments:\n  dev: {}\n  prod: {labels: {tier: prod}}\n"),
 }

@@ -27,7 +27,7 @@ def _assistant(object_id: str, name: str | None, scope: str | None = None, *,
         digest = ownership.digest_value("0" * 16, prevent_destroy=guarded)
         metadata = ownership.marks(name, digest, scope)
     raw: dict[str, Any] = {"id": object_id, "object": "assistant", "created_at": created,
-                           "model": "gpt-4o", "name": name, "instructions": "Help.",
+                           "model": "gpt-6-luna", "name": name, "instructions": "Help.",
                            "tools": [], "tool_resources": {}, "metadata": metadata}
     return LiveObject(kind="Assistant", id=object_id, created_at=created, raw=raw)
 
@@ -42,7 +42,7 @@ def _desired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
              *names: str) -> list[DesiredResource]:
     monkeypatch.chdir(tmp_path)
     text = "\n---\n".join(f"apiVersion: reconciler/v1\nkind: Assistant\nmetadata: {{name: {n}}}"
-                          f"\nspec: {{model: gpt-4o, instructions: Help.}}" for n in names)
+                          f"\nspec: {{model: gpt-6-luna, instructions: Help.}}" for n in names)
     (tmp_path / "m.yaml").write_text(text)
     manifests = load_manifest_set(["m.yaml"])
     assert not manifests.diagnostics.has_errors

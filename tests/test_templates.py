@@ -14,7 +14,7 @@ metadata: {name: base}
 spec:
   labels: {org: acme, tier: bronze}
   vars: {company: Acme, tone: neutral}
-  model: gpt-4o
+  model: gpt-6-luna
   temperature: 0.5
   instructions: "You work for {{ company }}; be {{ tone }}."
   metadata: {cost-center: cc-1, owner: platform}
@@ -62,7 +62,7 @@ def test_scalars_override_maps_merge_lists_replace(write_tree: WriteTree) -> Non
             json_schema: {name: answer, strict: true}
         """})
     body = _one()["body"]
-    assert body["model"] == "gpt-4o"                       # from the root template
+    assert body["model"] == "gpt-6-luna"                       # from the root template
     assert body["temperature"] == 0.7                      # scalar: nearest template wins
     assert body["top_p"] == 0.9                            # the resource's own
     assert body["metadata"] == {"cost-center": "cc-1", "owner": "support", "channel": "web"}
@@ -92,7 +92,7 @@ def test_substitution_and_escape(write_tree: WriteTree) -> None:
         kind: Assistant
         metadata: {name: helper}
         spec:
-          model: gpt-4o
+          model: gpt-6-luna
           vars: {company: Initech, year: 2026, beta: true}
           name: "{{company}} helper"
           description: "Since {{ year }} (beta: {{ beta }})"
@@ -120,7 +120,7 @@ def test_lifecycle_from_template_merges(write_tree: WriteTree) -> None:
         kind: Template
         metadata: {name: protected}
         spec:
-          model: gpt-4o
+          model: gpt-6-luna
           lifecycle: {prevent_destroy: true, ignore_changes: [instructions]}
         ---
         apiVersion: reconciler/v1
@@ -141,7 +141,7 @@ def test_unused_variable_is_a_warning(write_tree: WriteTree) -> None:
         kind: Assistant
         metadata: {name: helper}
         spec:
-          model: gpt-4o
+          model: gpt-6-luna
           vars: {product: Store}
           instructions: Be brief.
         """})
@@ -155,7 +155,7 @@ def test_missing_variables_listed_once_at_the_field(write_tree: WriteTree) -> No
         kind: Assistant
         metadata: {name: helper}
         spec:
-          model: gpt-4o
+          model: gpt-6-luna
           instructions: "{{ a }} {{ b }} {{ a }}"
         """})
     (error,) = load_manifest_set(["."]).diagnostics
@@ -181,7 +181,7 @@ def test_error_in_merged_field_points_at_the_template(write_tree: WriteTree) -> 
             kind: Template
             metadata: {name: base}
             spec:
-              model: gpt-4o
+              model: gpt-6-luna
               description: shared description
             """,
         "agents/a.yaml": """
@@ -209,7 +209,7 @@ def test_missing_variable_in_a_template_names_the_template_line_and_the_user(
             kind: Template
             metadata: {name: base}
             spec:
-              model: gpt-4o
+              model: gpt-6-luna
               instructions: "You support {{ product }}."
             """,
         "agents/a.yaml": """

@@ -17,13 +17,14 @@ from reconciler.usage import ManagedAgent, Rate, Session, parse_window, summariz
 UNTIL = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
 SINCE = UNTIL - dt.timedelta(days=3)
 DAY = 86400
-SUPPORT = ManagedAgent("agent_1", "support-agent", "gpt-5-mini", "manifests/agents/s.yaml",
+SUPPORT = ManagedAgent("agent_1", "support-agent", "gpt-5.6-terra", "manifests/agents/s.yaml",
                        "in sync")
-IDLE = ManagedAgent("agent_2", "research-agent", "gpt-5", "manifests/agents/r.yaml", "drifted")
-RATES = {"gpt-5-mini": Rate(0.25, 2.0)}
+IDLE = ManagedAgent("agent_2", "research-agent", "gpt-6.1-sol", "manifests/agents/r.yaml",
+                    "drifted")
+RATES = {"gpt-5.6-terra": Rate(0.25, 2.0)}
 
 
-def session(n: int, *, at: float, model: str = "gpt-5-mini", status: str = "idle",
+def session(n: int, *, at: float, model: str = "gpt-5.6-terra", status: str = "idle",
             tokens: tuple[int, int] = (1000, 200), agent: str = "agent_1") -> Session:
     start = int(SINCE.timestamp() + at * DAY)
     return Session(f"sess_{n}", agent, model, status, start, start + 60, *tokens)
@@ -31,16 +32,16 @@ def session(n: int, *, at: float, model: str = "gpt-5-mini", status: str = "idle
 
 def test_sessions_are_summed_per_agent_model_and_day_within_the_window() -> None:
     found = [session(1, at=0.1), session(2, at=0.2, status="failed"),
-             session(3, at=1.5, model="gpt-4o", tokens=(10, 5)),
+             session(3, at=1.5, model="gpt-6-luna", tokens=(10, 5)),
              session(4, at=-0.5), session(5, at=3.0)]  # before the window, at its end
     report = summarize([SUPPORT, IDLE], {"agent_1": found}, RATES, SINCE, UNTIL, requests=2)
     support = report.agents[0]
     assert (support.agent.name, support.totals.sessions, support.totals.failed) == (
         "support-agent", 3, 1)
     assert (support.totals.input_tokens, support.totals.output_tokens) == (2010, 405)
-    assert support.totals.cost is None  # gpt-4o has no price: unknown, not guessed
-    assert report.by_model["gpt-5-mini"].cost == pytest.approx(2 * (1000 * 0.25 + 200 * 2) / 1e6)
-    assert report.by_model["gpt-4o"].cost is None
+    assert support.totals.cost is None  # gpt-6-luna has no price: unknown, not guessed
+    assert report.by_model["gpt-5.6-terra"].cost == pytest.approx(2 * (1000 * 0.25 + 200 * 2) / 1e6)
+    assert report.by_model["gpt-6-luna"].cost is None
     assert [d.isoformat() for d in report.by_day] == ["2026-11-28", "2026-11-29"]
     assert report.by_day[dt.date(2026, 11, 28)].sessions == 2
     assert report.unused()[0].agent.name == "research-agent"
@@ -48,7 +49,7 @@ def test_sessions_are_summed_per_agent_model_and_day_within_the_window() -> None
 
 
 @given(st.lists(st.tuples(st.floats(-1, 4), st.integers(0, 10**6), st.integers(0, 10**6),
-                          st.sampled_from(["gpt-5-mini", "gpt-4o"]),
+                          st.sampled_from(["gpt-5.6-terra", "gpt-6-luna"]),
                           st.sampled_from(["idle", "failed", "in_progress"]),
                           st.sampled_from(["agent_1", "agent_2"])), max_size=40))
 def test_every_grouping_adds_up_to_the_total(rows: list[tuple]) -> None:
@@ -95,9 +96,9 @@ def test_the_table_per_agent_model_and_day() -> None:
                            "the day they started), 2 managed agents")
     assert by_agent[2].split() == ["AGENT", "MODEL", "SESSIONS", "FAILED", "%", "TOKENS", "IN",
                                    "TOKENS", "OUT", "EST.", "COST", "LAST", "ACTIVE", "FILE"]
-    assert by_agent[3].split()[:8] == ["Agent/support-agent", "gpt-5-mini", "2", "50.0",
+    assert by_agent[3].split()[:8] == ["Agent/support-agent", "gpt-5.6-terra", "2", "50.0",
                                        "2,000", "400", "~$0.0013", "2026-11-30"]
-    assert by_agent[4].split() == ["Agent/research-agent", "gpt-5", "0", "0", "0", "~$0.00",
+    assert by_agent[4].split() == ["Agent/research-agent", "gpt-6.1-sol", "0", "0", "0", "~$0.00",
                                    "-", "manifests/agents/r.yaml"]
     assert by_agent[-1].startswith("Total: 2 sessions, 50.0% failed, 2,000 tokens in, 400 out, "
                                    "estimated cost ~$0.0013")
@@ -111,7 +112,7 @@ def test_csv_and_json_carry_the_same_numbers() -> None:
     csv_lines = render_usage.render(report, "model", "csv").splitlines()  # type: ignore[arg-type]
     assert csv_lines[0] == ("model,sessions,failed,failure_share,input_tokens,output_tokens,"
                             "estimated_cost,last_active_at")
-    assert csv_lines[1].startswith("gpt-5-mini,2,1,0.5,2000,400,0.0013,")
+    assert csv_lines[1].startswith("gpt-5.6-terra,2,1,0.5,2000,400,0.0013,")
     document = json.loads(render_usage.render(report, "agent", "json"))  # type: ignore[arg-type]
     assert document["cost_is_estimate"] is True and document["total"]["sessions"] == 2
     assert [a["agent"] for a in document["agents"]] == ["Agent/support-agent",
@@ -120,7 +121,7 @@ def test_csv_and_json_carry_the_same_numbers() -> None:
 
 def test_unused_agents_name_the_manifest_to_delete() -> None:
     text = render_usage.render_unused(_report(), "table")  # type: ignore[arg-type]
-    assert text.splitlines()[1].split() == ["Agent/research-agent", "gpt-5",
+    assert text.splitlines()[1].split() == ["Agent/research-agent", "gpt-6.1-sol",
                                             "manifests/agents/r.yaml", "drifted"]
     assert "1 of 2 managed agents had no session in the last 3 days" in text
     assert "This command deletes nothing." in text

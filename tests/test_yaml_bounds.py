@@ -29,7 +29,7 @@ from tests.conftest import REPO, WriteTree
 from tests.yaml_plain import PlainValueError, to_plain
 
 HEAD = "apiVersion: reconciler/v1\nkind: Assistant\nmetadata: {name: a}\n"
-MANIFEST = HEAD + "spec:\n  model: gpt-4o\n"
+MANIFEST = HEAD + "spec:\n  model: gpt-6-luna\n"
 
 
 def _errors(text: str) -> list[tuple[str, int | None, int | None]]:
@@ -43,7 +43,7 @@ def _laughs(levels: int = 9) -> str:
     lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for level in range(1, levels):
         lines.append(f"l{level}: &l{level} [" + ", ".join([f"*l{level - 1}"] * 10) + "]")
-    return HEAD + "spec:\n  model: gpt-4o\n  metadata:\n" + "".join(
+    return HEAD + "spec:\n  model: gpt-6-luna\n  metadata:\n" + "".join(
         f"    {line}\n" for line in lines)
 
 
@@ -103,7 +103,7 @@ def _many_aliases() -> str:
 def _placeholder_bomb() -> str:
     """Ten billion characters, if built; the instructions as written are under the API's
     256,000 characters."""
-    return (HEAD + "spec:\n  model: gpt-4o\n  vars:\n    x: " + "x" * 200_000 + "\n"
+    return (HEAD + "spec:\n  model: gpt-6-luna\n  vars:\n    x: " + "x" * 200_000 + "\n"
             + '  instructions: "' + "{{x}}" * 50_000 + '"\n')
 
 
@@ -151,22 +151,22 @@ def test_bombs_stop_fast_in_little_memory(name: str, tmp_path: Path,
 
 def test_legit_anchors_aliases_and_merge_keys_still_work() -> None:
     diagnostics = Diagnostics()
-    (doc,) = load_text("base: &base {model: &m gpt-4o, tools: [x, y]}\n"
+    (doc,) = load_text("base: &base {model: &m gpt-6-luna, tools: [x, y]}\n"
                        "copy: *base\n"
                        "over: {<<: *base, model: o3}\n"
                        "many: {<<: [*base, {extra: 1}], tools: []}\n"
                        "model: *m\n", "f.yaml", diagnostics)
     assert not list(diagnostics)
-    base = {"model": "gpt-4o", "tools": ["x", "y"]}
+    base = {"model": "gpt-6-luna", "tools": ["x", "y"]}
     assert doc.data == {"base": base, "copy": base, "over": {**base, "model": "o3"},
-                        "many": {**base, "tools": [], "extra": 1}, "model": "gpt-4o"}
+                        "many": {**base, "tools": [], "extra": 1}, "model": "gpt-6-luna"}
     assert doc.data["copy"] is not doc.data["base"]          # built again, not shared
     assert doc.locate(("copy", "tools", 1)).line == 1         # where the anchor's value is
 
 
 def test_merge_keys_in_a_manifest(write_tree: WriteTree) -> None:
     write_tree({"a.yaml": HEAD.replace("{name: a}", "{name: a, labels: &owner {team: web}}")
-                + "spec:\n  model: gpt-4o\n  metadata:\n    <<: *owner\n    channel: chat\n"})
+                + "spec:\n  model: gpt-6-luna\n  metadata:\n    <<: *owner\n    channel: chat\n"})
     result = load_manifest_set(["."])
     assert not result.diagnostics.has_errors, [d.message for d in result.diagnostics]
     assert result.resources[0].body["metadata"] == {"team": "web", "channel": "chat"}

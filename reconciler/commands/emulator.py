@@ -9,12 +9,14 @@ any subfolder find it; `--dir` keeps one apart (`make demo`'s).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
 
 import click
 
+from reconciler import clock
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
 from reconciler.emulator import EmulatorError, server
@@ -55,6 +57,11 @@ def emulator() -> None:
 DB_OPTION = click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
                          help=f"SQLite file holding the state [default: .reconciler/{DB_NAME} "
                               "in the project root; for start, in --dir when given].")
+TODAY_OPTION = click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+    envvar=clock.VARIABLE, show_envvar=True,
+    help="The day it judges model shutdowns by (default: today): a model whose shutdown_date "
+         "has come is no longer listed nor accepted.")
 DIR_OPTION = click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path),
                           help="The emulator's folder: its record, log and default --db "
                                "[default: .reconciler in the project root, the folder of "
@@ -96,9 +103,10 @@ def shown(path: str | Path) -> str:
               show_default=True, help="Largest file upload accepted (413 above it).")
 @click.option("--retire", multiple=True, type=click.Choice(["assistants", "agents"]),
               help="Answer this API with 410 Gone, as OpenAI does after a sunset (repeatable).")
+@TODAY_OPTION
 def serve(host: str, port: int, db: Path | None, models: Path | None, faults: Path | None,
           index_delay: float, api_key: str | None, max_upload_bytes: int,
-          retire: tuple[str, ...]) -> None:
+          retire: tuple[str, ...], today: dt.datetime | None) -> None:
     """Serve in the foreground and print the base URL; Ctrl-C stops it."""
     if host not in ("127.0.0.1", "localhost", "::1"):
         echo(f"warning: listening on {host}: the emulator has no real authentication",
@@ -106,20 +114,22 @@ def serve(host: str, port: int, db: Path | None, models: Path | None, faults: Pa
     db = db or emulator_folder() / DB_NAME
     server.serve(host=host, port=port, db=db, models=models, faults=faults,
                  index_delay=index_delay, api_key=api_key, max_upload_bytes=max_upload_bytes,
-                 retired=frozenset(retire))
+                 retired=frozenset(retire), today=today.date() if today else None)
 
 
 @emulator.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True)
 @DB_OPTION
 @click.option("--index-delay", type=click.FloatRange(0), default=0.5, show_default=True)
+@TODAY_OPTION
 @DIR_OPTION
-def start(port: int, db: Path | None, index_delay: float, folder: Path | None) -> None:
+def start(port: int, db: Path | None, index_delay: float, today: dt.datetime | None,
+          folder: Path | None) -> None:
     """Start in the background for this project (recorded in .reconciler/emulator.json of
     the project root) and print its URL."""
     where = emulator_folder(folder)
     record = server.start(folder=where, port=port, db=db or where / DB_NAME,
-                          index_delay=index_delay)
+                          index_delay=index_delay, today=today.date() if today else None)
     echo(f"emulator running at {record.url} (pid {record.pid}, state {shown(record.db)})")
     echo(f"  export OPENAI_BASE_URL={record.url} OPENAI_API_KEY=emulator")
 

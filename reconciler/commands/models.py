@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from reconciler.commands.connecting import connect, connection_options
+from reconciler import clock
+from reconciler.commands.connecting import (
+    check_endpoint_flags,
+    connect,
+    connection_of,
+    connection_options,
+)
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
 from reconciler.diagnostics import Diagnostics
@@ -20,9 +27,13 @@ from reconciler.models_sync import (
     new_catalog_text,
     sync_text,
 )
-from reconciler.outputs import write_text
+from reconciler.outputs import write_below
 from reconciler.provider.sdk import call
 from reconciler.usercache import private_cache
+
+if TYPE_CHECKING:
+    from reconciler.connection import Connection
+    from reconciler.settings import Settings
 
 
 @click.group()
@@ -53,7 +64,9 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
     The catalog is an allow-list, so syncing never widens it on its own: a model the API
     lists that the catalog lacks is only reported, and added (with a dated comment) when an
     --include glob names it. Models the API no longer lists are marked `available: false`
-    (never deleted); shutdown dates the API gives are noted where the catalog has none.
+    (never deleted); the API's shutdown dates are noted, and correct a different date the
+    catalog has (the API's word wins); the replacement OpenAI names is noted where the
+    catalog names none.
     Comments, key order and hand-filled facts (capabilities, context window, pricing,
     deprecation) are kept. The list is cached for --ttl seconds in the user's cache folder
     ($XDG_CACHE_HOME or ~/.cache, under assistants-reconciler/), never in the repository.
@@ -75,7 +88,7 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
                  for m in call(lambda: client.models.list()).data],
         connection.base_url, private_cache(), ttl=ttl,
         refresh=refresh)
-    updated, report = sync_text(text, api_models, today=dt.date.today(), include=include)
+    updated, report = sync_text(text, api_models, today=clock.today(), include=include)
     shown = display_path(path)
     for line in report.lines():
         echo(f"  {line}")
@@ -89,10 +102,15 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
         echo(f"{shown} does not exist; `reconciler models sync --catalog {shown}` creates it."
              if not exists else f"{shown} is out of date; run `reconciler models sync`.")
         click.get_current_context().exit(ExitCode.CHANGES)
-    write_text(path, updated)
+    # a catalog found among the manifests came with the repository: write it through no link
+    # out of the project; one named with --catalog is written where the caller said
+    write_below(settings.root.resolve() if catalog is None else path.absolute().parent,
+                path if catalog is None else path.absolute(), updated, overwrite=True)
     echo(f"{'updated' if exists else 'created'} {shown}: {len(report.added)} added, "
          f"{len(report.unavailable)} marked unavailable, {len(report.available_again)} "
-         f"available again, {len(report.shutdown_noted)} shutdown dates noted.")
+         f"available again, {len(report.shutdown_noted)} shutdown dates noted, "
+         f"{len(report.shutdown_corrected)} corrected, {len(report.replacement_noted)} "
+         "replacements noted.")
 
 
 def _find(paths: list[str]) -> Path:
@@ -108,3 +126,138 @@ def _find(paths: list[str]) -> Path:
     raise ReconcilerError("several files hold a ModelCatalog: "
                           + ", ".join(display_path(p) for p in found),
                           hint="choose one with --catalog")
+
+
+@models.command()
+@click.option("--from", "from_models", multiple=True, metavar="MODEL",
+              help="Move this model (repeatable; default: every model in use with an announced "
+                   "shutdown).")
+@click.option("--to", metavar="MODEL",
+              help="Move onto this model (default: the replacement the catalog names, else "
+                   "the one OpenAI's deprecations page names).")
+@click.option("--write", is_flag=True,
+              help="Edit the files in place (comments, quoting and layout kept).")
+@click.option("--check", is_flag=True,
+              help="Change nothing; exit 2 when a model in use should move, 0 when none.")
+@click.option("--no-plan", is_flag=True,
+              help="Do not read the API: no plan, and shutdown dates from the catalog and "
+                   "this release's calendar only.")
+@connection_options
+@click.pass_obj
+def upgrade(app: AppContext, from_models: tuple[str, ...], to: str | None, write: bool,
+            check: bool, no_plan: bool, emulator: bool, base_url: str | None,
+            organization: str | None, project: str | None) -> None:
+    """Move every place a retiring model is set onto its replacement.
+
+    Finds where each model is written, templates first (one edit moves every resource that
+    inherits it), then Assistant and Agent manifests, then environment overrides in
+    reconciler.yaml; proposes the replacement; flags settings the replacement does not
+    accept (temperature on a reasoning model, a reasoning effort it does not offer); shows
+    each file's diff, the price change, and the plan of every environment (or each --env)
+    with the edits applied. Nothing is written without --write, and it never applies.
+
+    \b
+    Examples:
+      reconciler models upgrade                          # every retiring model, a preview
+      reconciler models upgrade --from gpt-5 --to gpt-6.1-sol --write
+      reconciler --env prod models upgrade --no-plan     # offline, one environment
+      reconciler models upgrade --check                  # a CI gate: exit 2 when due
+    """
+    if write and check:
+        raise click.UsageError("--write and --check cannot be used together")
+    code = run_upgrade(app, from_models=from_models, to=to, write=write, check=check,
+                       plan=not no_plan, base_url=base_url, organization=organization,
+                       project=project, emulator=emulator)
+    if code:
+        click.get_current_context().exit(code)
+
+
+def run_upgrade(app: AppContext, *, from_models: tuple[str, ...], to: str | None, write: bool,
+                check: bool, plan: bool, base_url: str | None, organization: str | None,
+                project: str | None, emulator: bool) -> int:
+    """Find, propose, flag, show and (with `write`) edit; the exit code."""
+    from reconciler import upgrade
+    from reconciler.pipeline import Sources, make_plan
+    from reconciler.render import plan as render_plan
+    from reconciler.retirement import Facts
+    from reconciler.settings import load_manifests, load_settings
+
+    base = load_settings(app.config)
+    chosen = [base.for_environment(e) for e in app.envs] if app.envs else base.environments()
+    catalog = load_manifests(chosen[0], (), allow_empty=True, offline_retirement=False).catalog
+    connections = {}
+    api = None
+    if plan:
+        for settings in chosen:
+            connections[settings.environment] = connect_for(settings, base_url, organization,
+                                                            project, emulator)
+        first = connections[chosen[0].environment].client()
+        api = {m.id: m.model_dump(mode="json") for m in call(lambda: first.models.list()).data}
+    facts = Facts(catalog if catalog.declared else None, clock.today(), api=api)
+    files = upgrade.manifest_files(base.manifest_paths(), base.config.exclude)
+    places = upgrade.find_places(files, base.document, base.path)
+    moves = upgrade.plan_moves(places, facts, from_models=from_models, to=to,
+                               catalog_ids=set(catalog.entries) if catalog.declared else None)
+    if not moves:
+        echo("No model in use has an announced shutdown: nothing to upgrade."
+             if not from_models else f"{', '.join(from_models)}: not set anywhere in the "
+             "manifests or reconciler.yaml.")
+        return 0
+    texts = upgrade.edited_texts(moves)
+    upgrade.add_to_catalog(moves, texts, find_catalog_file(files) if catalog.declared else [],
+                           clock.today())
+    for line in upgrade.report(moves, facts, catalog):
+        echo(line)
+    flagged = 0
+    for settings in chosen:
+        before = load_manifests(settings, (), allow_empty=True, offline_retirement=False)
+        after = load_manifests(replace(settings, texts=texts), (), allow_empty=True,
+                               offline_retirement=False)
+        lines = upgrade.flags(before, after, catalog)
+        flagged += len(lines)
+        if lines:
+            echo(f"\nSettings the new model does not accept{_in(settings)}:")
+            for line in lines:
+                echo(f"  ! {line}")
+    for path, text in texts.items():
+        echo("")
+        echo(upgrade.unified_diff(path, path.read_text(encoding="utf-8"), text).rstrip("\n"))
+    failed = False
+    for settings in chosen if plan else ():
+        edited = load_settings(app.config, texts=texts).for_environment(settings.environment)
+        connection = connections[settings.environment]
+        echo(f"\n== plan{_in(settings)} with these edits")
+        try:
+            planned = make_plan(edited, connection, Sources.over(connection.client()))
+        except ReconcilerError as error:
+            failed = True
+            echo(f"error: {error}")
+            continue
+        echo(render_plan.render(planned.plan, "text", color=app.color).rstrip("\n"))
+    echo("")
+    if write:
+        root = base.root
+        for path, text in texts.items():
+            write_below(root.resolve(), path, text, overwrite=True)
+            echo(f"wrote {display_path(path)}")
+        echo(f"{len(texts)} file(s) edited; review them (git diff), then open a pull request.")
+    elif texts:
+        echo(f"{len(texts)} file(s) would change; run again with --write to edit them.")
+    if flagged:
+        echo(f"{flagged} setting(s) flagged above: change them before merging.")
+    if failed:
+        return ExitCode.ERROR
+    return ExitCode.CHANGES if check and texts else 0
+
+
+def connect_for(settings: Settings, base_url: str | None, organization: str | None,
+                project: str | None, emulator: bool) -> Connection:
+    """One environment's connection, announced on stderr."""
+    check_endpoint_flags(base_url, emulator)
+    connection = connection_of(settings, base_url, organization, project, emulator=emulator)
+    echo(connection.announce(), err=True)
+    return connection
+
+
+def _in(settings: Settings) -> str:
+    return f" in environment {settings.environment}" if settings.environment else ""

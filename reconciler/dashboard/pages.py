@@ -14,13 +14,13 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler import ownership, usage
-from reconciler.kinds.model_catalog.catalog import deprecation_message
 from reconciler.model.desired import DesiredResource
 from reconciler.plan.model import Action, FieldChange, ResourceChange
 from reconciler.provider import LiveObject
 from reconciler.render import plan as render_plan
 from reconciler.render import resolved as render_resolved
 from reconciler.render import usage as render_usage
+from reconciler.retirement import Facts, ModelFacts
 
 from .workspace import Problem, Snapshot
 
@@ -28,7 +28,7 @@ STATUSES = ("in sync", "drifted", "to create", "import pending", "unmanaged", "o
             "duplicate", "other scope")
 """The status filter's choices; `scope X` (owned by scope X) is filtered as `other scope`."""
 SHUTDOWN_SOON = dt.timedelta(days=365)
-"""A catalog model shutting down within this is a warning on the overview."""
+"""A model in use shutting down within this is a warning on the overview."""
 UNUSED_WINDOW = "30d"
 """The overview names managed agents without a session in this window."""
 
@@ -125,7 +125,8 @@ def warnings(snapshot: Snapshot, today: dt.date,
     """Models shutting down soon, agents nobody used, and the plan's own warnings."""
     found = [Warning(w) for w in (snapshot.planned.plan.warnings if snapshot.planned else ())]
     for model in models(snapshot, today):
-        if model.days_left is not None and model.days_left <= SHUTDOWN_SOON.days:
+        if model.used_by and model.days_left is not None \
+                and model.days_left <= SHUTDOWN_SOON.days:
             users = ", ".join(model.used_by) or "no resource"
             found.append(Warning(f"{model.message} (used by {users})", "/models",
                                  link="the model catalog"))
@@ -244,37 +245,58 @@ class ModelRow:
     message: str | None
     """Why it should not be used (deprecated, shut down), as `validate` warns."""
     used_by: tuple[str, ...] = field(default_factory=tuple)
+    catalogued: bool = True
 
 
 def models(snapshot: Snapshot, today: dt.date) -> list[ModelRow]:
-    """Every catalog model, with prices, deprecation and days to shutdown, and its users."""
+    """Every catalog model and every model in use, with prices, days to shutdown (the API's
+    word when it was read) and the replacement, and its users."""
     manifests = snapshot.manifests
     if manifests is None:
         return []
     users: dict[str, list[str]] = {}
     for resource in manifests.resources:
-        users.setdefault(str(resource.body.get("model")), []).append(resource.address)
+        if isinstance(resource.body.get("model"), str):
+            users.setdefault(str(resource.body["model"]), []).append(resource.address)
     listed = snapshot.inventory.live.models if snapshot.inventory else None
+    catalog = manifests.catalog
+    facts = Facts(catalog if catalog.declared else None, today, api=listed)
     found = []
-    for model_id, entry in manifests.catalog.entries.items():
-        model = entry.model
-        pricing = model.pricing
-        deprecation = model.deprecation
-        shutdown = deprecation.shutdown_on if deprecation else None
+    for model_id in [*catalog.entries, *(m for m in users if m not in catalog.entries)]:
+        entry = catalog.entries.get(model_id)
+        model = entry.model if entry is not None else None
+        pricing = model.pricing if model is not None else None
+        known = facts.of(model_id)
+        left = known.days_left(today)
         found.append(ModelRow(
-            id=model_id, name=model.name or "", capabilities=tuple(model.capabilities),
-            context_window=model.context_window, max_output_tokens=model.max_output_tokens,
+            id=model_id, name=(model.name if model else None) or "",
+            capabilities=tuple(model.capabilities) if model else (),
+            context_window=model.context_window if model else None,
+            max_output_tokens=model.max_output_tokens if model else None,
             prices={"input": pricing.input_per_1m_tokens if pricing else None,
                     "cached input": pricing.cached_input_per_1m_tokens if pricing else None,
                     "output": pricing.output_per_1m_tokens if pricing else None},
-            currency=pricing.currency if pricing else "USD", available=model.available,
+            currency=pricing.currency if pricing else "USD",
+            available=model.available if model else True,
             listed=None if listed is None else model_id in listed,
-            shutdown_on=shutdown,
-            replacement=deprecation.replacement if deprecation else None,
-            days_left=(shutdown - today).days if shutdown else None,
-            message=deprecation_message(model, today),
-            used_by=tuple(users.get(model_id, ()))))
+            shutdown_on=known.shutdown_date, replacement=known.replacement, days_left=left,
+            message=_retirement(known, today, model), used_by=tuple(users.get(model_id, ())),
+            catalogued=entry is not None))
     return found
+
+
+def _retirement(known: ModelFacts, today: dt.date, model: Any) -> str | None:
+    """Why a model should not be used, as validate and plan say it (None: it is fine)."""
+    if model is not None and not model.available:
+        return f"model '{known.id}' is no longer listed by the API"
+    left = known.days_left(today)
+    if left is None:
+        if model is not None and model.deprecation is not None:
+            return f"model '{known.id}' is deprecated"
+        return None
+    verb = "was shut down" if left <= 0 else f"shuts down in {left} day{'s' if left != 1 else ''}"
+    return (f"model '{known.id}' {verb} on {known.shutdown_date} ({known.said_by} says); "
+            + known.move_to())
 
 
 def uncatalogued(snapshot: Snapshot) -> dict[str, list[str]]:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import openai
 
-from reconciler import inventory, secrets, usage
+from reconciler import clock, inventory, secrets, usage
 from reconciler.apply.retry import RetryPolicy
 from reconciler.commands.connecting import connection_of
 from reconciler.connection import Connection
@@ -117,7 +117,7 @@ class UnknownEnvironment(ReconcilerError):
 class Workspace:
     """The environments of the project, each read once and cached until refreshed."""
 
-    def __init__(self, options: Options, *, today: Callable[[], dt.date] = dt.date.today
+    def __init__(self, options: Options, *, today: Callable[[], dt.date] = clock.today
                  ) -> None:
         self.options = options
         self.today = today

@@ -214,7 +214,8 @@ RESOLVERS: dict[str, Callable[[Any], Any]] = {
     "service_tier": lambda v: v or "auto",
     "text": _text,
     "multi_agent": _multi_agent,
-    "compaction": lambda v: {"async": bool(v.async_) if v is not None else False},
+    # the API accepts `async` and ignores it: compaction is always blocking (SDK 3.63)
+    "compaction": lambda v: {"async": False},
 }
 
 

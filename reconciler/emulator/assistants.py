@@ -30,9 +30,12 @@ DELETED_MODEL = "deleted_model"
 
 
 def live_models(state: State) -> list[dict[str, Any]]:
-    """The account's models, less those it deleted (kept in the store: a reset restores them)."""
+    """The account's models, less those it deleted (kept in the store: a reset restores them)
+    and those whose shutdown date has come: the API no longer lists a shut-down model."""
     deleted = {m["id"] for m in state.store.all(DELETED_MODEL)}
-    return [m for m in state.models if m["id"] not in deleted]
+    today = state.today().isoformat()
+    return [m for m in state.models if m["id"] not in deleted
+            and not (isinstance(m.get("shutdown_date"), str) and m["shutdown_date"] <= today)]
 
 
 async def list_models(request: Request) -> JSONResponse:

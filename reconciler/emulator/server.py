@@ -8,6 +8,7 @@ for `stop`, `status`, `url` and the reconciler's `--emulator`, from any subfolde
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import json
 import os
@@ -48,7 +49,7 @@ class Running:
 def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path | None,
           index_delay: float, api_key: str | None,
           max_upload_bytes: int = 512 * 1024 * 1024,
-          retired: frozenset[str] = frozenset()) -> None:
+          retired: frozenset[str] = frozenset(), today: dt.date | None = None) -> None:
     """Serve in the foreground until interrupted."""
     try:
         import uvicorn
@@ -66,7 +67,7 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
         state = State.open(db, models=seed_models,
                            settings=Settings(index_delay=index_delay, api_key=api_key,
                                              max_upload_bytes=max_upload_bytes,
-                                             retired=retired,
+                                             retired=retired, today=today,
                                              loopback_only=is_loopback(host)))
     except (sqlite3.Error, OSError) as exc:
         raise EmulatorError(f"cannot use {db} as the emulator's state: {exc}",
@@ -195,8 +196,9 @@ def _is_emulator(pid: int) -> bool:
 
 
 def start(*, folder: Path, port: int, db: Path, index_delay: float,
-          timeout: float = 30.0) -> Running:
-    """Start `serve` detached, wait for it to answer, record it."""
+          timeout: float = 30.0, today: dt.date | None = None) -> Running:
+    """Start `serve` detached (judging model shutdowns by `today`, None: the real day), wait
+    for it to answer, record it."""
     existing = running(folder)
     if existing is not None:
         return existing
@@ -204,6 +206,8 @@ def start(*, folder: Path, port: int, db: Path, index_delay: float,
     log = folder / "emulator.log"
     command = [sys.executable, "-m", "reconciler", "emulator", "serve", "--port", str(port),
                "--db", str(db), "--index-delay", str(index_delay)]
+    if today is not None:
+        command += ["--today", today.isoformat()]
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import secrets
 import string
@@ -40,6 +41,8 @@ class Settings:
     max_json_bytes: int = 10 * 1024 * 1024
     retired: frozenset[str] = frozenset()
     """APIs answered with 410 Gone, as OpenAI answers a sunset API: `assistants`, `agents`."""
+    today: dt.date | None = None
+    """The day model shutdowns are judged by (None: today): a shut-down model is gone."""
     loopback_only: bool = True
     """Listening on loopback: requests must name a loopback host (`Host:`), so that a web page
     whose name was rebound to 127.0.0.1 (DNS rebinding) cannot reach it."""
@@ -63,11 +66,12 @@ class State:
         return cls(store, files_dir, models if models is not None else default_models(),
                    settings or Settings())
 
-    def model_ids(self) -> set[str]:
-        return {m["id"] for m in self.models}
-
     def content_path(self, file_id: str) -> Path:
         return self.files_dir / file_id
+
+    def today(self) -> dt.date:
+        """The day model shutdowns are judged by."""
+        return self.settings.today or dt.datetime.now(dt.UTC).date()
 
     @staticmethod
     def now() -> int:

@@ -45,7 +45,7 @@ FILTER_COLUMNS = {"project_ids": "project_id", "models": "model"}
 TOKEN_KINDS = ("input", "cached_input", "output")
 """A model's cost lines: `gpt-5, input_tokens` (uncached), `..., cached_input_tokens`, ..."""
 IMAGE_TOKENS = 85
-REASONING_MODELS = re.compile(r"^(o\d|gpt-5)")
+REASONING_MODELS = re.compile(r"^(o\d|gpt-5|gpt-6)")
 REASONING_SHARE = {"none": 0.0, "minimal": 0.1, "low": 0.25, "medium": 0.5, "high": 0.75,
                    "xhigh": 0.85, "max": 0.9}
 """The share of output tokens a reasoning model spends reasoning, by effort (default medium)."""

@@ -80,14 +80,18 @@ def _excluded(path: Path, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatch(shown, p) or fnmatch.fnmatch(path.name, p) for p in patterns)
 
 
-def load_file(path: Path, diagnostics: Diagnostics) -> list[SourceDocument]:
-    """Read every document of one file; problems are added to `diagnostics`.
+def load_file(path: Path, diagnostics: Diagnostics, text: str | None = None
+              ) -> list[SourceDocument]:
+    """Read every document of one file; problems are added to `diagnostics`. Given `text`
+    (an edit not yet written, e.g. `models upgrade`'s preview), that is read instead.
 
     Only a regular file of at most `MAX_MANIFEST_BYTES` is read: stat says so before it is
     opened, and fstat again once it is (opened non-blocking, so a FIFO swapped in meanwhile
     cannot hang the run).
     """
     shown = display_path(path)
+    if text is not None:
+        return load_text(text, shown, diagnostics)
     data = _read(path, shown, diagnostics)
     text = None if data is None else _decode(data, shown, diagnostics)
     return [] if text is None else load_text(text, shown, diagnostics)

@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler import kinds
+from reconciler import clock, kinds
 from reconciler.diagnostics import Code, Diagnostics, Location, format_path
 from reconciler.kinds import API_VERSIONS
 from reconciler.kinds.model_catalog.catalog import Catalog
@@ -39,8 +39,10 @@ from reconciler.manifests.templates import (
     substitute,
 )
 from reconciler.model.common import Lifecycle
+from reconciler.model.config import ModelWindows
 from reconciler.model.desired import DesiredFile, DesiredResource
 from reconciler.repofiles.boundary import ProjectRoot, common_folder
+from reconciler.retirement import Facts, accepts, judge, unsupported
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,14 @@ class ManifestSet:
 def load_manifest_set(
     paths: Iterable[str], *, exclude: Sequence[str] = (), today: dt.date | None = None,
     root: Path | None = None, allow_empty: bool = False, overlay: Overlay | None = None,
+    models: ModelWindows | None = None, texts: Mapping[Path, str] | None = None,
 ) -> ManifestSet:
     """Read, validate and resolve every manifest under `paths` (in an environment, with its
     `overlay` applied to every assistant and agent).
+
+    With `models` (the retirement windows), each model in use is judged by what the catalog
+    and this release's calendar say of its shutdown (`retirement`); a plan, which reads the
+    API's word, passes None and judges after reading.
 
     Every file a manifest names must lie inside `root` (default: the folder the paths share,
     see `settings.project_root`). Finding no manifest at all is an error (a plan of nothing
@@ -98,7 +105,7 @@ def load_manifest_set(
     loaded: list[Loaded] = []
     invalid: dict[str, set[str]] = defaultdict(set)
     for file in files:
-        for doc in load_file(file, diagnostics):
+        for doc in load_file(file, diagnostics, (texts or {}).get(file)):
             result.documents += 1
             item = _check_document(doc, diagnostics)
             if item is None:
@@ -110,7 +117,8 @@ def load_manifest_set(
         if kinds.get(item.kind).index is not None:
             kinds.get(item.kind).hook("index")(result, item, diagnostics)
     broken = check_templates(result.templates, diagnostics) | invalid["Template"]
-    resolver = Resolver(result, broken, invalid, today or dt.date.today(), boundary, overlay)
+    resolver = Resolver(result, broken, invalid, today or clock.today(), boundary, overlay,
+                        models)
     for item in unique:
         result.declared[item.kind].add(item.name)
     for kind, names in invalid.items():
@@ -249,8 +257,11 @@ class Resolver:
     """Resolves assistants and agents against the indexed tools, templates and catalog."""
 
     def __init__(self, result: ManifestSet, broken: set[str], invalid: Mapping[str, set[str]],
-                 today: dt.date, root: ProjectRoot, overlay: Overlay | None = None) -> None:
+                 today: dt.date, root: ProjectRoot, overlay: Overlay | None = None,
+                 models: ModelWindows | None = None) -> None:
         self.result = result
+        self.models = models
+        self.facts = Facts(result.catalog, today)
         self.overlay = overlay
         self.root = root
         self.diagnostics = result.diagnostics
@@ -289,8 +300,12 @@ class Resolver:
         if self.diagnostics.count_errors() > errors:
             return None
         spec = merged.spec
-        self.result.catalog.check(spec["model"], merged.provenance.locate(("model",)),
-                                  self.diagnostics, today=self.today)
+        model_source = merged.provenance.locate(("model",))
+        self.result.catalog.check(spec["model"], model_source, self.diagnostics)
+        if self.models is not None:
+            judge(self.facts.of(spec["model"]), self.models, self.today, model_source,
+                  self.diagnostics)
+        self._check_model_settings(item.kind, merged)
         tools = resolve_tools(
             item.kind, f"{item.kind}/{item.name}", spec.get("tools") or [], merged.provenance,
             merged.labels, self.result.tools, self.diagnostics,
@@ -312,10 +327,25 @@ class Resolver:
             kind=item.kind, name=item.name, labels=merged.labels,
             annotations=dict(item.manifest.metadata.annotations),
             lifecycle=Lifecycle.model_validate(spec.get("lifecycle") or {}),
-            source=item.doc.locate(()), body=body, tool_names=tools.names,
+            source=item.doc.locate(()), body=body, model_source=model_source,
+            tool_names=tools.names,
             template=item.doc.data["spec"].get("template"), files=tuple(references[0]),
             store_refs=tuple(references[1]),
         )
+
+    def _check_model_settings(self, kind: str, merged: Merged) -> None:
+        """Warn of settings the model does not accept (sampling on a reasoning model, an
+        effort it does not offer), at the line that sets each."""
+        model = merged.spec["model"]
+        entries = self.result.catalog.entries
+        what = accepts(model, {e: m.model.capabilities for e, m in entries.items()},
+                       {e: m.model.reasoning_efforts for e, m in entries.items()})
+        for path, problem in unsupported(kind, merged.spec, model, what):
+            origin = merged.provenance.origin(path)
+            self.diagnostics.warning(
+                Code.UNSUPPORTED_SETTING, problem, origin.doc.locate(origin.path),
+                path=format_path(origin.path),
+                hint="the API refuses it on this model; remove or change it")
 
     def _chain(self, item: Loaded) -> list[TemplateEntry] | None:
         name = item.doc.data["spec"].get("template")

@@ -38,6 +38,35 @@ class PruneConfig(Strict):
                     "(or all of them) is refused unless apply is given --allow-mass-delete.")
 
 
+class ModelWindows(Strict):
+    """How close a model's shutdown may come before plans warn, and before they refuse."""
+
+    block_within_days: int | None = Field(
+        None, ge=0, le=3650,
+        description="A plan that creates a resource on a model shutting down within this "
+                    "many days, or moves one onto it, is an error (default 14).")
+    warn_within_days: int | None = Field(
+        None, ge=0, le=3650,
+        description="Resources on a model shutting down within this many days get a warning "
+                    "with the days left and the replacement (default 90).")
+
+    def over(self, base: ModelWindows) -> ModelWindows:
+        """These windows, with what they leave unset taken from `base`."""
+        return ModelWindows(
+            block_within_days=(self.block_within_days if self.block_within_days is not None
+                               else base.block_within_days),
+            warn_within_days=(self.warn_within_days if self.warn_within_days is not None
+                              else base.warn_within_days))
+
+    @property
+    def block(self) -> int:
+        return 14 if self.block_within_days is None else self.block_within_days
+
+    @property
+    def warn(self) -> int:
+        return 90 if self.warn_within_days is None else self.warn_within_days
+
+
 class Override(Strict):
     """In one environment, fields set on every assistant and agent a selector picks (merged
     as templates are: scalars replace, maps merge, lists replace)."""
@@ -64,6 +93,8 @@ class EnvironmentConfig(Strict):
     labels: dict[LabelKey, LabelValue] = Field(
         default_factory=dict, description="Labels added to every assistant and agent.")
     overrides: list[Override] = Field(default_factory=list)
+    models: ModelWindows | None = Field(
+        None, description="Its retirement windows, over the top-level `models:`.")
 
 
 class ProjectConfig(Strict):
@@ -82,6 +113,11 @@ class ProjectConfig(Strict):
                     "marks; objects of other scopes are never changed. Required before the "
                     "first apply to OpenAI.")
     prune: PruneConfig = Field(default_factory=PruneConfig)
+    models: ModelWindows = Field(
+        default_factory=ModelWindows,
+        description="Model retirement: when plans warn of a model's shutdown and when they "
+                    "refuse to move a resource onto it (per environment under "
+                    "`environments.NAME.models`).")
     environments: dict[EnvironmentName, EnvironmentConfig] = Field(
         default_factory=dict,
         description="Named environments (dev, staging, prod), each chosen with --env NAME or "

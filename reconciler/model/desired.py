@@ -56,6 +56,8 @@ class DesiredResource(BaseModel):
     lifecycle: Lifecycle = Field(default_factory=Lifecycle)
     source: Location
     body: dict[str, Any]
+    model_source: Location | None = None
+    """Where its model is set (its manifest, a template, or an environment's override)."""
     template: str | None = None
     """The Template it starts from, if any (for display)."""
     tool_names: tuple[str, ...] = ()

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.model.desired import ResourceKind
 
-FORMAT_VERSION = "1.2"
+FORMAT_VERSION = "1.3"
 """1.1 added `action_reason`, `required_replace` and `unknowns` to each change (1.0 plans
 load unless they hold values known only after apply). 1.2 added `scope`, `foreign`, `kept`,
 the selection the plan was made with (`paths`, `replace`, `prune`, `allow_mass_delete`),
@@ -177,12 +177,16 @@ class FileChange(_Frozen):
 
 
 class Price(_Frozen):
-    """A model's price per million tokens, as the catalog says (None: it does not say)."""
+    """A model's price per million tokens, as the catalog says, else this release's model
+    calendar (OpenAI's list price); None where neither says."""
 
     model: str
     input_per_1m_tokens: float | None = None
     output_per_1m_tokens: float | None = None
     currency: str = "USD"
+    source: Literal["catalog", "calendar"] | None = Field(
+        None, description="Who gave the price: the ModelCatalog, or the model calendar this "
+                          "release ships (null: no price is known).")
 
 
 class ModelCost(_Frozen):

@@ -219,13 +219,16 @@ def cost_text(cost: ModelCost) -> str:
                                ("output", "output_per_1m_tokens"))]
     unknown = [p.model for p in (before, after)
                if p.input_per_1m_tokens is None and p.output_per_1m_tokens is None]
-    note = f"; the catalog gives no price for {', '.join(unknown)}" if unknown else ""
+    listed = [p.model for p in (before, after) if p.source == "calendar"]
+    note = f"; no price is known for {', '.join(unknown)}" if unknown else ""
+    if listed:
+        note += f"; {', '.join(listed)}: OpenAI's list price (the catalog gives none)"
     return f"price per 1M tokens: {', '.join(parts)}{note}"
 
 
 def cost_summary(plan: Plan) -> str | None:
     """The price per 1M tokens of every model the plan changes, summed before and after
-    (only where the catalog prices both models; the others are counted)."""
+    (only where both models' prices are known; the others are counted)."""
     costs = [c.cost for c in plan.changes if c.cost is not None]
     if not costs:
         return None
@@ -234,8 +237,7 @@ def cost_summary(plan: Plan) -> str | None:
         c.after.input_per_1m_tokens, c.after.output_per_1m_tokens)
         and c.before.currency == c.after.currency == "USD"]
     if not known:
-        return (f"{len(costs)} change(s) set another model; the catalog gives no price for "
-                "them")
+        return f"{len(costs)} change(s) set another model; no price is known for them"
     def total(side: str, key: str) -> float:
         return sum(float(getattr(getattr(c, side), key)) for c in known)
     text = (f"Models changed by {len(known)} change(s), price per 1M tokens summed: input "

@@ -9,6 +9,7 @@ and the run's summary says so too.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
 import textwrap
 import threading
@@ -41,9 +42,19 @@ class BrowserTestsSkipped(pytest.PytestWarning):
     """The browser tests did not run (the warnings summary shows it, in parallel runs too)."""
 
 
+SHUTDOWN = dt.date.today() + dt.timedelta(days=100)
+"""When the retiring model of these tests shuts down, as the API says and the catalog too."""
+
+
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
-    running = spawn(tmp_path_factory.mktemp("emulator"), "--index-delay", "0")
+    folder = tmp_path_factory.mktemp("emulator")
+    models = [{"id": "gpt-6-luna", "object": "model", "created": 1, "owned_by": "system"},
+              {"id": "gpt-6.1-sol", "object": "model", "created": 1, "owned_by": "system"},
+              {"id": "gpt-legacy", "object": "model", "created": 1, "owned_by": "system",
+               "shutdown_date": SHUTDOWN.isoformat()}]
+    (folder / "models.json").write_text(json.dumps(models))
+    running = spawn(folder, "--index-delay", "0", "--models", str(folder / "models.json"))
     yield running
     running.stop()
 
@@ -112,18 +123,18 @@ def catalog(shutdown: dt.date) -> str:
         metadata: {{name: models}}
         spec:
           models:
-            - id: gpt-4o
+            - id: gpt-6-luna
               capabilities: [tools, vision]
               context_window: 128000
               pricing: {{input_per_1m_tokens: 2.5, output_per_1m_tokens: 10.0}}
-            - id: gpt-5
+            - id: gpt-6.1-sol
               name: GPT-5
               capabilities: [tools, reasoning]
               context_window: 400000
               pricing: {{input_per_1m_tokens: 1.25, output_per_1m_tokens: 10.0}}
-            - id: gpt-4-turbo
+            - id: gpt-legacy
               capabilities: [tools]
-              deprecation: {{shutdown_on: {shutdown.isoformat()}, replacement: gpt-4o}}
+              deprecation: {{shutdown_on: {shutdown.isoformat()}, replacement: gpt-6-luna}}
         """
 
 
@@ -132,13 +143,13 @@ MANIFESTS = {
         apiVersion: reconciler/v1
         kind: Assistant
         metadata: {name: helper}
-        spec: {model: gpt-4o, name: Helper}
+        spec: {model: gpt-6-luna, name: Helper}
         ---
         apiVersion: reconciler/v1
         kind: Assistant
         metadata: {name: drifting}
         spec:
-          model: gpt-4-turbo
+          model: gpt-legacy
           name: Drifting
           instructions: |
             Answer in English.
@@ -148,12 +159,12 @@ MANIFESTS = {
         apiVersion: reconciler/v1
         kind: Agent
         metadata: {name: writer}
-        spec: {model: gpt-5, name: Writer, instructions: Write well.}
+        spec: {model: gpt-6.1-sol, name: Writer, instructions: Write well.}
         ---
         apiVersion: reconciler/v1
         kind: Agent
         metadata: {name: idle}
-        spec: {model: gpt-5}
+        spec: {model: gpt-6.1-sol}
         """,
 }
 LATER = {
@@ -161,7 +172,7 @@ LATER = {
         apiVersion: reconciler/v1
         kind: Agent
         metadata: {name: fresh}
-        spec: {model: gpt-5}
+        spec: {model: gpt-6.1-sol}
         """,
 }
 
@@ -175,7 +186,7 @@ def site(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory,
 
     root = tmp_path_factory.mktemp("project")
     write(root, {"reconciler.yaml": "manifests: [manifests]\n", **MANIFESTS,
-                 "manifests/catalog.yaml": catalog(dt.date.today() + dt.timedelta(days=100))})
+                 "manifests/catalog.yaml": catalog(SHUTDOWN)})
     applied = Site(root, emulator).run("apply", "--auto-approve")
     assert applied.exit_code == 0, applied.output
     found = Site(root, emulator)
@@ -187,8 +198,8 @@ def site(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory,
     sdk.beta.assistants.update(found.ids["Assistant/drifting"], temperature=0.2,
                                instructions="Answer in French.\nBe brief.\n")
     found.ids["hostile"] = sdk.beta.assistants.create(
-        model="gpt-4o", name=HOSTILE, instructions="</pre><img src=x onerror=alert(1)>").id
-    found.ids["by-hand"] = sdk.beta.agents.create(model="gpt-5", name="By hand").id
+        model="gpt-6-luna", name=HOSTILE, instructions="</pre><img src=x onerror=alert(1)>").id
+    found.ids["by-hand"] = sdk.beta.agents.create(model="gpt-6.1-sol", name="By hand").id
     write(root, LATER)
     request_seed(emulator.url, {"agent_ids": [found.ids["Agent/writer"]], "days": 5,
                                 "per_day": 20, "seed": 3,

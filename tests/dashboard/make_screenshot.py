@@ -56,7 +56,7 @@ def _prepare(root: Path, url: str) -> None:
     for assistant in sdk.beta.assistants.list(limit=100):
         if ownership.owner(assistant.metadata) == "sales-analyst":
             sdk.beta.assistants.update(assistant.id, temperature=0.9)
-    sdk.beta.agents.create(model="gpt-5-mini", name="Pricing experiment")
+    sdk.beta.agents.create(model="gpt-5.6-terra", name="Pricing experiment")
     request_seed(url, {"days": 30, "per_day": 80, "seed": 11,
                        "now": int(time.time()) - 600})
 

@@ -17,7 +17,7 @@ from reconciler.dashboard import pages
 from reconciler.dashboard.app import create_app
 from reconciler.dashboard.security import Guard
 from reconciler.dashboard.workspace import Workspace
-from tests.dashboard.conftest import API_KEY, HOSTILE, PORT, Site, signed_in, write
+from tests.dashboard.conftest import API_KEY, HOSTILE, PORT, SHUTDOWN, Site, signed_in, write
 
 
 def test_the_overview_counts_plans_and_warns(site: Site) -> None:
@@ -29,8 +29,9 @@ def test_the_overview_counts_plans_and_warns(site: Site) -> None:
     assert {label: int(n) for n, label in counts} == {
         "in sync": 3, "drifted": 1, "to create": 1, "unmanaged": 2, "owned by another scope": 0}
     assert "Plan: 1 to create, 1 to update, 0 to delete." in text
-    assert "model &#39;gpt-4-turbo&#39; is deprecated and shuts down on" in text
-    assert "(used by Assistant/drifting)" in text
+    assert ("model &#39;gpt-legacy&#39; shuts down in 100 days on "
+            f"{SHUTDOWN.isoformat()} (the API says); move to gpt-6-luna: reconciler models "
+            "upgrade --from gpt-legacy (used by Assistant/drifting)") in text
     assert "Agent/idle had no session in the last 30d" in text
     assert "Agent/writer had no session" not in text
     assert API_KEY not in text
@@ -93,11 +94,12 @@ def test_models_show_the_catalog_and_their_users(site: Site) -> None:
     text = site.client().get("/models").text
     rows = {m: row for m, row in re.findall(r"<th scope=\"row\"><code>([^<]+)</code>(.*?)</tr>",
                                             text, re.S)}
-    assert set(rows) == {"gpt-4o", "gpt-5", "gpt-4-turbo"}
-    assert "400,000" in rows["gpt-5"] and "$1.25" in rows["gpt-5"]
-    assert "Agent/writer" in rows["gpt-5"] and "Agent/fresh" in rows["gpt-5"]
-    assert re.search(r'class="num">(99|100)</td>', rows["gpt-4-turbo"])
-    assert "move to <code>gpt-4o</code>" in rows["gpt-4-turbo"]
+    assert set(rows) == {"gpt-6-luna", "gpt-6.1-sol", "gpt-legacy"}
+    assert "400,000" in rows["gpt-6.1-sol"] and "$1.25" in rows["gpt-6.1-sol"]
+    assert "Agent/writer" in rows["gpt-6.1-sol"] and "Agent/fresh" in rows["gpt-6.1-sol"]
+    assert re.search(r'class="num">100</td>', rows["gpt-legacy"])
+    assert "<td><code>gpt-6-luna</code></td>" in rows["gpt-legacy"], "the replacement"
+    assert "reconciler models upgrade --from gpt-legacy" in rows["gpt-legacy"]
 
 
 def test_usage_shows_the_numbers_of_reconciler_usage(site: Site) -> None:
@@ -200,7 +202,7 @@ def test_invalid_manifests_show_file_line_and_field(site: Site, tmp_path: Path) 
         kind: Assistant
         metadata: {name: broken}
         spec:
-          model: gpt-4o
+          model: gpt-6-luna
           temprature: 0.5
         """})
     client = signed_in(site.options(config=tmp_path / "reconciler.yaml"))

@@ -29,7 +29,7 @@ def options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Options:
         apiVersion: reconciler/v1
         kind: Assistant
         metadata: {name: a}
-        spec: {model: gpt-4o}
+        spec: {model: gpt-6-luna}
         """})
     return Options(config=tmp_path / "reconciler.yaml", base_url="http://127.0.0.1:9/v1",
                    retry_timeout=0.0)

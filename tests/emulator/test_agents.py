@@ -26,7 +26,7 @@ EVERY_TOOL = [
 
 
 def test_defaults_are_resolved(client: openai.OpenAI) -> None:
-    agent = client.beta.agents.create(model="gpt-5")
+    agent = client.beta.agents.create(model="gpt-6.1-sol")
     assert agent.id.startswith("agent_") and agent.object == "agent"
     assert (agent.name, agent.instructions, agent.metadata, agent.tools) == (None, None, {}, [])
     assert (agent.reasoning.effort, agent.reasoning.summary) == (None, None)
@@ -39,7 +39,7 @@ def test_defaults_are_resolved(client: openai.OpenAI) -> None:
 
 
 def test_every_tool_type_with_resolved_defaults(client: openai.OpenAI) -> None:
-    agent = client.beta.agents.create(model="gpt-5", tools=EVERY_TOOL)  # type: ignore[arg-type]
+    agent = client.beta.agents.create(model="gpt-6.1-sol", tools=EVERY_TOOL)  # type: ignore[arg-type]
     tools = [t.model_dump(by_alias=True) for t in agent.tools]
     assert tools[0]["defer_loading"] is True and tools[0]["async"] is True
     assert tools[2] == {"type": "programmatic_tool_calling", "enabled": True}
@@ -52,7 +52,7 @@ def test_every_tool_type_with_resolved_defaults(client: openai.OpenAI) -> None:
 
 def test_create_with_every_field(client: openai.OpenAI) -> None:
     agent = client.beta.agents.create(
-        model="gpt-5", name="Researcher", instructions="Cite sources.", metadata={"a": "b"},
+        model="gpt-6.1-sol", name="Researcher", instructions="Cite sources.", metadata={"a": "b"},
         reasoning={"effort": "high", "summary": "auto"}, service_tier="flex",
         text={"format": {"type": "json_schema", "schema": {"type": "object"}},
               "verbosity": "low"},
@@ -62,11 +62,11 @@ def test_create_with_every_field(client: openai.OpenAI) -> None:
     assert fetched == agent
     assert fetched.multi_agent.max_concurrent_subagents == 6
     assert fetched.text.format.type == "json_schema"
-    assert fetched.compaction.async_ is True  # type: ignore[union-attr]
+    assert fetched.compaction.async_ is False, "accepted and ignored, as SDK 3.63 documents"  # type: ignore[union-attr]
 
 
 def test_update_semantics(client: openai.OpenAI) -> None:
-    agent = client.beta.agents.create(model="gpt-5", name="A", metadata={"a": "1", "b": "2"},
+    agent = client.beta.agents.create(model="gpt-6.1-sol", name="A", metadata={"a": "1", "b": "2"},
                                       reasoning={"effort": "high"},
                                       experimental={"time_awareness": True})
     kept = client.beta.agents.update(agent.id, instructions="New.")
@@ -84,7 +84,7 @@ def test_update_semantics(client: openai.OpenAI) -> None:
 
 
 def test_list_and_delete(client: openai.OpenAI) -> None:
-    ids = [client.beta.agents.create(model="gpt-5-mini", name=f"a{i}").id for i in range(3)]
+    ids = [client.beta.agents.create(model="gpt-5.6-terra", name=f"a{i}").id for i in range(3)]
     listed = [a.id for a in client.beta.agents.list(limit=100)]
     assert listed[:3] == list(reversed(ids)), "newest first by default"
     deleted = client.beta.agents.delete(ids[0])
@@ -94,20 +94,21 @@ def test_list_and_delete(client: openai.OpenAI) -> None:
 
 
 @pytest.mark.parametrize(("body", "param", "code"), [
-    ({"model": "gpt-5", "temperature": 1}, "temperature", "unknown_parameter"),
+    ({"model": "gpt-6.1-sol", "temperature": 1}, "temperature", "unknown_parameter"),
     ({"name": "no model"}, "model", "missing_required_parameter"),
     ({"model": "gpt-0"}, "model", "model_not_found"),
-    ({"model": "gpt-5", "service_tier": "turbo"}, "service_tier", "invalid_value"),
-    ({"model": "gpt-5", "tools": [{"type": "code_interpreter"}]}, "tools[0].type",
+    ({"model": "gpt-6.1-sol", "service_tier": "turbo"}, "service_tier", "invalid_value"),
+    ({"model": "gpt-6.1-sol", "tools": [{"type": "code_interpreter"}]}, "tools[0].type",
      "invalid_value"),
-    ({"model": "gpt-5", "tools": [{"name": "f"}]}, "tools[0].type", "missing_required_parameter"),
-    ({"model": "gpt-5", "tools": [{"type": "web_search", "location": {"city": "Paris",
+    ({"model": "gpt-6.1-sol", "tools": [{"name": "f"}]}, "tools[0].type",
+     "missing_required_parameter"),
+    ({"model": "gpt-6.1-sol", "tools": [{"type": "web_search", "location": {"city": "Paris",
                                                                        "zip": "75001"}}]},
      "tools[0].location.zip", "unknown_parameter"),
-    ({"model": "gpt-5", "reasoning": {"effort": 3}}, "reasoning.effort", "invalid_type"),
-    ({"model": "gpt-5", "tools": [{"type": "function", "name": "bad name", "description": "",
+    ({"model": "gpt-6.1-sol", "reasoning": {"effort": 3}}, "reasoning.effort", "invalid_type"),
+    ({"model": "gpt-6.1-sol", "tools": [{"type": "function", "name": "bad name", "description": "",
                                    "parameters": {}}]}, "tools[0].name", "invalid_value"),
-    ({"model": "gpt-5", "metadata": {f"k{i}": "v" for i in range(17)}}, "metadata",
+    ({"model": "gpt-6.1-sol", "metadata": {f"k{i}": "v" for i in range(17)}}, "metadata",
      "object_above_max_properties"),
 ])
 def test_invalid_requests(client: openai.OpenAI, body: dict, param: str, code: str) -> None:

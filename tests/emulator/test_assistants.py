@@ -10,7 +10,7 @@ import pytest
 from tests.emulator.harness import Conformance
 
 FULL = {
-    "model": "gpt-4o",
+    "model": "gpt-6-luna",
     "name": "Support",
     "description": "Answers questions.",
     "instructions": "Be brief.\nBe kind.",
@@ -34,10 +34,10 @@ FULL = {
 def test_models_list_and_retrieve(client: openai.OpenAI, conformance: Conformance) -> None:
     models = client.models.list().data
     ids = [m.id for m in models]
-    assert {"gpt-4o", "gpt-5", "gpt-4.1"} <= set(ids)
+    assert {"gpt-6-luna", "gpt-6.1-sol", "gpt-6-sol"} <= set(ids)
     deprecated = [m for m in models if getattr(m, "shutdown_date", None)]
     assert deprecated, "the seed list includes deprecated models with a shutdown date"
-    assert client.models.retrieve("gpt-4o").owned_by == "system"
+    assert client.models.retrieve("gpt-6-luna").owned_by == "system"
     with pytest.raises(openai.NotFoundError):
         client.models.retrieve("gpt-0")
     assert conformance.checked == 3
@@ -54,7 +54,7 @@ def test_create_with_every_field_and_retrieve(client: openai.OpenAI) -> None:
 
 
 def test_defaults_of_a_minimal_assistant(client: openai.OpenAI) -> None:
-    created = client.beta.assistants.create(model="gpt-4.1")
+    created = client.beta.assistants.create(model="gpt-6-sol")
     assert (created.name, created.description, created.instructions) == (None, None, None)
     assert created.tools == [] and created.metadata == {}
     assert (created.temperature, created.top_p, created.response_format) == (1.0, 1.0, "auto")
@@ -62,7 +62,7 @@ def test_defaults_of_a_minimal_assistant(client: openai.OpenAI) -> None:
 
 @pytest.mark.parametrize(("field", "value"), [
     ("name", "Renamed"), ("description", "New."), ("instructions", "x" * 1000),
-    ("model", "gpt-4.1-mini"), ("tools", [{"type": "code_interpreter"}]),
+    ("model", "gpt-6.1-terra"), ("tools", [{"type": "code_interpreter"}]),
     ("metadata", {"owner": "me"}), ("temperature", 1.7), ("top_p", 0.1),
     ("response_format", {"type": "json_object"}), ("reasoning_effort", "high"),
 ])
@@ -89,13 +89,13 @@ def test_tool_resources_reference_files_and_stores(client: openai.OpenAI) -> Non
     upload = client.files.create(file=("data.py", io.BytesIO(b"print(1)"), "text/x-python"),
                                  purpose="assistants")
     store = client.vector_stores.create(name="kb")
-    created = client.beta.assistants.create(model="gpt-4o", tool_resources={
+    created = client.beta.assistants.create(model="gpt-6-luna", tool_resources={
         "code_interpreter": {"file_ids": [upload.id]},
         "file_search": {"vector_store_ids": [store.id]}})
     assert created.tool_resources is not None
     assert created.tool_resources.file_search.vector_store_ids == [store.id]  # type: ignore
     with pytest.raises(openai.BadRequestError) as missing:
-        client.beta.assistants.create(model="gpt-4o", tool_resources={
+        client.beta.assistants.create(model="gpt-6-luna", tool_resources={
             "file_search": {"vector_store_ids": ["vs_missing"]}})
     assert missing.value.body["param"] == "tool_resources.file_search.vector_store_ids[0]"
 
@@ -103,7 +103,7 @@ def test_tool_resources_reference_files_and_stores(client: openai.OpenAI) -> Non
 def test_vector_stores_helper_creates_a_store(client: openai.OpenAI) -> None:
     upload = client.files.create(file=("a.md", io.BytesIO(b"# a"), "text/markdown"),
                                  purpose="assistants")
-    created = client.beta.assistants.create(model="gpt-4o", tools=[{"type": "file_search"}],
+    created = client.beta.assistants.create(model="gpt-6-luna", tools=[{"type": "file_search"}],
                                             tool_resources={"file_search": {"vector_stores": [
                                                 {"file_ids": [upload.id]}]}})
     (store_id,) = created.tool_resources.file_search.vector_store_ids  # type: ignore
@@ -111,7 +111,7 @@ def test_vector_stores_helper_creates_a_store(client: openai.OpenAI) -> None:
 
 
 def test_delete_then_404(client: openai.OpenAI) -> None:
-    created = client.beta.assistants.create(model="gpt-4o")
+    created = client.beta.assistants.create(model="gpt-6-luna")
     deleted = client.beta.assistants.delete(created.id)
     assert deleted.deleted is True and deleted.id == created.id
     with pytest.raises(openai.NotFoundError) as gone:

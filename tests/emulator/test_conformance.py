@@ -124,8 +124,8 @@ class World:
         self.post(f"/v1/vector_stores/{self.store_id}/files", {"file_id": self.file_id})
         self.batch_id = self.post(f"/v1/vector_stores/{self.store_id}/file_batches",
                                   {"file_ids": [self.file_id]})["id"]
-        self.assistant_id = self.post("/v1/assistants", {"model": "gpt-4o"})["id"]
-        self.agent_id = self.post("/v1/agents", {"model": "gpt-5"})["id"]
+        self.assistant_id = self.post("/v1/assistants", {"model": "gpt-6-luna"})["id"]
+        self.agent_id = self.post("/v1/agents", {"model": "gpt-6.1-sol"})["id"]
 
     def upload(self, name: str, content: bytes) -> str:
         answer = self.http.post("/v1/files", files={"file": (name, io.BytesIO(content))},
@@ -143,7 +143,7 @@ class World:
         """The operation's path with ids; a delete gets objects of its own."""
         ids = {"assistant_id": self.assistant_id, "agent_id": self.agent_id,
                "store_id": self.store_id, "file_id": self.file_id,
-               "batch_id": self.batch_id, "model": "gpt-4o"}
+               "batch_id": self.batch_id, "model": "gpt-6-luna"}
         if operation.method == "DELETE":
             ids.update(self.fresh(operation.route))
         return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: ids[m.group(1)], operation.route)
@@ -151,9 +151,9 @@ class World:
     def fresh(self, route: str) -> dict[str, str]:
         """New objects for a delete to remove."""
         if route == "/v1/assistants/{assistant_id}":
-            return {"assistant_id": self.post("/v1/assistants", {"model": "gpt-4o"})["id"]}
+            return {"assistant_id": self.post("/v1/assistants", {"model": "gpt-6-luna"})["id"]}
         if route == "/v1/agents/{agent_id}":
-            return {"agent_id": self.post("/v1/agents", {"model": "gpt-5"})["id"]}
+            return {"agent_id": self.post("/v1/agents", {"model": "gpt-6.1-sol"})["id"]}
         if route == "/v1/vector_stores/{store_id}":
             return {"store_id": self.post("/v1/vector_stores", {})["id"]}
         file_id = self.upload("gone.md", b"gone")
@@ -166,7 +166,7 @@ class World:
         named = [p for p in path if isinstance(p, str)]
         last = named[-1] if named else ""
         if path == ("model",):
-            return "gpt-4o"
+            return "gpt-6-luna"
         if path == ("query",):
             return "alpha"
         if last == "file_id" or (last == "file_ids" and isinstance(path[-1], int)):

@@ -66,24 +66,25 @@ def test_404(emulator: Emulator, method: str, path: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(("body", "param", "code"), [
-    ({"model": "gpt-4o", "temprature": 1}, "temprature", "unknown_parameter"),
+    ({"model": "gpt-6-luna", "temprature": 1}, "temprature", "unknown_parameter"),
     ({"name": "x"}, "model", "missing_required_parameter"),
-    ({"model": "gpt-4o", "temperature": "hot"}, "temperature", "invalid_type"),
-    ({"model": "gpt-4o", "temperature": 2.5}, "temperature", "decimal_above_max_value"),
-    ({"model": "gpt-4o", "name": "n" * 257}, "name", "string_above_max_length"),
-    ({"model": "gpt-4o", "description": "d" * 513}, "description", "string_above_max_length"),
-    ({"model": "gpt-4o", "instructions": "i" * 256_001}, "instructions",
+    ({"model": "gpt-6-luna", "temperature": "hot"}, "temperature", "invalid_type"),
+    ({"model": "gpt-6-luna", "temperature": 2.5}, "temperature", "decimal_above_max_value"),
+    ({"model": "gpt-6-luna", "name": "n" * 257}, "name", "string_above_max_length"),
+    ({"model": "gpt-6-luna", "description": "d" * 513}, "description", "string_above_max_length"),
+    ({"model": "gpt-6-luna", "instructions": "i" * 256_001}, "instructions",
      "string_above_max_length"),
-    ({"model": "gpt-4o", "tools": [{"type": "code_interpreter"}] * 129}, "tools",
+    ({"model": "gpt-6-luna", "tools": [{"type": "code_interpreter"}] * 129}, "tools",
      "array_above_max_length"),
-    ({"model": "gpt-4o", "metadata": {f"k{i}": "v" for i in range(17)}}, "metadata",
+    ({"model": "gpt-6-luna", "metadata": {f"k{i}": "v" for i in range(17)}}, "metadata",
      "object_above_max_properties"),
-    ({"model": "gpt-4o", "metadata": {"k": "v" * 513}}, "metadata.k", "string_above_max_length"),
-    ({"model": "gpt-4o", "metadata": {"k" * 65: "v"}}, f"metadata.{'k' * 65}",
+    ({"model": "gpt-6-luna", "metadata": {"k": "v" * 513}}, "metadata.k",
      "string_above_max_length"),
-    ({"model": "gpt-4o", "tools": [{"type": "function", "function": {"name": "a b"}}]},
+    ({"model": "gpt-6-luna", "metadata": {"k" * 65: "v"}}, f"metadata.{'k' * 65}",
+     "string_above_max_length"),
+    ({"model": "gpt-6-luna", "tools": [{"type": "function", "function": {"name": "a b"}}]},
      "tools[0].function.name", "invalid_value"),
-    ({"model": "gpt-4o", "reasoning_effort": "extreme"}, "reasoning_effort", "invalid_value"),
+    ({"model": "gpt-6-luna", "reasoning_effort": "extreme"}, "reasoning_effort", "invalid_value"),
     ({"model": "gpt-9"}, "model", "model_not_found"),
 ])
 def test_400_names_the_parameter(client: openai.OpenAI, body: dict[str, Any], param: str,
@@ -104,6 +105,6 @@ def test_400_on_a_body_that_is_not_json(emulator: Emulator) -> None:
 def test_413_on_an_oversized_json_body(emulator: Emulator) -> None:
     headers = {"Authorization": "Bearer k", "OpenAI-Beta": "assistants=v2",
                "Content-Type": "application/json"}
-    body = json.dumps({"model": "gpt-4o", "instructions": "x" * (11 * 1024 * 1024)}).encode()
+    body = json.dumps({"model": "gpt-6-luna", "instructions": "x" * (11 * 1024 * 1024)}).encode()
     status, payload = raw(emulator, "POST", "/assistants", body=body, headers=headers)
     assert status == 413 and payload["error"]["code"] == "request_too_large"

@@ -57,7 +57,7 @@ def test_server_errors(emulator: Emulator, client: openai.OpenAI, status: int,
 def test_disconnect_is_a_connection_error(emulator: Emulator, client: openai.OpenAI) -> None:
     emulator.faults({"fault": "disconnect", "methods": ["POST"]})
     with pytest.raises(openai.APIConnectionError):
-        client.beta.assistants.create(model="gpt-4o", name="never")
+        client.beta.assistants.create(model="gpt-6-luna", name="never")
     emulator.faults()
     assert "never" not in _names(client), "a dropped request writes nothing"
 
@@ -70,7 +70,7 @@ def test_commit_then_fail_stores_the_write(emulator: Emulator, client: openai.Op
     emulator.faults({"fault": "commit_then_fail", "methods": ["POST"],
                      "path": "/v1/assistants", "then": then, "status": 502})
     with pytest.raises(error):
-        client.beta.assistants.create(model="gpt-4o", name=name)
+        client.beta.assistants.create(model="gpt-6-luna", name=name)
     emulator.faults()
     assert _names(client).count(name) == 1, "the client failed, yet the object exists"
 
@@ -80,7 +80,7 @@ def test_sdk_blind_retries_duplicate_a_committed_create(emulator: Emulator) -> N
     emulator.faults({"fault": "commit_then_fail", "methods": ["POST"], "path": "/v1/agents",
                      "times": 1})
     retrying = sdk_client(emulator.url, retries=2)
-    retrying.beta.agents.create(model="gpt-5", name="twice")
+    retrying.beta.agents.create(model="gpt-6.1-sol", name="twice")
     emulator.faults()
     assert [a.name for a in retrying.beta.agents.list(limit=100)].count("twice") == 2
 
@@ -89,7 +89,7 @@ def _pattern(emulator: Emulator, client: openai.OpenAI, count: int = 20) -> list
     outcomes = []
     for _ in range(count):
         try:
-            client.models.retrieve("gpt-4o")
+            client.models.retrieve("gpt-6-luna")
             outcomes.append(True)
         except openai.InternalServerError:
             outcomes.append(False)
@@ -115,13 +115,13 @@ def test_rules_match_methods_and_paths(emulator: Emulator, client: openai.OpenAI
                      "path": "/v1/agents*"})
     assert client.beta.agents.list().object == "list"
     with pytest.raises(openai.InternalServerError):
-        client.beta.agents.create(model="gpt-5")
-    assert client.beta.assistants.create(model="gpt-4o").id
+        client.beta.agents.create(model="gpt-6.1-sol")
+    assert client.beta.assistants.create(model="gpt-6-luna").id
 
 
 def test_counters_by_method_and_route(emulator: Emulator, client: openai.OpenAI) -> None:
     emulator.call("DELETE", "/stats")
-    created = client.beta.assistants.create(model="gpt-4o")
+    created = client.beta.assistants.create(model="gpt-6-luna")
     client.beta.assistants.retrieve(created.id)
     client.beta.assistants.retrieve(created.id)
     client.beta.assistants.list()

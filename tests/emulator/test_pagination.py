@@ -23,8 +23,9 @@ def populated(emulator: Emulator) -> dict[str, list[str]]:
     client = sdk_client(emulator.url)
     made: dict[str, list[str]] = {"assistants": [], "agents": [], "stores": [], "files": []}
     for i in range(COUNT):
-        made["assistants"].append(client.beta.assistants.create(model="gpt-4o", name=f"a{i}").id)
-        made["agents"].append(client.beta.agents.create(model="gpt-5", name=f"g{i}").id)
+        made["assistants"].append(
+            client.beta.assistants.create(model="gpt-6-luna", name=f"a{i}").id)
+        made["agents"].append(client.beta.agents.create(model="gpt-6.1-sol", name=f"g{i}").id)
         made["stores"].append(client.vector_stores.create(name=f"s{i}").id)
         made["files"].append(client.files.create(file=(f"f{i}.txt", io.BytesIO(b"x")),
                                                  purpose="assistants").id)

@@ -85,10 +85,10 @@ class Ids:
         return store, batch.id
 
     def assistant(self) -> str:
-        return self.client.beta.assistants.create(model="gpt-4.1").id
+        return self.client.beta.assistants.create(model="gpt-6-sol").id
 
     def agent(self) -> str:
-        return self.client.beta.agents.create(model="gpt-5").id
+        return self.client.beta.agents.create(model="gpt-6.1-sol").id
 
     def fine_tuned(self) -> str:
         return f"{FINE_TUNED}-{next(self.deleted_models)}"
@@ -122,7 +122,7 @@ def _batch_args(ids: Ids, **extra: Any) -> tuple[tuple[Any, ...], dict[str, Any]
 
 CALLS = [
     # tests/api_resources/test_models.py
-    Call("models.retrieve", "models", "retrieve", lambda ids: args("gpt-4.1")),
+    Call("models.retrieve", "models", "retrieve", lambda ids: args("gpt-6-sol")),
     Call("models.list", "models", "list", lambda ids: args()),
     Call("models.delete", "models", "delete", lambda ids: args(ids.fine_tuned())),
     # tests/api_resources/test_files.py
@@ -165,9 +165,9 @@ CALLS = [
                                                               "score_threshold": 0},
                           rewrite_query=True)),
     # tests/api_resources/beta/test_assistants.py
-    Call("assistants.create", "beta.assistants", "create", lambda ids: args(model="gpt-4.1")),
+    Call("assistants.create", "beta.assistants", "create", lambda ids: args(model="gpt-6-sol")),
     Call("assistants.create_with_all_params", "beta.assistants", "create",
-         lambda ids: args(model="gpt-4.1", description="description",
+         lambda ids: args(model="gpt-6-sol", description="description",
                           instructions="instructions", metadata={"foo": "string"}, name="name",
                           reasoning_effort="none", response_format="auto", temperature=1,
                           tool_resources={"code_interpreter": {"file_ids": [ids.file()]},
@@ -185,7 +185,7 @@ CALLS = [
     Call("assistants.update_with_all_params", "beta.assistants", "update",
          lambda ids: args(assistant_id=ids.assistant(), description="description",
                           instructions="instructions", metadata={"foo": "string"},
-                          model="gpt-5", name="name", reasoning_effort="none",
+                          model="gpt-6.1-sol", name="name", reasoning_effort="none",
                           response_format="auto", temperature=1,
                           tool_resources={"code_interpreter": {"file_ids": [ids.file()]},
                                           "file_search": {"vector_store_ids": [ids.store()]}},
@@ -196,13 +196,13 @@ CALLS = [
                           order="asc"), "limit"),
     Call("assistants.delete", "beta.assistants", "delete", lambda ids: args(ids.assistant())),
     # tests/api_resources/beta/test_agents.py ("model" stands for a model the account has)
-    Call("agents.create", "beta.agents", "create", lambda ids: args(model="gpt-5")),
+    Call("agents.create", "beta.agents", "create", lambda ids: args(model="gpt-6.1-sol")),
     Call("agents.create_with_all_params", "beta.agents", "create",
-         lambda ids: args(model="gpt-5", **AGENT_FIELDS)),
+         lambda ids: args(model="gpt-6.1-sol", **AGENT_FIELDS)),
     Call("agents.retrieve", "beta.agents", "retrieve", lambda ids: args(ids.agent())),
     Call("agents.update", "beta.agents", "update", lambda ids: args(agent_id=ids.agent())),
     Call("agents.update_with_all_params", "beta.agents", "update",
-         lambda ids: args(agent_id=ids.agent(), model="gpt-5", **AGENT_FIELDS)),
+         lambda ids: args(agent_id=ids.agent(), model="gpt-6.1-sol", **AGENT_FIELDS)),
     Call("agents.list", "beta.agents", "list", lambda ids: args()),
     Call("agents.list_with_all_params", "beta.agents", "list",
          lambda ids: args(after=ids.agent(), limit=1, order="asc")),

@@ -65,7 +65,7 @@ def keyed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
 
 
 def test_admin_needs_the_key_when_one_is_set(keyed: Emulator) -> None:
-    made = sdk_client(keyed.url, api_key=KEY).beta.assistants.create(model="gpt-4o")
+    made = sdk_client(keyed.url, api_key=KEY).beta.assistants.create(model="gpt-6-luna")
     for headers in ({"Content-Type": "application/json"},
                     {"Content-Type": "application/json", "Authorization": "Bearer wrong"}):
         for method, path in (("POST", "/admin/reset"), ("PUT", "/admin/faults"),
@@ -86,7 +86,7 @@ def test_admin_writes_must_be_json(keyed: Emulator, emulator: Emulator,
     """A web page can send these across origins without asking: a form post must not wipe
     or fault the emulator, with or without a key."""
     for running, key in ((keyed, KEY), (emulator, "k")):
-        sdk_client(running.url, api_key=key).beta.assistants.create(model="gpt-4o")
+        sdk_client(running.url, api_key=key).beta.assistants.create(model="gpt-6-luna")
         headers = {"Authorization": f"Bearer {key}", "Content-Type": content_type}
         for method, path in (("POST", "/admin/reset"), ("PUT", "/admin/faults"),
                              ("DELETE", "/admin/faults")):
@@ -110,13 +110,13 @@ def test_values_json_forbids_are_refused_and_lists_keep_working(
     upload = client.files.create(file=("a.md", b"# a\n"), purpose="assistants")
     other = client.files.create(file=("b.md", b"# b\n"), purpose="assistants")
     client.vector_stores.files.create(store.id, file_id=other.id)
-    made = client.beta.assistants.create(model="gpt-4o")
-    agent = client.beta.agents.create(name="a", model="gpt-4o")
+    made = client.beta.assistants.create(model="gpt-6-luna")
+    agent = client.beta.agents.create(name="a", model="gpt-6-luna")
     attempts = [
-        ("POST", "/v1/assistants", b'{"model": "gpt-4o", "metadata": {"k": %s}}'),
-        ("POST", "/v1/assistants", b'{"model": "gpt-4o", "temperature": %s}'),
+        ("POST", "/v1/assistants", b'{"model": "gpt-6-luna", "metadata": {"k": %s}}'),
+        ("POST", "/v1/assistants", b'{"model": "gpt-6-luna", "temperature": %s}'),
         ("POST", f"/v1/assistants/{made.id}", b'{"description": %s}'),
-        ("POST", "/v1/agents", b'{"name": %s, "model": "gpt-4o"}'),
+        ("POST", "/v1/agents", b'{"name": %s, "model": "gpt-6-luna"}'),
         ("POST", f"/v1/agents/{agent.id}", b'{"instructions": %s}'),
         ("POST", "/v1/vector_stores", b'{"name": %s}'),
         ("POST", f"/v1/vector_stores/{store.id}", b'{"name": %s}'),
@@ -168,7 +168,7 @@ def test_an_upload_whose_charset_makes_a_lone_surrogate_is_refused(
 
 
 def _chunks(total: int, size: int = 1024 * 1024) -> Iterator[bytes]:
-    yield b'{"model": "gpt-4o", "instructions": "'
+    yield b'{"model": "gpt-6-luna", "instructions": "'
     for _ in range(total // size):
         yield b"x" * size
     yield b'"}'
@@ -187,7 +187,7 @@ def test_a_300_mb_body_is_refused_without_being_read_whole(emulator: Emulator) -
 
 
 def test_a_declared_oversized_body_gets_413_at_once(emulator: Emulator) -> None:
-    over = json.dumps({"model": "gpt-4o", "instructions": "x" * (11 * 1024 * 1024)}).encode()
+    over = json.dumps({"model": "gpt-6-luna", "instructions": "x" * (11 * 1024 * 1024)}).encode()
     status, body = send(emulator, "POST", "/v1/assistants", over, headers=api("/v1/assistants"))
     assert status == 413 and body["error"]["code"] == "request_too_large"
 
@@ -232,7 +232,7 @@ def test_malformed_uploads_answer_400(emulator: Emulator, content_type: str,
 
 
 @pytest.mark.parametrize("body", [b"[" * 100_000, b"[" * 101 + b"]" * 101,
-                                  b'{"model": "gpt-4o", "metadata": '
+                                  b'{"model": "gpt-6-luna", "metadata": '
                                   + b"[" * 1000 + b"]" * 1000 + b"}"])
 def test_deeply_nested_json_answers_400(emulator: Emulator, body: bytes) -> None:
     status, answer = send(emulator, "POST", "/v1/assistants", body,
@@ -244,7 +244,7 @@ def test_a_tool_schema_nested_30_levels_is_accepted(client: openai.OpenAI) -> No
     schema: dict[str, Any] = {"type": "string"}
     for _ in range(14):  # two levels each: 30 with the tool around it
         schema = {"type": "object", "properties": {"x": schema}}
-    made = client.beta.assistants.create(model="gpt-4o", tools=[{
+    made = client.beta.assistants.create(model="gpt-6-luna", tools=[{
         "type": "function", "function": {"name": "deep", "parameters": schema}}])
     assert made.tools[0].function.parameters == schema  # type: ignore[union-attr]
 
@@ -296,7 +296,7 @@ def test_a_batch_with_both_file_ids_and_files_is_refused(client: openai.OpenAI) 
      "cannot read"),
     ("--faults", "faults.json", b'{"rules": [{"fault": "rate_limit", "retry_after": "inf"}]}',
      "is not a valid fault plan"),
-    ("--models", "models.json", b'{"id": "gpt-4o"}', "is not a list of models"),
+    ("--models", "models.json", b'{"id": "gpt-6-luna"}', "is not a list of models"),
     ("--models", "models.json", b'[{"id": "\\ud800"}]', "cannot read"),
 ])
 def test_serve_with_bad_files_is_one_clear_error(tmp_path: Path, option: str, name: str,
@@ -315,7 +315,7 @@ def test_serve_with_bad_files_is_one_clear_error(tmp_path: Path, option: str, na
 
 def test_numbers_out_of_float_range_are_refused(emulator: Emulator,
                                                 client: openai.OpenAI) -> None:
-    body = b'{"model": "gpt-4o", "temperature": 1e400}'
+    body = b'{"model": "gpt-6-luna", "temperature": 1e400}'
     status, answer = send(emulator, "POST", "/v1/assistants", body, headers=api("/v1/assistants"))
     assert status == 400, answer
     assert client.beta.assistants.list().object == "list"

@@ -42,8 +42,10 @@ def stored_agents(emulator: Emulator) -> list[dict[str, Any]]:
     """Three agents as the emulator stores them (made through it), as JSON."""
     client = checked_client(emulator.url, SessionConformance())
     made = [client.beta.agents.create(model=model, name=f"agent-{model}",
-                                      instructions="Help." * n)
-            for n, model in enumerate(("gpt-5", "gpt-4o-mini", "gpt-4.1"))]
+                                      instructions="Help." * n, reasoning={"effort": effort})
+            for n, (model, effort) in enumerate((("gpt-6.1-sol", "medium"),
+                                                 ("gpt-5.6-luna", "none"),
+                                                 ("gpt-6-sol", "low")))]
     return [a.model_dump(mode="json", by_alias=True) for a in made]
 
 
@@ -99,10 +101,10 @@ def test_counts_days_failures_and_shapes(tmp_path: Path,
     by_agent = Counter(s["agent"]["id"] for s in sessions)
     assert set(by_agent) == {a["id"] for a in stored_agents} and len(set(by_agent.values())) > 1
     assert [p for s in sessions for p in session_problems(s, s["id"])] == []
-    gpt5 = [s for s in sessions if s["agent"]["model"] == "gpt-5"]
+    gpt5 = [s for s in sessions if s["agent"]["model"] == "gpt-6.1-sol"]
     assert all(s["usage"]["output_tokens_details"]["reasoning_tokens"] > 0 for s in gpt5)
     assert all(s["usage"]["output_tokens_details"]["reasoning_tokens"] == 0
-               for s in sessions if s["agent"]["model"] == "gpt-4o-mini")
+               for s in sessions if s["agent"]["model"] == "gpt-5.6-luna"), "effort: none"
     assert all(0 <= s["usage"]["input_tokens_details"]["cached_tokens"]
                < s["usage"]["input_tokens"] for s in sessions)
 
@@ -115,7 +117,7 @@ def test_the_admin_endpoint_seeds_a_running_emulator(emulator: Emulator, sdk: op
                                                       "per_day": 30, "seed": 9, "now": NOW})
     assert (seeded["created"], seeded["agents"]) == (90, 1)
     listed = list(sdk.beta.agents.sessions.list(agent_id=agent_id, limit=100))
-    assert len(listed) == 90 and {s.agent.model for s in listed} == {"gpt-4o-mini"}
+    assert len(listed) == 90 and {s.agent.model for s in listed} == {"gpt-5.6-luna"}
     assert sum(s.status == "failed" for s in listed) == seeded["failed"]
     assert [s.created_at for s in listed] == sorted((s.created_at for s in listed),
                                                     reverse=True)

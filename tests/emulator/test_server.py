@@ -17,8 +17,8 @@ from tests.emulator.harness import sdk_client, spec, start_emulator
 def test_state_survives_a_restart(tmp_path: Path) -> None:
     first = start_emulator(tmp_path)
     client = sdk_client(first.url)
-    assistant = client.beta.assistants.create(model="gpt-4o", name="kept")
-    agent = client.beta.agents.create(model="gpt-5", name="kept")
+    assistant = client.beta.assistants.create(model="gpt-6-luna", name="kept")
+    agent = client.beta.agents.create(model="gpt-6.1-sol", name="kept")
     upload = client.files.create(file=("a.md", io.BytesIO(b"# kept")), purpose="assistants")
     first.stop()
     second = start_emulator(tmp_path)
@@ -35,7 +35,7 @@ def test_two_clients_share_one_state(tmp_path: Path) -> None:
     running = start_emulator(tmp_path)
     try:
         one, two = sdk_client(running.url), sdk_client(running.url)
-        made = one.beta.assistants.create(model="gpt-4o")
+        made = one.beta.assistants.create(model="gpt-6-luna")
         assert two.beta.assistants.retrieve(made.id).id == made.id
     finally:
         running.stop()

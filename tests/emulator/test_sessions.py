@@ -44,8 +44,8 @@ def expected_usage(text: str, instructions: str = INSTRUCTIONS,
 
 
 def test_a_session_runs_the_stand_in_model(sdk: openai.OpenAI) -> None:
-    agent = sdk.beta.agents.create(model="gpt-4o", name="Helper", instructions=INSTRUCTIONS,
-                                   tools=[{"type": "web_search"}])
+    agent = sdk.beta.agents.create(model="gpt-6-luna", name="Helper", instructions=INSTRUCTIONS,
+                                   tools=[{"type": "web_search"}], reasoning={"effort": "none"})
     text = "What is the capital of France?"
     session = sdk.beta.agents.sessions.create(environment=NONE, agent_id=agent.id, input=text,
                                               metadata={"team": "support"}, vault_ids=["v1"])
@@ -63,7 +63,7 @@ def test_a_session_runs_the_stand_in_model(sdk: openai.OpenAI) -> None:
     assert session.spend_control.limit is None and session.spend_control.consumed == 0
     snapshot = session.agent
     assert (snapshot.id, snapshot.model, snapshot.name, snapshot.instructions) == (
-        agent.id, "gpt-4o", "Helper", INSTRUCTIONS)
+        agent.id, "gpt-6-luna", "Helper", INSTRUCTIONS)
     assert [t.model_dump() for t in snapshot.tools] == [t.model_dump() for t in agent.tools]
     assert snapshot.text == agent.text
     again = sdk.beta.agents.sessions.create(environment=NONE, agent_id=agent.id, input=text)
@@ -71,7 +71,7 @@ def test_a_session_runs_the_stand_in_model(sdk: openai.OpenAI) -> None:
 
 
 def test_reasoning_models_spend_a_share_on_reasoning(sdk: openai.OpenAI) -> None:
-    agent = sdk.beta.agents.create(model="gpt-5", instructions=INSTRUCTIONS)
+    agent = sdk.beta.agents.create(model="gpt-6.1-sol", instructions=INSTRUCTIONS)
     text = "Plan a trip."
     medium = sdk.beta.agents.sessions.create(environment=NONE, agent_id=agent.id, input=text)
     high = sdk.beta.agents.sessions.create(environment=NONE, agent_id=agent.id, input=text,
@@ -85,26 +85,26 @@ def test_reasoning_models_spend_a_share_on_reasoning(sdk: openai.OpenAI) -> None
 
 
 def test_the_agent_is_a_snapshot_with_overrides(sdk: openai.OpenAI) -> None:
-    agent = sdk.beta.agents.create(model="gpt-4o", name="Before",
+    agent = sdk.beta.agents.create(model="gpt-6-luna", name="Before",
                                    experimental={"time_awareness": True})
     overridden = sdk.beta.agents.sessions.create(
         environment=NONE, agent_id=agent.id, input="hi",
-        agent={"model": "gpt-4o-mini", "instructions": "Short.", "service_tier": "flex",
+        agent={"model": "gpt-5.6-luna", "instructions": "Short.", "service_tier": "flex",
                "experimental": {}})
     sdk.beta.agents.update(agent.id, name="After")
     kept = sdk.beta.agents.sessions.retrieve(overridden.id)
     assert (kept.agent.name, kept.agent.model, kept.agent.instructions) == (
-        "Before", "gpt-4o-mini", "Short.")
+        "Before", "gpt-5.6-luna", "Short.")
     assert kept.agent.service_tier == "flex"
     assert kept.agent.experimental is not None and kept.agent.experimental.time_awareness
     inline = sdk.beta.agents.sessions.create(environment=NONE, input="hi",
-                                             agent={"model": "gpt-4.1"})
+                                             agent={"model": "gpt-6-sol"})
     assert inline.agent.id.startswith("agent_") and inline.agent.name is None
-    assert inline.agent.model == "gpt-4.1" and inline.agent.tools == []
+    assert inline.agent.model == "gpt-6-sol" and inline.agent.tools == []
 
 
 def test_a_marker_in_the_input_makes_a_failed_session(sdk: openai.OpenAI) -> None:
-    agent = sdk.beta.agents.create(model="gpt-4o-mini", instructions=INSTRUCTIONS)
+    agent = sdk.beta.agents.create(model="gpt-5.6-luna", instructions=INSTRUCTIONS)
     text = f"Please {FAIL_MARKER} now"
     failed = sdk.beta.agents.sessions.create(
         environment=NONE, agent_id=agent.id,
@@ -117,7 +117,7 @@ def test_a_marker_in_the_input_makes_a_failed_session(sdk: openai.OpenAI) -> Non
 
 
 def test_a_spend_limit_reached_pauses_the_session(sdk: openai.OpenAI) -> None:
-    agent = sdk.beta.agents.create(model="o1", instructions="x" * 40_000)
+    agent = sdk.beta.agents.create(model="gpt-5.6-sol", instructions="x" * 40_000)
     session = sdk.beta.agents.sessions.create(environment=NONE, agent_id=agent.id, input="go",
                                               spend_control={"limit": 1})
     assert session.status == "budget_reached"
@@ -126,7 +126,7 @@ def test_a_spend_limit_reached_pauses_the_session(sdk: openai.OpenAI) -> None:
 
 
 def test_environments_are_answered_resolved(sdk: openai.OpenAI) -> None:
-    agent = sdk.beta.agents.create(model="gpt-5-mini")
+    agent = sdk.beta.agents.create(model="gpt-5.6-terra")
     hosted = sdk.beta.agents.sessions.create(
         agent_id=agent.id, environment={
             "type": "openai_hosted", "container_size": "large",
@@ -146,7 +146,7 @@ def test_environments_are_answered_resolved(sdk: openai.OpenAI) -> None:
 
 
 def test_retrieve_delete_and_404s(sdk: openai.OpenAI) -> None:
-    agent = sdk.beta.agents.create(model="gpt-4o")
+    agent = sdk.beta.agents.create(model="gpt-6-luna")
     session = sdk.beta.agents.sessions.create(environment=NONE, agent_id=agent.id, input="x")
     assert sdk.beta.agents.sessions.retrieve(session.id) == session
     deleted = sdk.beta.agents.sessions.delete(session.id)
@@ -167,9 +167,9 @@ def test_retrieve_delete_and_404s(sdk: openai.OpenAI) -> None:
 @pytest.mark.parametrize(("body", "param", "code"), [
     ({"environment": NONE, "input": "x", "agent_id": "a", "temperature": 1}, "temperature",
      "unknown_parameter"),
-    ({"input": "x", "agent": {"model": "gpt-4o"}}, "environment", "missing_required_parameter"),
+    ({"input": "x", "agent": {"model": "gpt-6-luna"}}, "environment", "missing_required_parameter"),
     ({"environment": {"type": "cloud"}, "input": "x"}, "environment.type", "invalid_value"),
-    ({"environment": NONE, "agent": {"model": "gpt-4o"}}, "input",
+    ({"environment": NONE, "agent": {"model": "gpt-6-luna"}}, "input",
      "missing_required_parameter"),
     ({"environment": NONE, "input": "x"}, "agent_id", "missing_required_parameter"),
     ({"environment": NONE, "input": "x", "agent": {"name": "n"}}, "agent.name",
@@ -179,12 +179,12 @@ def test_retrieve_delete_and_404s(sdk: openai.OpenAI) -> None:
     ({"environment": NONE, "input": "x", "agent": {"model": "gpt-0"}}, "agent.model",
      "model_not_found"),
     ({"environment": NONE, "input": [{"role": "assistant", "content": []}],
-      "agent": {"model": "gpt-4o"}}, "input[0].role", "invalid_value"),
-    ({"environment": NONE, "input": "x", "agent": {"model": "gpt-4o"}, "stream": True},
+      "agent": {"model": "gpt-6-luna"}}, "input[0].role", "invalid_value"),
+    ({"environment": NONE, "input": "x", "agent": {"model": "gpt-6-luna"}, "stream": True},
      "stream", "unsupported_value"),
     ({"environment": {"type": "openai_hosted", "files": [{"type": "file_id"}]},
-      "agent": {"model": "gpt-4o"}}, "environment.files", "unsupported_value"),
-    ({"environment": NONE, "input": "x", "agent": {"model": "gpt-4o"},
+      "agent": {"model": "gpt-6-luna"}}, "environment.files", "unsupported_value"),
+    ({"environment": NONE, "input": "x", "agent": {"model": "gpt-6-luna"},
       "metadata": {f"k{i}": "v" for i in range(17)}}, "metadata",
      "object_above_max_properties"),
 ])
@@ -200,7 +200,7 @@ def test_invalid_requests(sdk: openai.OpenAI, body: dict[str, Any], param: str,
 def two_agents(sdk: openai.OpenAI) -> tuple[str, list[str], str, list[str]]:
     """Agent A with 7 sessions (every other one tagged `batch: b1`), agent B with 3 (all
     tagged), each tagged with A's id as `run` too."""
-    first = sdk.beta.agents.create(model="gpt-4o-mini").id
+    first = sdk.beta.agents.create(model="gpt-5.6-luna").id
     second = sdk.beta.agents.create(model="gpt-5-nano").id
     mine = [sdk.beta.agents.sessions.create(
         environment=NONE, agent_id=first, input=f"q{i}",

@@ -26,7 +26,7 @@ DAYS = 4
 FIRST_DAY = NOW - NOW % DAY - (DAYS - 1) * DAY
 START, END = FIRST_DAY - DAY, NOW + DAY  # an empty day before, and after
 FINE_TUNED = "ft:gpt-4o-mini:acme::abc123"
-MODELS = ("gpt-5", "gpt-4o-mini", FINE_TUNED)
+MODELS = ("gpt-6.1-sol", "gpt-5.6-luna", FINE_TUNED)
 Tokens = Counter[str]
 
 
@@ -154,8 +154,8 @@ def test_pages_follow_next_page(sdk: openai.OpenAI, sessions: list[dict[str, Any
 
 def test_filters(sdk: openai.OpenAI, sessions: list[dict[str, Any]]) -> None:
     usage = sdk.admin.organization.usage
-    only = usage.completions(start_time=START, end_time=END, models=["gpt-5"])
-    gpt5 = [s for s in sessions if s["agent"]["model"] == "gpt-5"]
+    only = usage.completions(start_time=START, end_time=END, models=["gpt-6.1-sol"])
+    gpt5 = [s for s in sessions if s["agent"]["model"] == "gpt-6.1-sol"]
     assert same_tokens(truth(gpt5), reported(only))
     for nothing in ({"project_ids": ["proj_other"]}, {"user_ids": ["user_1"]},
                     {"api_key_ids": ["key_1"]}, {"batch": True}):
@@ -191,21 +191,21 @@ def test_costs_are_the_priced_tokens(sdk: openai.OpenAI,
                           for kind in ("input", "cached_input", "output")}
     assert lines[f"{FINE_TUNED}, output_tokens"] == 0.0, "a model without a price costs 0"
     outputs = sum(s["usage"]["output_tokens"] for s in sessions
-                  if s["agent"]["model"] == "gpt-5")
-    assert lines["gpt-5, output_tokens"] == pytest.approx(outputs * 10.0 / 1_000_000)
+                  if s["agent"]["model"] == "gpt-6.1-sol")
+    assert lines["gpt-6.1-sol, output_tokens"] == pytest.approx(outputs * 10.0 / 1_000_000)
     one = sdk.admin.organization.usage.costs(start_time=START, end_time=END,
-                                             line_items=["gpt-5, output_tokens"])
+                                             line_items=["gpt-6.1-sol, output_tokens"])
     values = [r.amount.value for b in one.data for r in b.results if r.amount]
-    assert sum(v or 0 for v in values) == pytest.approx(lines["gpt-5, output_tokens"])
+    assert sum(v or 0 for v in values) == pytest.approx(lines["gpt-6.1-sol, output_tokens"])
 
 
 def test_a_deleted_session_still_counts(sdk: openai.OpenAI) -> None:
-    agent = sdk.beta.agents.create(model="gpt-4.1")
+    agent = sdk.beta.agents.create(model="gpt-6-sol")
     session = sdk.beta.agents.sessions.create(environment={"type": "none"}, agent_id=agent.id,
                                               input="Count me.")
     assert session.usage is not None
     window = {"start_time": session.created_at, "end_time": session.created_at + 1,
-              "bucket_width": "1m", "models": ["gpt-4.1"]}
+              "bucket_width": "1m", "models": ["gpt-6-sol"]}
     before = sdk.admin.organization.usage.completions(**window)  # type: ignore[arg-type]
     sdk.beta.agents.sessions.delete(session.id)
     after = sdk.admin.organization.usage.completions(**window)  # type: ignore[arg-type]

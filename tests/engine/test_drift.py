@@ -17,7 +17,7 @@ HELPER = """
 apiVersion: reconciler/v1
 kind: Assistant
 metadata: {name: helper}
-spec: {model: gpt-4o, instructions: Help with orders.}
+spec: {model: gpt-6-luna, instructions: Help with orders.}
 """
 
 

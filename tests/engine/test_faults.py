@@ -46,23 +46,23 @@ def _world(emulator: EmulatorProcess, folder: Path) -> dict[tuple[str, str], byt
     for i in range(6):
         documents.append({"apiVersion": "reconciler/v1", "kind": "Assistant",
                           "metadata": {"name": f"assistant-{i}"},
-                          "spec": {"model": "gpt-4o", "instructions": f"Assistant {i}.",
+                          "spec": {"model": "gpt-6-luna", "instructions": f"Assistant {i}.",
                                    "metadata": {"n": str(i)}}})
         documents.append({"apiVersion": "reconciler/v1", "kind": "Agent",
                           "metadata": {"name": f"agent-{i}"},
-                          "spec": {"model": "gpt-5", "instructions": f"Agent {i}.",
+                          "spec": {"model": "gpt-6.1-sol", "instructions": f"Agent {i}.",
                                    "reasoning": {"effort": "low"}}})
     write_manifests(folder, documents)
     for i in range(2):  # drifted: managed, with other values
-        create_live(client, "Assistant", {"model": "gpt-4.1", "instructions": "old"},
+        create_live(client, "Assistant", {"model": "gpt-6-sol", "instructions": "old"},
                     owner=f"assistant-{i}")
-        create_live(client, "Agent", {"model": "gpt-5-mini"}, owner=f"agent-{i}")
-    create_live(client, "Assistant", {"model": "gpt-4o"}, owner="stale-a")
-    create_live(client, "Agent", {"model": "gpt-5"}, owner="stale-b")
-    create_live(client, "Agent", {"model": "gpt-5"}, owner="stale-c")
+        create_live(client, "Agent", {"model": "gpt-5.6-terra"}, owner=f"agent-{i}")
+    create_live(client, "Assistant", {"model": "gpt-6-luna"}, owner="stale-a")
+    create_live(client, "Agent", {"model": "gpt-6.1-sol"}, owner="stale-b")
+    create_live(client, "Agent", {"model": "gpt-6.1-sol"}, owner="stale-c")
     untouched = {}
     for kind in ("Assistant", "Agent", "Assistant", "Agent"):
-        model = "gpt-4o" if kind == "Assistant" else "gpt-5"
+        model = "gpt-6-luna" if kind == "Assistant" else "gpt-6.1-sol"
         object_id = create_live(client, kind, {"model": model, "name": "by hand"}, owner=None)
         untouched[(kind, object_id)] = raw_bytes(client, kind, object_id)
     return untouched

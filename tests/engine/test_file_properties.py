@@ -53,7 +53,7 @@ def _write(root: Path, state: dict[str, Any]) -> None:
     files = ", ".join(f"data/{n}" for n in state["code"])
     (manifests / "helper.yaml").write_text(
         "apiVersion: reconciler/v1\nkind: Assistant\nmetadata: {name: helper}\nspec:\n"
-        "  model: gpt-4o\n  tools: [{type: file_search}, {type: code_interpreter}]\n"
+        "  model: gpt-6-luna\n  tools: [{type: file_search}, {type: code_interpreter}]\n"
         f"  tool_resources:\n    file_search: {{vector_stores: [{state['uses']}]}}\n"
         f"    code_interpreter: {{files: [{files}]}}\n")
 

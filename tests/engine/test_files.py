@@ -39,7 +39,7 @@ kind: Assistant
 metadata:
   name: {name}
 spec:
-  model: gpt-4o
+  model: gpt-6-luna
   tools: [{{type: file_search}}, {{type: code_interpreter}}]
   tool_resources:
     file_search: {{vector_stores: [kb]}}
@@ -306,7 +306,7 @@ def test_undeclared_store_and_missing_file_are_validation_errors(project: Projec
         kind: Assistant
         metadata: {name: a}
         spec:
-          model: gpt-4o
+          model: gpt-6-luna
           tool_resources:
             file_search: {vector_stores: [nope]}
             code_interpreter: {files: [data/missing.csv]}

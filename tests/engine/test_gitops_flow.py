@@ -37,7 +37,7 @@ spec:
   rules:
     - name: prod-models
       match: {environments: [prod]}
-      expression: resource.spec.model in ['gpt-4o', 'gpt-4.1']
+      expression: resource.spec.model in ['gpt-6-luna', 'gpt-6-sol']
       message: prod uses an approved model, not {{ resource.spec.model }}
 """
 
@@ -66,7 +66,7 @@ environments:
     scope: support-dev
     connection: {{base_url: "{emulator.url}"}}
     vars: {{tone: casual}}
-    overrides: [{{selector: {{matchLabels: {{tier: cheap}}}}, spec: {{model: gpt-4o-mini}}}}]
+    overrides: [{{selector: {{matchLabels: {{tier: cheap}}}}, spec: {{model: gpt-5.6-luna}}}}]
   prod:
     scope: support-prod
     connection: {{base_url: "{second.url}"}}
@@ -74,7 +74,7 @@ environments:
 """)
     (tmp_path / "manifests").mkdir()
     (tmp_path / "manifests" / "support.yaml").write_text(SUPPORT.format(text="Help.",
-                                                                        model="gpt-4o"))
+                                                                        model="gpt-6-luna"))
     (tmp_path / "manifests" / "models.yaml").write_text(MODELS)
     _git(tmp_path, "init", "-q", "-b", "main")
     _git(tmp_path, "add", "-A")
@@ -112,12 +112,12 @@ environments:
         assert comment["body"].startswith("<!-- reconciler plan: prod -->\n### The plan failed")
         assert "error[policy-violation] spec.model: Assistant/support: prod uses" in (
             comment["body"])
-        assert _support(second)["model"] == "gpt-4o"  # nothing written
+        assert _support(second)["model"] == "gpt-6-luna"  # nothing written
         assert run("--env", "dev", "plan").exit_code == ExitCode.OK  # dev has no such rule
 
         # the second push: shown offline, in both environments
         (tmp_path / "manifests" / "support.yaml").write_text(
-            SUPPORT.format(text="Help with orders.", model="gpt-4o"))
+            SUPPORT.format(text="Help with orders.", model="gpt-6-luna"))
         offline = run("diff", "--base", "main", "--format", "json")
         assert offline.exit_code == ExitCode.OK, offline.output
         changed = {c["environment"]: [d["address"] for d in c["differences"]]
@@ -143,9 +143,9 @@ environments:
         for env in ("dev", "prod"):
             assert run("--env", env, "apply", "--auto-approve").exit_code == ExitCode.OK
         dev, prod = (_support(e) for e in (emulator, second))
-        assert (dev["model"], dev["instructions"]) == ("gpt-4o-mini",
+        assert (dev["model"], dev["instructions"]) == ("gpt-5.6-luna",
                                                        "Help with orders. Be casual.")
-        assert (prod["model"], prod["instructions"]) == ("gpt-4o",
+        assert (prod["model"], prod["instructions"]) == ("gpt-6-luna",
                                                          "Help with orders. Be formal.")
         assert ownership.owner_scope(prod["metadata"]) == "support-prod"
 

@@ -25,35 +25,37 @@ LOOKUP = {"name": "lookup_order", "description": "Look an order up.",
 def _assistants(files: list[str], store: str) -> list[dict[str, Any]]:
     function = {"type": "function", "function": {**LOOKUP, "strict": True}}
     return [
-        {"model": "gpt-4o"},
-        {"model": "gpt-4o", "name": "Support", "description": "Helps.",
+        {"model": "gpt-6-luna"},
+        {"model": "gpt-6-luna", "name": "Support", "description": "Helps.",
          "instructions": "Line one.\nLine two.\n"},
-        {"model": "gpt-4.1", "name": "Long", "instructions": LONG},
-        {"model": "gpt-4o", "name": "Ünïcødé 🤖 مرحبا", "instructions": "日本語のテキスト\n✓"},
-        {"model": "gpt-4o", "name": "Braces", "instructions": "Keep {{ this }} and \\{{ that }}."},
-        {"model": "gpt-4o", "name": "Awkward", "instructions": "  leading\ttab \ntrailing  \n"},
-        {"model": "gpt-4o", "name": "Builtins", "tools": [
+        {"model": "gpt-6-sol", "name": "Long", "instructions": LONG},
+        {"model": "gpt-6-luna", "name": "Ünïcødé 🤖 مرحبا", "instructions": "日本語のテキスト\n✓"},
+        {"model": "gpt-6-luna", "name": "Braces",
+         "instructions": "Keep {{ this }} and \\{{ that }}."},
+        {"model": "gpt-6-luna", "name": "Awkward", "instructions": "  leading\ttab \ntrailing  \n"},
+        {"model": "gpt-6-luna", "name": "Builtins", "tools": [
             {"type": "code_interpreter"},
             {"type": "file_search", "file_search": {"max_num_results": 7, "ranking_options": {
                 "ranker": "auto", "score_threshold": 0.3}}}]},
-        {"model": "gpt-4o", "name": "Strict function", "tools": [function]},
-        {"model": "gpt-4o", "name": "Bare function", "tools": [
+        {"model": "gpt-6-luna", "name": "Strict function", "tools": [function]},
+        {"model": "gpt-6-luna", "name": "Bare function", "tools": [
             {"type": "function", "function": {"name": "ping"}}]},
-        {"model": "gpt-4o", "name": "Shares lookup", "tools": [
+        {"model": "gpt-6-luna", "name": "Shares lookup", "tools": [
             function, {"type": "function", "function": {"name": "refund",
                                                         "description": "Refund."}}]},
-        {"model": "gpt-4o", "name": "Other lookup", "tools": [
+        {"model": "gpt-6-luna", "name": "Other lookup", "tools": [
             {"type": "function", "function": {**LOOKUP, "description": "Different."}}]},
-        {"model": "gpt-4o", "name": "JSON mode", "response_format": {"type": "json_object"}},
-        {"model": "gpt-4o", "name": "Structured", "response_format": {
+        {"model": "gpt-6-luna", "name": "JSON mode", "response_format": {"type": "json_object"}},
+        {"model": "gpt-6-luna", "name": "Structured", "response_format": {
             "type": "json_schema", "json_schema": {"name": "answer", "schema": STRICT_SCHEMA,
                                                    "strict": True, "description": "An answer."}}},
-        {"model": "gpt-4o", "name": "Text format", "response_format": {"type": "text"}},
-        {"model": "o3-mini", "name": "Sampling", "temperature": 0.25, "top_p": 0.5,
+        {"model": "gpt-6-luna", "name": "Text format", "response_format": {"type": "text"}},
+        {"model": "gpt-6.2-sol", "name": "Sampling", "temperature": 0.25, "top_p": 0.5,
          "reasoning_effort": "high"},
-        {"model": "gpt-4o", "name": "Metadata", "metadata": {f"k{i}": f"v{i}" for i in range(12)}},
+        {"model": "gpt-6-luna", "name": "Metadata",
+         "metadata": {f"k{i}": f"v{i}" for i in range(12)}},
         # the swarm examples' agents: empty descriptions, non-strict, empty parameters
-        {"model": "gpt-4o", "name": "Triage", "instructions": "Route the user.", "tools": [
+        {"model": "gpt-6-luna", "name": "Triage", "instructions": "Route the user.", "tools": [
             {"type": "function", "function": {"name": "transfer_to_sales", "description": "",
                                               "parameters": {"type": "object",
                                                              "properties": {}}}},
@@ -62,14 +64,14 @@ def _assistants(files: list[str], store: str) -> list[dict[str, Any]]:
                                               "parameters": {"type": "object",
                                                              "properties": {},
                                                              "required": []}}}]},
-        {"model": "gpt-4o", "name": "Weather", "tools": [{"type": "function", "function": {
+        {"model": "gpt-6-luna", "name": "Weather", "tools": [{"type": "function", "function": {
             "name": "get_weather", "description": "Weather for a place.",
             "parameters": {"type": "object", "properties": {
                 "location": {"type": "string", "description": "City, e.g. Paris"},
                 "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
                 "days": {"type": "integer", "minimum": 1, "maximum": 7}},
                 "required": ["location"]}}}]},
-        {"model": "gpt-4o", "name": "Defs", "tools": [{"type": "function", "function": {
+        {"model": "gpt-6-luna", "name": "Defs", "tools": [{"type": "function", "function": {
             "name": "create_ticket", "strict": True, "parameters": {
                 "type": "object", "$defs": {"person": {
                     "type": "object", "properties": {"name": {"type": "string"},
@@ -80,7 +82,7 @@ def _assistants(files: list[str], store: str) -> list[dict[str, Any]]:
                                "priority": {"anyOf": [{"type": "integer"}, {"type": "null"}]}},
                 "required": ["owner", "tags", "priority"],
                 "additionalProperties": False}}}]},
-        {"model": "gpt-4o", "name": "Resources", "tools": [{"type": "code_interpreter"},
+        {"model": "gpt-6-luna", "name": "Resources", "tools": [{"type": "code_interpreter"},
                                                            {"type": "file_search"}],
          "tool_resources": {"code_interpreter": {"file_ids": files},
                             "file_search": {"vector_store_ids": [store]}}},
@@ -88,41 +90,43 @@ def _assistants(files: list[str], store: str) -> list[dict[str, Any]]:
 
 
 AGENTS: list[dict[str, Any]] = [
-    {"model": "gpt-5"},
-    {"model": "gpt-5", "name": "Writer", "instructions": "Écrire en français.\nSoyez bref.\n"},
-    {"model": "gpt-5", "name": "Searcher", "tools": [{
+    {"model": "gpt-6.1-sol"},
+    {"model": "gpt-6.1-sol", "name": "Writer",
+     "instructions": "Écrire en français.\nSoyez bref.\n"},
+    {"model": "gpt-6.1-sol", "name": "Searcher", "tools": [{
         "type": "web_search", "allowed_domains": ["example.com"], "context_size": "high",
         "location": {"country": "FR", "city": "Paris", "timezone": "Europe/Paris"},
         "mode": "cached"}]},
-    {"model": "gpt-5", "name": "MCP http", "tools": [{
+    {"model": "gpt-6.1-sol", "name": "MCP http", "tools": [{
         "type": "mcp", "server_label": "docs", "allowed_tools": ["search"], "required": True,
         "connection_origin": "environment", "request_metadata": {"team": "a"},
         "transport": {"type": "http", "server_url": "https://mcp.example.com",
                       "headers": {"X-Team": "a"}}}]},
-    {"model": "gpt-5", "name": "MCP stdio", "tools": [{
+    {"model": "gpt-6.1-sol", "name": "MCP stdio", "tools": [{
         "type": "mcp", "server_label": "local", "transport": {
             "type": "stdio", "command": "srv", "cwd": "/srv", "args": ["--fast"],
             "env_vars": ["HOME"]}}]},
-    {"model": "gpt-5", "name": "Deferred", "tools": [
+    {"model": "gpt-6.1-sol", "name": "Deferred", "tools": [
         {"type": "tool_search"},
         {"type": "function", "name": "slow_report", "description": "Report.",
          "parameters": {"type": "object", "properties": {}}, "defer_loading": True,
          "async": True}]},
-    {"model": "gpt-5", "name": "Toolbox", "tools": [
+    {"model": "gpt-6.1-sol", "name": "Toolbox", "tools": [
         {"type": "programmatic_tool_calling", "enabled": False},
         {"type": "computer_use", "include_screenshots": True}, {"type": "automations"}]},
-    {"model": "gpt-5", "name": "Thinker", "reasoning": {"effort": "xhigh", "summary": "detailed"}},
-    {"model": "gpt-5", "name": "Structured agent", "text": {
+    {"model": "gpt-6.1-sol", "name": "Thinker",
+     "reasoning": {"effort": "xhigh", "summary": "detailed"}},
+    {"model": "gpt-6.1-sol", "name": "Structured agent", "text": {
         "format": {"type": "json_schema", "schema": STRICT_SCHEMA}, "verbosity": "high"}},
-    {"model": "gpt-5", "name": "Priority", "service_tier": "priority"},
-    {"model": "gpt-5", "name": "Crowd", "multi_agent": {"enabled": True,
+    {"model": "gpt-6.1-sol", "name": "Priority", "service_tier": "priority"},
+    {"model": "gpt-6.1-sol", "name": "Crowd", "multi_agent": {"enabled": True,
                                                        "max_concurrent_subagents": 3}},
-    {"model": "gpt-5-mini", "name": "Crowd default", "multi_agent": {"enabled": True}},
-    {"model": "gpt-5", "name": "Background", "compaction": {"async": True},
+    {"model": "gpt-5.6-terra", "name": "Crowd default", "multi_agent": {"enabled": True}},
+    {"model": "gpt-6.1-sol", "name": "Background", "compaction": {"async": True},
      "experimental": {"time_awareness": True}},
-    {"model": "gpt-5", "name": "Tagged", "metadata": {"owner": "research", "tier": "gold"}},
-    {"model": "gpt-5", "name": "Shares lookup", "tools": [{"type": "function", **LOOKUP}]},
-    {"model": "gpt-5", "name": "Airline", "tools": [
+    {"model": "gpt-6.1-sol", "name": "Tagged", "metadata": {"owner": "research", "tier": "gold"}},
+    {"model": "gpt-6.1-sol", "name": "Shares lookup", "tools": [{"type": "function", **LOOKUP}]},
+    {"model": "gpt-6.1-sol", "name": "Airline", "tools": [
         {"type": "function", "name": "escalate_to_agent", "description": "",
          "parameters": {"type": "object", "properties": {"reason": {"type": "string"}}}},
         {"type": "function", "name": "case_resolved", "description": "",
@@ -186,7 +190,7 @@ def test_round_trip_fidelity(project: Project) -> None:
 
 
 def test_dry_run_writes_nothing_and_files_are_not_overwritten(project: Project) -> None:
-    made = project.client.beta.assistants.create(model="gpt-4o", name="Helper")
+    made = project.client.beta.assistants.create(model="gpt-6-luna", name="Helper")
     dry = project.run("import", "--all", "--dry-run")
     assert f"would write manifests/assistants/helper.yaml (Assistant/helper from {made.id})" in (
         dry.stdout)
@@ -199,8 +203,8 @@ def test_dry_run_writes_nothing_and_files_are_not_overwritten(project: Project) 
 
 
 def test_one_object_with_a_chosen_name(project: Project) -> None:
-    made = project.client.beta.agents.create(model="gpt-5", name="Researcher")
-    project.client.beta.agents.create(model="gpt-5", name="Other")
+    made = project.client.beta.agents.create(model="gpt-6.1-sol", name="Researcher")
+    project.client.beta.agents.create(model="gpt-6.1-sol", name="Other")
     result = project.run("import", "Agent", made.id, "--name", "lab", "--dir", "manifests/new")
     assert result.exit_code == ExitCode.OK, result.output
     assert (project.root / "manifests/new/agents/lab.yaml").is_file()
@@ -213,11 +217,11 @@ def test_one_object_with_a_chosen_name(project: Project) -> None:
 def test_interactive_choice(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("reconciler.commands.importing.interactive", lambda: True)
     for name in ("One", "Two", "Three"):
-        project.client.beta.assistants.create(model="gpt-4o", name=name)
+        project.client.beta.assistants.create(model="gpt-6-luna", name=name)
     result = project.run("import", input="1,3\n")
     assert result.exit_code == ExitCode.OK, result.output
     assert "3 live objects are not managed by any manifest:" in result.stdout
-    assert "gpt-4o" in result.stdout and "One" in result.stdout
+    assert "gpt-6-luna" in result.stdout and "One" in result.stdout
     written = sorted(p.name for p in (project.root / "manifests/assistants").iterdir())
     assert written == ["one.yaml", "three.yaml"]
     cancelled = project.run("import", input="\n")
@@ -237,7 +241,7 @@ def test_an_identical_tool_already_in_the_tree_is_reused(project: Project) -> No
           type: function
           function: {json.dumps(LOOKUP)}
         """})
-    project.client.beta.agents.create(model="gpt-5", name="User",
+    project.client.beta.agents.create(model="gpt-6.1-sol", name="User",
                                       tools=[{"type": "function", **LOOKUP}])
     assert project.run("import", "--all").exit_code == ExitCode.OK
     assert sorted(p.name for p in (project.root / "manifests/tools").iterdir()) == [
@@ -249,7 +253,7 @@ def test_an_identical_tool_already_in_the_tree_is_reused(project: Project) -> No
 def test_an_adopt_id_no_live_object_has_is_a_create_with_a_warning(project: Project) -> None:
     """Imported manifests keep `reconciler/adopt-id`: planned against another endpoint (a
     fresh emulator, staging) they create the object instead of blocking every plan."""
-    made = project.client.beta.assistants.create(model="gpt-4o", name="Helper")
+    made = project.client.beta.assistants.create(model="gpt-6-luna", name="Helper")
     assert project.run("import", "--all").exit_code == ExitCode.OK
     project.client.beta.assistants.delete(made.id)  # as if planned elsewhere
     planned = project.run("plan")
@@ -268,15 +272,15 @@ def test_an_adopt_id_no_live_object_has_is_a_create_with_a_warning(project: Proj
 
 
 INJECTED = ("x\n---\napiVersion: reconciler/v1\nkind: Assistant\nmetadata:\n  name: injected\n"
-            "spec:\n  model: gpt-4o\n  instructions: owned\n---\n#")
+            "spec:\n  model: gpt-6-luna\n  instructions: owned\n---\n#")
 
 
 def test_a_hostile_live_name_stays_text_and_files_read_back_as_imported(
         project: Project) -> None:
     client = project.client
-    client.beta.assistants.create(model="gpt-4o", name=INJECTED, tools=[
+    client.beta.assistants.create(model="gpt-6-luna", name=INJECTED, tools=[
         {"type": "function", "function": {"name": "lookup_order"}}])
-    client.beta.assistants.create(model="gpt-4o", name="Next\x85line\u2028sep",
+    client.beta.assistants.create(model="gpt-6-luna", name="Next\x85line\u2028sep",
                                   instructions="a\x85b", metadata={"k\x85": "v\u2029"})
     result = project.run("import", "--all")
     assert result.exit_code == ExitCode.OK, result.output
@@ -301,7 +305,7 @@ def test_import_writes_through_no_symbolic_link(project: Project) -> None:
     outside.mkdir()
     (project.root / "manifests").mkdir(exist_ok=True)
     (project.root / "manifests" / "agents").symlink_to(outside)
-    project.client.beta.agents.create(model="gpt-5", name="Lab")
+    project.client.beta.agents.create(model="gpt-6.1-sol", name="Lab")
     result = project.run("import", "--all")
     assert result.exit_code == ExitCode.ERROR
     assert "manifests/agents is a symbolic link; nothing was written there" in result.output

@@ -15,17 +15,17 @@ MANIFESTS = {
         apiVersion: reconciler/v1
         kind: Assistant
         metadata: {name: synced}
-        spec: {model: gpt-4o}
+        spec: {model: gpt-6-luna}
         ---
         apiVersion: reconciler/v1
         kind: Assistant
         metadata: {name: drifting}
-        spec: {model: gpt-4o}
+        spec: {model: gpt-6-luna}
         ---
         apiVersion: reconciler/v1
         kind: Agent
         metadata: {name: leaving}
-        spec: {model: gpt-5}
+        spec: {model: gpt-6.1-sol}
         """,
 }
 
@@ -38,18 +38,18 @@ def test_every_status(project: Project) -> None:
     text = MANIFESTS["a.yaml"].split("        ---\n        apiVersion: reconciler/v1\n"
                                      "        kind: Agent")[0]
     project.write({"a.yaml": text})
-    hand = project.client.beta.agents.create(model="gpt-5", name="By hand")
-    pending = project.client.beta.assistants.create(model="gpt-4o", name="Pending")
+    hand = project.client.beta.agents.create(model="gpt-6.1-sol", name="By hand")
+    pending = project.client.beta.assistants.create(model="gpt-6-luna", name="Pending")
     project.write({"p.yaml": f"""
         apiVersion: reconciler/v1
         kind: Assistant
         metadata:
           name: pending
           annotations: {{{ownership.ADOPT_ANNOTATION}: {pending.id}}}
-        spec: {{model: gpt-4o, name: Pending}}
+        spec: {{model: gpt-6-luna, name: Pending}}
         """})
     marks = ownership.marks("twin", "x")
-    twins = [project.client.beta.assistants.create(model="gpt-4o", metadata=marks).id
+    twins = [project.client.beta.assistants.create(model="gpt-6-luna", metadata=marks).id
              for _ in range(2)]
 
     result = project.run("inventory", "--format", "json")

@@ -255,7 +255,7 @@ def test_plans_inventory_and_providers_never_see_lock_objects(project: Project) 
         apiVersion: reconciler/v1
         kind: Assistant
         metadata: {name: helper}
-        spec: {model: gpt-4o}
+        spec: {model: gpt-6-luna}
         """})
     assert project.run("apply", "--auto-approve").exit_code == ExitCode.OK
     with lock_for(project, None) as lock:

@@ -21,13 +21,13 @@ from tests.engine.conftest import Project
 
 def test_field_mapping() -> None:
     item = migrate("Assistant/a", "a", {
-        "model": "o3-mini", "name": "A {{ x }}", "description": "Helps.",
+        "model": "gpt-6.2-sol", "name": "A {{ x }}", "description": "Helps.",
         "instructions": "Be brief.", "tools": ["lookup", {"type": "code_interpreter"}],
         "tool_resources": {"code_interpreter": {"file_ids": ["file-1"]}},
         "metadata": {"team": "a"}, "temperature": 1.0, "top_p": 0.5,
         "response_format": {"type": "json_object"}, "reasoning_effort": "high"})
     spec = item.document["spec"]
-    assert spec == {"model": "o3-mini", "name": "A \\{{ x }}", "instructions": "Be brief.",
+    assert spec == {"model": "gpt-6.2-sol", "name": "A \\{{ x }}", "instructions": "Be brief.",
                     "tools": ["lookup"], "metadata": {"team": "a"},
                     "reasoning": {"effort": "high"}}
     assert item.document["metadata"]["annotations"]["reconciler/description"] == "Helps."
@@ -60,7 +60,7 @@ def test_manifests_report_write_validate_and_apply(project: Project) -> None:
 def test_from_an_export(project: Project, tmp_path: Path) -> None:
     export = tmp_path / "assistants.json"
     export.write_text(json.dumps({"object": "list", "data": [
-        {"id": "asst_1", "object": "assistant", "created_at": 1, "model": "gpt-4o",
+        {"id": "asst_1", "object": "assistant", "created_at": 1, "model": "gpt-6-luna",
          "name": "Legacy helper", "instructions": "Help.", "metadata": {},
          "tools": [{"type": "function", "function": {
              "name": "lookup", "description": "Look up.", "strict": True,
@@ -87,7 +87,7 @@ def test_from_a_legacy_server(project: Project, tmp_path: Path) -> None:
         import openai
 
         client = openai.OpenAI(base_url=legacy.url, api_key="k", max_retries=0)
-        client.beta.assistants.create(model="gpt-4o", name="Old one", instructions="Hi.",
+        client.beta.assistants.create(model="gpt-6-luna", name="Old one", instructions="Hi.",
                                       reasoning_effort="low")
         result = project.run("migrate", "assistants-to-agents", "--from-base-url", legacy.url,
                              "--write")
@@ -120,7 +120,7 @@ def test_tools_are_mapped_by_manifest_identity_not_function_name(project: Projec
         apiVersion: reconciler/v1
         kind: Assistant
         metadata: {name: legacy, labels: {team: support}}
-        spec: {model: gpt-4.1-mini, tools: [lookup_order]}
+        spec: {model: gpt-6.1-terra, tools: [lookup_order]}
     """})
     written = project.run("migrate", "assistants-to-agents", "--write")
     assert written.exit_code == ExitCode.OK, written.output
@@ -146,7 +146,7 @@ def test_two_referenced_tools_with_one_function_name_are_an_error_naming_both(
     apiVersion: reconciler/v1
     kind: Assistant
     metadata: {name: a}
-    spec: {model: gpt-4.1-mini, tools: [lookup-order]}
+    spec: {model: gpt-6.1-terra, tools: [lookup-order]}
     """})
     manifests = load_desired(load_settings(start=root), [str(root)])
     (assistant,) = manifests.resources

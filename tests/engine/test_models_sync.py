@@ -34,6 +34,12 @@ def test_golden_sync_keeps_comments_and_facts() -> None:
     assert report.unavailable == ["text-davinci-003"]
     assert report.available_again == ["o1"]
     assert report.shutdown_noted == ["gpt-3.5-turbo: shuts down on 2026-12-31 (the API says)"]
+    assert report.shutdown_corrected == [
+        "gpt-4-turbo: shuts down on 2027-06-10, not 2027-01-01 (the API says)"], \
+        "the API's date beats the one written by hand; its comment stays"
+    assert report.replacement_noted == [
+        "gpt-3.5-turbo: replaced by gpt-5.6-terra (OpenAI's deprecations page, as this "
+        "release knows it)"]
 
 
 def test_a_synced_catalog_is_current() -> None:

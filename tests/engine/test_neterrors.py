@@ -106,5 +106,5 @@ def _manifests(project: Project) -> None:
         apiVersion: reconciler/v1
         kind: Assistant
         metadata: {name: a}
-        spec: {model: gpt-4.1-mini}
+        spec: {model: gpt-6.1-terra}
     """})

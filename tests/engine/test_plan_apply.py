@@ -17,7 +17,7 @@ apiVersion: reconciler/v1
 kind: Assistant
 metadata: {name: helper}
 spec:
-  model: gpt-4o
+  model: gpt-6-luna
   instructions: |
     Line one.
     Line two.
@@ -28,7 +28,7 @@ apiVersion: reconciler/v1
 kind: Agent
 metadata: {name: researcher}
 spec:
-  model: gpt-5
+  model: gpt-6.1-sol
   name: Researcher
   tools: [{type: web_search}]
 """
@@ -70,7 +70,7 @@ def test_create_both_kinds_then_nothing_to_do(project: Project) -> None:
 ASSISTANT_EDITS: list[tuple[str, str, Any]] = [
     ("name", "  name: Helper Bot\n", "Helper Bot"),
     ("description", "  description: Helps.\n", "Helps."),
-    ("model", "  model: gpt-4.1\n", "gpt-4.1"),
+    ("model", "  model: gpt-6-sol\n", "gpt-6-sol"),
     ("temperature", "  temperature: 0.25\n", 0.25),
     ("top_p", "  top_p: 0.5\n", 0.5),
     ("reasoning_effort", "  reasoning_effort: high\n", "high"),
@@ -86,7 +86,7 @@ def test_update_each_assistant_field(project: Project, field: str, line: str,
     project.write({"a.yaml": ASSISTANT})
     _apply(project)
     before_id = project.managed("Assistant")["helper"]["id"]
-    edited = ASSISTANT.replace("  model: gpt-4o\n", "") + line if field == "model" else (
+    edited = ASSISTANT.replace("  model: gpt-6-luna\n", "") + line if field == "model" else (
         ASSISTANT + line)
     project.write({"a.yaml": edited})
     planned = project.run("plan")
@@ -112,7 +112,7 @@ def test_update_instructions_shows_a_unified_diff(project: Project) -> None:
 
 AGENT_EDITS: list[tuple[str, str, str, Any]] = [
     ("name", "  name: Researcher\n", "  name: Scholar\n", "Scholar"),
-    ("model", "  model: gpt-5\n", "  model: gpt-5-mini\n", "gpt-5-mini"),
+    ("model", "  model: gpt-6.1-sol\n", "  model: gpt-5.6-terra\n", "gpt-5.6-terra"),
     ("instructions", "", "  instructions: Cite sources.\n", "Cite sources."),
     ("metadata", "", "  metadata: {owner: research}\n", {"owner": "research"}),
     ("tools", "  tools: [{type: web_search}]\n", "  tools: [{type: tool_search}]\n",
@@ -122,7 +122,6 @@ AGENT_EDITS: list[tuple[str, str, str, Any]] = [
     ("service_tier", "", "  service_tier: flex\n", "flex"),
     ("multi_agent", "", "  multi_agent: {enabled: true}\n",
      {"enabled": True, "max_concurrent_subagents": 6}),
-    ("compaction", "", "  compaction: {async: true}\n", {"async": True}),
     ("experimental", "", "  experimental: {time_awareness: true}\n", {"time_awareness": True}),
 ]
 
@@ -148,6 +147,20 @@ def test_update_each_agent_field(project: Project, field: str, old: str, new: st
         shown = [{"type": t["type"]} for t in shown]
     assert shown == expected
     _plan_is_empty(project)
+
+
+def test_compaction_async_is_ignored_as_the_api_ignores_it(project: Project) -> None:
+    """SDK 3.63: `compaction.async` is accepted and ignored, and the API answers false; a
+    manifest that sets it plans no change on every run, and validate says it has no effect."""
+    project.write({"b.yaml": AGENT + "  compaction: {async: true}\n"})
+    applied = _apply(project)
+    assert "compaction.async has no effect" in applied.output
+    assert project.managed("Agent")["researcher"]["compaction"] == {"async": False}
+    _plan_is_empty(project)
+    validated = project.run("validate")
+    assert validated.exit_code == ExitCode.OK
+    assert ("manifests/b.yaml:8:16: warning[no-effect] spec.compaction.async: compaction.async "
+            "has no effect") in validated.stdout
 
 
 def test_removed_field_goes_back_to_the_api_default(project: Project) -> None:
@@ -232,7 +245,7 @@ def test_prevent_destroy_blocks_replace_and_delete(project: Project) -> None:
 
 
 def test_unmanaged_objects_are_left_alone(project: Project) -> None:
-    by_hand = project.client.beta.assistants.create(model="gpt-4o", name="helper",
+    by_hand = project.client.beta.assistants.create(model="gpt-6-luna", name="helper",
                                                     metadata={"team": "ops"})
     before = project.client.beta.assistants.retrieve(by_hand.id).model_dump()
     project.write({"a.yaml": ASSISTANT})
@@ -281,7 +294,7 @@ def test_stale_plan_is_refused_naming_what_changed(project: Project) -> None:
     project.run("plan", "--out", "plan.json")
     helper = project.managed("Assistant")["helper"]
     project.client.beta.assistants.update(helper["id"], name="edited by hand")
-    project.write({"b.yaml": AGENT.replace("gpt-5", "gpt-5-mini")})
+    project.write({"b.yaml": AGENT.replace("gpt-6.1-sol", "gpt-5.6-terra")})
     project.clear_stats()
     refused = project.run("apply", "plan.json")
     assert refused.exit_code == ExitCode.ERROR
@@ -326,7 +339,7 @@ def test_apply_asks_for_yes(project: Project, monkeypatch: pytest.MonkeyPatch, a
 def test_formats(project: Project) -> None:
     project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
     as_json = json.loads(project.run("plan", "--format", "json").stdout)
-    assert as_json["format_version"] == "1.2"
+    assert as_json["format_version"] == "1.3"
     assert as_json["summary"]["create"] == 2
     assert {c["address"] for c in as_json["changes"]} == {"Assistant/helper", "Agent/researcher"}
     markdown = project.run("plan", "--format", "markdown").stdout
@@ -349,7 +362,7 @@ def test_partial_failure_applies_the_rest_and_converges(project: Project) -> Non
 
 
 def test_model_missing_on_the_account_fails_the_plan(project: Project) -> None:
-    project.write({"a.yaml": ASSISTANT.replace("gpt-4o", "gpt-9-turbo")})
+    project.write({"a.yaml": ASSISTANT.replace("gpt-6-luna", "gpt-9-turbo")})
     result = project.run("plan")
     assert result.exit_code == ExitCode.ERROR
     assert "model 'gpt-9-turbo' is not available on this account" in result.stderr
@@ -379,7 +392,7 @@ def test_reading_sends_one_list_request_per_hundred(project: Project) -> None:
     marks = {ownership.MANAGED_BY_KEY: ownership.MANAGED_BY_VALUE}
     for i in range(250):
         project.client.beta.assistants.create(
-            model="gpt-4o", metadata={**marks, ownership.NAME_KEY: f"a{i}",
+            model="gpt-6-luna", metadata={**marks, ownership.NAME_KEY: f"a{i}",
                                       ownership.DIGEST_KEY: "x"})
     project.write({"a.yaml": ASSISTANT})
     project.clear_stats()
@@ -399,26 +412,6 @@ def test_no_connection_is_a_clear_error(project: Project,
     result = CliRunner().invoke(cli, ["plan"], env={"OPENAI_API_KEY": "", "OPENAI_BASE_URL": ""})
     assert result.exit_code == ExitCode.ERROR
     assert "no API to talk to" in result.stderr and "reconciler emulator start" in result.stderr
-
-
-def test_models_the_api_will_shut_down_give_warnings(project: Project) -> None:
-    project.write({"a.yaml": ASSISTANT.replace("gpt-4o", "gpt-3.5-turbo"), "c.yaml": """
-        apiVersion: reconciler/v1
-        kind: ModelCatalog
-        metadata: {name: models}
-        spec:
-          models:
-            - id: gpt-3.5-turbo
-              deprecation: {shutdown_on: 2026-12-31, replacement: gpt-4.1}
-            - id: gpt-5
-        """})
-    text = project.run("plan").stdout
-    assert "warning: Assistant/helper: model 'gpt-3.5-turbo' shuts down on 2026-12-31 (the " \
-           "API says)" in text
-    assert "model 'gpt-3.5-turbo' is deprecated and shuts down on 2026-12-31" in text
-    validated = project.run("validate")
-    assert validated.exit_code == ExitCode.OK
-    assert "warning[deprecated-model]" in validated.stdout and "move to gpt-4.1" in validated.stdout
 
 
 def test_a_retired_api(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
@@ -456,20 +449,27 @@ def test_a_model_change_shows_the_catalog_prices(project: Project) -> None:
     metadata: {name: models}
     spec:
       models:
-        - {id: gpt-4o, pricing: {input_per_1m_tokens: 2.5, output_per_1m_tokens: 10}}
-        - {id: gpt-4o-mini, pricing: {input_per_1m_tokens: 0.15, output_per_1m_tokens: 0.6}}
-        - {id: gpt-4.1}
+        - {id: gpt-6-luna, pricing: {input_per_1m_tokens: 2.5, output_per_1m_tokens: 10}}
+        - {id: gpt-5.6-luna, pricing: {input_per_1m_tokens: 0.15, output_per_1m_tokens: 0.6}}
+        - {id: gpt-6-sol}
+        - {id: gpt-5.2-pro}
     """
     project.write({"catalog.yaml": catalog, "a.yaml": ASSISTANT})
     _apply(project)
-    project.write({"a.yaml": ASSISTANT.replace("gpt-4o", "gpt-4o-mini")})
+    project.write({"a.yaml": ASSISTANT.replace("gpt-6-luna", "gpt-5.6-luna")})
     text = project.run("plan").stdout
     assert ("# (price per 1M tokens: input $2.50 -> $0.15, output $10.00 -> $0.60)"
             in text)
     markdown = project.run("plan", "--format", "markdown").stdout
     assert ("**Models changed by 1 change(s), price per 1M tokens summed: input $2.50 -> "
             "$0.15, output $10.00 -> $0.60.**") in markdown
-    project.write({"a.yaml": ASSISTANT.replace("gpt-4o", "gpt-4.1")})  # no price: no guess
+    project.write({"a.yaml": ASSISTANT.replace("gpt-6-luna", "gpt-6-sol")})
+    listed = project.run("plan").stdout  # the catalog has no price: OpenAI's list price
+    assert ("# (price per 1M tokens: input $2.50 -> $2.00, output $10.00 -> $10.00; gpt-6-sol: "
+            "OpenAI's list price (the catalog gives none))") in listed
+    cost = json.loads(project.run("plan", "--format", "json").stdout)["changes"][0]["cost"]
+    assert (cost["before"]["source"], cost["after"]["source"]) == ("catalog", "calendar")
+    project.write({"a.yaml": ASSISTANT.replace("gpt-6-luna", "gpt-5.2-pro")})  # no guess
     unpriced = project.run("plan").stdout
-    assert ("# (price per 1M tokens: input $2.50 -> ?, output $10.00 -> ?; the catalog gives "
-            "no price for gpt-4.1)") in unpriced
+    assert ("# (price per 1M tokens: input $2.50 -> ?, output $10.00 -> ?; no price is known "
+            "for gpt-5.2-pro)") in unpriced

@@ -33,7 +33,7 @@ UNIT = st.integers(0, 100).map(lambda n: n / 100)
 
 def _assistant() -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(
-        {"model": st.sampled_from(["gpt-4o", "gpt-4.1", "gpt-4o-mini"])},
+        {"model": st.sampled_from(["gpt-6-luna", "gpt-6-sol", "gpt-5.6-luna"])},
         optional={
             "name": st.one_of(st.none(), TEXT.map(lambda t: t[:50])),
             "description": TEXT,
@@ -52,7 +52,7 @@ def _assistant() -> st.SearchStrategy[dict[str, Any]]:
 
 def _agent() -> st.SearchStrategy[dict[str, Any]]:
     return st.fixed_dictionaries(
-        {"model": st.sampled_from(["gpt-5", "gpt-5-mini"])},
+        {"model": st.sampled_from(["gpt-6.1-sol", "gpt-5.6-terra"])},
         optional={
             "name": st.one_of(st.none(), TEXT.map(lambda t: t[:50])),
             "instructions": LINES,

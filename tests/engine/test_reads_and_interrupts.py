@@ -80,7 +80,7 @@ ASSISTANT = """
 apiVersion: reconciler/v1
 kind: Assistant
 metadata: {name: a}
-spec: {model: gpt-4o}
+spec: {model: gpt-6-luna}
 """
 
 
@@ -89,7 +89,7 @@ spec: {model: gpt-4o}
 def test_one_fault_on_each_list_does_not_abort_a_command(project: Project,
                                                          command: list[str]) -> None:
     project.write({"a.yaml": ASSISTANT})
-    project.client.beta.agents.create(model="gpt-5", name="by hand")
+    project.client.beta.agents.create(model="gpt-6.1-sol", name="by hand")
     project.emulator.faults(*[{"fault": kind, "methods": ["GET"], "path": path, "on": [1],
                                **({"status": 503} if kind == "server_error" else {})}
                               for kind, path in (("server_error", "/v1/assistants"),

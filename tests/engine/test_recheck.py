@@ -59,7 +59,7 @@ class Api:
         return Executor(providers, retry=FAST).run(plan)
 
     def assistant(self, metadata: dict[str, str] | None) -> str:
-        return self.sdk.beta.assistants.create(model="gpt-4o", name="before",
+        return self.sdk.beta.assistants.create(model="gpt-6-luna", name="before",
                                                metadata=metadata or {}).id
 
     def mark(self, object_id: str, metadata: dict[str, str]) -> None:
@@ -102,7 +102,7 @@ def update(name: str, live_id: str, *, scope: str | None = None,
 def create(name: str) -> ResourceChange:
     return ResourceChange(address=f"Assistant/{name}", kind="Assistant", name=name,
                           action=Action.CREATE, after={"name": "after"},
-                          body={"model": "gpt-4o", "name": "after", "metadata": marks(name)})
+                          body={"model": "gpt-6-luna", "name": "after", "metadata": marks(name)})
 
 
 def delete(name: str, live_id: str, kind: str = "Assistant") -> ResourceChange:
@@ -115,7 +115,7 @@ def replace(name: str, live_id: str, *fields: FieldChange) -> ResourceChange:
     return ResourceChange(
         address=f"Assistant/{name}", kind="Assistant", name=name, action=Action.REPLACE,
         live_id=live_id, before={"name": "before"}, after={"name": "after"}, fields=fields,
-        body={"model": "gpt-4o", "name": "after", "metadata": marks(name)},
+        body={"model": "gpt-6-luna", "name": "after", "metadata": marks(name)},
         **because(ActionReason.REPLACE_BY_REQUEST))
 
 

@@ -31,7 +31,7 @@ kind: Assistant
 metadata:
   name: analyst
 spec:
-  model: gpt-4o
+  model: gpt-6-luna
   tools: [{{type: code_interpreter}}]
   tool_resources:
     code_interpreter:
@@ -181,7 +181,7 @@ def test_an_edited_saved_plan_cannot_read_outside(project: Project, outside: Pat
 
 @pytest.mark.parametrize("name", ["../../x", "a/b", "UPPER", "-x"])
 def test_import_names_must_be_manifest_names(project: Project, name: str) -> None:
-    created = project.client.beta.assistants.create(model="gpt-4o", name="Helper")
+    created = project.client.beta.assistants.create(model="gpt-6-luna", name="Helper")
     result = project.run("import", "Assistant", created.id, "--name", name)
     assert result.exit_code == ExitCode.ERROR
     assert "is not a manifest name" in result.output
@@ -189,7 +189,7 @@ def test_import_names_must_be_manifest_names(project: Project, name: str) -> Non
 
 
 def test_import_writes_only_inside_the_chosen_folder(project: Project) -> None:
-    project.client.beta.assistants.create(model="gpt-4o", name="../../../escape")
+    project.client.beta.assistants.create(model="gpt-6-luna", name="../../../escape")
     result = project.run("import", "--all", "--dir", "imported")
     assert result.exit_code == ExitCode.OK, result.output
     written = sorted(p.relative_to(project.root).as_posix()
@@ -240,10 +240,10 @@ def test_a_key_appears_in_no_output_and_no_file(project: Project) -> None:
     project.write({"a.yaml": CODE.format(path="data/sales.csv").replace(
         "code_interpreter:\n      files: [data/sales.csv]", "code_interpreter: {}")})
     docs(project, {"data/sales.csv": "region,total\n"})
-    project.client.beta.assistants.create(model="gpt-4o", name="by hand")
+    project.client.beta.assistants.create(model="gpt-6-luna", name="by hand")
     (project.root / "manifests/models.yaml").write_text(
         "apiVersion: reconciler/v1\nkind: ModelCatalog\nmetadata: {name: models}\n"
-        "spec:\n  models:\n    - {id: gpt-4o}\n")
+        "spec:\n  models:\n    - {id: gpt-6-luna}\n")
     runs = succeeded = 0
     for env, extra, config in _key_places(project):
         (project.root / "reconciler.yaml").write_text(config)
@@ -301,7 +301,7 @@ def test_bad_input_is_one_clear_error(project: Project, args: list[str], says: s
 
 
 def test_live_names_cannot_inject_workflow_commands(project: Project) -> None:
-    project.client.beta.assistants.create(model="gpt-4o", name="evil\n::add-mask::x\r::y::z")
+    project.client.beta.assistants.create(model="gpt-6-luna", name="evil\n::add-mask::x\r::y::z")
     project.write({"kb.yaml": STORE.format(pattern="'*.md'")})
     for command in (["inventory"], ["inventory", "--format", "csv"],
                     ["import", "--all", "--dry-run"], ["migrate", "assistants-to-agents"]):

@@ -13,7 +13,7 @@ from tests.engine.conftest import Project
 
 def _assistant(name: str, instructions: str = "Help.") -> str:
     return (f"apiVersion: reconciler/v1\nkind: Assistant\nmetadata: {{name: {name}}}\n"
-            f"spec: {{model: gpt-4o, instructions: {instructions}}}\n")
+            f"spec: {{model: gpt-6-luna, instructions: {instructions}}}\n")
 
 
 def _scope(project: Project, scope: str | None) -> None:
@@ -123,7 +123,7 @@ def test_duplicates_are_recovered_keeping_the_oldest(project: Project) -> None:
     project.write({"a.yaml": _assistant("helper")})
     _apply(project)
     [kept] = project.live("Assistant")
-    copy = project.client.beta.assistants.create(model="gpt-4o", instructions="Help.",
+    copy = project.client.beta.assistants.create(model="gpt-6-luna", instructions="Help.",
                                                  metadata=kept["metadata"])
     planned = project.run("plan")
     assert planned.exit_code == ExitCode.OK, planned.output

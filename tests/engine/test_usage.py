@@ -17,12 +17,12 @@ AGENTS = {
         apiVersion: reconciler/v1
         kind: Agent
         metadata: {name: busy}
-        spec: {model: gpt-5-mini, instructions: Help.}
+        spec: {model: gpt-5.6-terra, instructions: Help.}
         ---
         apiVersion: reconciler/v1
         kind: Agent
         metadata: {name: idle}
-        spec: {model: gpt-5, instructions: Wait.}
+        spec: {model: gpt-6.1-sol, instructions: Wait.}
         """,
 }
 
@@ -35,7 +35,7 @@ def _applied(project: Project) -> dict[str, str]:
 
 def test_sessions_per_agent_match_what_was_made(project: Project) -> None:
     ids = _applied(project)
-    unmanaged = project.client.beta.agents.create(model="gpt-5", name="by hand")
+    unmanaged = project.client.beta.agents.create(model="gpt-6.1-sol", name="by hand")
     request_seed(project.emulator.url, {"agent_ids": [ids["busy"], unmanaged.id], "days": 3,
                                         "per_day": 40, "seed": 7}, api_key=API_KEY)
     made = [s for s in project.client.beta.agents.sessions.list(agent_id=ids["busy"])]
@@ -61,7 +61,7 @@ def test_sessions_per_agent_match_what_was_made(project: Project) -> None:
 
     table = project.run("usage", "--by", "model", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(table.stdout)))
-    assert [(r["model"], int(r["sessions"])) for r in rows] == [("gpt-5-mini", len(made))]
+    assert [(r["model"], int(r["sessions"])) for r in rows] == [("gpt-5.6-terra", len(made))]
 
 
 def json_time(document: str) -> int:
@@ -79,7 +79,7 @@ def test_unused_agents_are_listed_with_their_manifest_and_nothing_is_deleted(
     writes = project.writes()
     result = project.run("usage", "--unused", "30d")
     assert result.exit_code == ExitCode.OK, result.output
-    assert result.stdout.splitlines()[1].split() == ["Agent/idle", "gpt-5",
+    assert result.stdout.splitlines()[1].split() == ["Agent/idle", "gpt-6.1-sol",
                                                      "manifests/agents.yaml", "in", "sync"]
     assert "1 of 2 managed agents had no session in the last 30 days" in result.stdout
     assert project.writes() == writes
@@ -95,7 +95,7 @@ def test_the_organization_usage_is_added_with_an_admin_key(project: Project) -> 
                             "model")
     assert admin.exit_code == ExitCode.OK, admin.output
     assert "Organization usage (Usage API" in admin.stdout
-    assert "gpt-5-mini:" in admin.stdout and "SECRET" not in admin.output
+    assert "gpt-5.6-terra:" in admin.stdout and "SECRET" not in admin.output
 
 
 def test_a_bad_window_is_a_usage_error(project: Project) -> None:

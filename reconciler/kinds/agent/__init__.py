@@ -13,6 +13,7 @@ KIND = KindSpec(
     defaults=DEFAULTS, normalize=normalize,
     provider="reconciler.kinds.agent.provider:AgentProvider", checks_model=True,
     resolve="reconciler.manifests.project:resolve_templated",
+    references="reconciler.kinds.agent.resolve:checks",
     tools=ToolDialect(api_name="Agents API", types=AGENT_TOOL_TYPES,
                       function="reconciler.kinds.agent.tools:function_definition",
                       builtin="reconciler.kinds.agent.tools:builtin_definition"),

@@ -58,7 +58,10 @@ class MultiAgent(Strict):
 class Compaction(Strict):
     """Context compaction."""
 
-    async_: bool | None = Field(None, alias="async", description="Compact in the background.")
+    async_: bool | None = Field(
+        None, alias="async",
+        description="Accepted by the API and ignored: compaction is always blocking, and the "
+                    "API answers false (validate warns when it is true).")
 
 
 class Experimental(Strict):

@@ -32,6 +32,7 @@ def normalize(form: dict[str, Any]) -> None:
     form["tools"] = [_tool(t) for t in form["tools"]]
     for name in NESTED:
         form[name] = fill(DEFAULTS[name], form[name])
+    form["compaction"]["async"] = False  # the API ignores it and always answers false
     multi = form["multi_agent"]
     if multi["enabled"] and multi.get("max_concurrent_subagents") is None:
         multi["max_concurrent_subagents"] = SUBAGENTS_WHEN_ENABLED

@@ -10,6 +10,7 @@ from reconciler.diagnostics import Code, Diagnostics, Location
 from reconciler.kinds.model_catalog.model import CatalogModel
 from reconciler.manifests.loader import SourceDocument
 from reconciler.manifests.structure import did_you_mean
+from reconciler.modelcalendar import builtin
 
 if TYPE_CHECKING:
     from reconciler.manifests.project import Loaded, ManifestSet
@@ -50,9 +51,10 @@ class Catalog:
                 continue
             self.entries[model.id] = entry
 
-    def check(self, model_id: str, location: Location, diagnostics: Diagnostics, *,
-              today: dt.date) -> None:
-        """Report a model missing from the catalog (error) or deprecated (warning)."""
+    def check(self, model_id: str, location: Location, diagnostics: Diagnostics) -> None:
+        """Report a model missing from the catalog (error) or no longer listed (warning);
+        its retirement and deprecation are judged apart (`retirement`), with the API's word
+        when known."""
         if not self.declared:
             return
         entry = self.entries.get(model_id)
@@ -62,25 +64,56 @@ class Catalog:
                               hint=did_you_mean(model_id, self.entries)
                               or "add it to the ModelCatalog manifest")
             return
-        message = deprecation_message(entry.model, today)
-        if message:
-            replacement = entry.model.deprecation.replacement if entry.model.deprecation else None
-            diagnostics.warning(Code.DEPRECATED_MODEL, message, location, path="spec.model",
-                                hint=f"move to {replacement}" if replacement else None)
+        if not entry.model.available:
+            diagnostics.warning(Code.DEPRECATED_MODEL,
+                                f"model '{model_id}' is no longer listed by the API", location,
+                                path="spec.model", hint=self._hint(entry.model))
+
+    @staticmethod
+    def _hint(model: CatalogModel) -> str | None:
+        replacement = model.deprecation.replacement if model.deprecation else None
+        return f"move to {replacement}" if replacement else None
+
+    def shutdown_of(self, model_id: str) -> dt.date | None:
+        """The shutdown date the catalog writes for a model (None: none, or not listed)."""
+        entry = self.entries.get(model_id)
+        deprecation = entry.model.deprecation if entry is not None else None
+        return deprecation.shutdown_on if deprecation is not None else None
+
+    def deprecated(self, model_id: str) -> bool:
+        """Whether the catalog marks a model deprecated."""
+        entry = self.entries.get(model_id)
+        return entry is not None and entry.model.deprecation is not None
+
+    def replacement_of(self, model_id: str) -> str | None:
+        """The replacement the catalog names for a model."""
+        entry = self.entries.get(model_id)
+        deprecation = entry.model.deprecation if entry is not None else None
+        return deprecation.replacement if deprecation is not None else None
 
 
-def deprecation_message(model: CatalogModel, today: dt.date) -> str | None:
-    """Say why a model should not be used, or None when it is fine."""
-    if not model.available:
-        return f"model '{model.id}' is no longer listed by the API"
-    deprecation = model.deprecation
-    if deprecation is None:
-        return None
-    shutdown = deprecation.shutdown_on
-    if shutdown is None:
-        return f"model '{model.id}' is deprecated"
-    verb = "was shut down" if shutdown <= today else "shuts down"
-    return f"model '{model.id}' is deprecated and {verb} on {shutdown.isoformat()}"
+    def price_of(self, model_id: str) -> ListPrice:
+        """The model's price per 1M tokens: the catalog's, else this release's calendar's
+        (OpenAI's list price), else unknown."""
+        entry = self.entries.get(model_id)
+        pricing = entry.model.pricing if entry is not None else None
+        if pricing is not None:
+            return ListPrice(pricing.input_per_1m_tokens, pricing.output_per_1m_tokens,
+                             pricing.currency, "catalog")
+        known = builtin().get(model_id)
+        if known is not None and known.price is not None:
+            return ListPrice(known.price.input, known.price.output, "USD", "calendar")
+        return ListPrice(None, None, "USD", None)
+
+
+@dataclass(frozen=True)
+class ListPrice:
+    """A price per 1M tokens and who gave it (`catalog`, `calendar`; None: nobody)."""
+
+    input: float | None
+    output: float | None
+    currency: str
+    source: str | None
 
 
 def index(result: ManifestSet, item: Loaded, diagnostics: Diagnostics) -> None:

@@ -38,6 +38,9 @@ class CatalogModel(Strict):
         default_factory=list,
         description="Free-form capability tags, e.g. tools, vision, json_schema, reasoning.",
     )
+    reasoning_efforts: list[str] | None = Field(
+        None, description="The `reasoning.effort` values it accepts, for a reasoning model "
+                          "(`models upgrade` flags others).")
     context_window: int | None = Field(None, gt=0)
     max_output_tokens: int | None = Field(None, gt=0)
     pricing: Pricing | None = None

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from reconciler.manifests.project import Loaded, ManifestSet
 
 VARIABLES: dict[Subject, frozenset[str]] = {
-    "resource": frozenset({"resource", "environment"}),
-    "change": frozenset({"change", "environment"}),
+    "resource": frozenset({"resource", "model", "environment"}),
+    "change": frozenset({"change", "model", "environment"}),
 }
 """The variables an expression and its message may use, by what the rule is `on`."""
 
