@@ -50,15 +50,17 @@ demo: install
 
 ## test: the whole suite (lint and strict type checks included), from a fresh clone.
 test: install
-	$(VENV)/bin/ruff check reconciler tests bench
-	$(VENV)/bin/mypy reconciler
+	$(VENV)/bin/ruff check reconciler openai_emulator tests bench
+	$(VENV)/bin/mypy reconciler openai_emulator
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q -n auto --durations=15
 
 lint: install
-	$(VENV)/bin/ruff check reconciler tests
+	$(VENV)/bin/ruff check reconciler openai_emulator tests
+	$(VENV)/bin/lint-imports
 
 typecheck: install
-	$(VENV)/bin/mypy reconciler
+	$(VENV)/bin/mypy reconciler openai_emulator
 
 ## schemas: regenerate the published JSON Schemas from the pydantic models.
 schemas: install
@@ -66,12 +68,12 @@ schemas: install
 
 ## cel-tables: rebuild the CEL parser's tables shipped in the package (after a Lark or celpy upgrade).
 cel-tables: install
-	$(PY) -m reconciler.kinds.policy.tables
+	$(PY) -m reconciler.kinds.policy.maketables
 
 ## models-data: regenerate the emulator's built-in models and prices from the reconciler's
 ## model calendar (reconciler/data/model-calendar.json), after editing the calendar.
 models-data: install
-	$(PY) -m reconciler.modelcalendar reconciler/emulator/data
+	$(PY) -m reconciler.modelcalendar openai_emulator/data
 
 ## bench-emulator: 500 req/s of mixed reads and writes against the emulator; prints latencies.
 bench-emulator: install

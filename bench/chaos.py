@@ -51,8 +51,8 @@ from typing import IO, Any
 
 import openai
 
+from openai_emulator.process import EmulatorProcess, spawn
 from reconciler import lock, ownership
-from reconciler.emulator.process import EmulatorProcess, spawn
 
 warnings.filterwarnings("ignore", message="deprecated", category=DeprecationWarning)
 

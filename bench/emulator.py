@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx2
 
-from reconciler.emulator.process import spawn
+from openai_emulator.process import spawn
 
 HEADERS = {"Authorization": "Bearer bench", "OpenAI-Beta": "assistants=v2,agents=v1"}
 

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from reconciler.emulator.process import EmulatorProcess, spawn
+from openai_emulator.process import EmulatorProcess, spawn
 
 RUNNER = """
 import atexit, resource, sys

@@ -28,9 +28,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from openai_emulator.process import EmulatorProcess, spawn
 from reconciler.apply.executor import Executor
 from reconciler.connection import Connection
-from reconciler.emulator.process import EmulatorProcess, spawn
 from reconciler.model.config import ProjectConfig
 from reconciler.pipeline import Sources, make_plan, providers_for, read_live
 from reconciler.settings import Settings

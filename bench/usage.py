@@ -29,8 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from reconciler.emulator.process import EmulatorProcess, spawn
-from reconciler.emulator.server import request_seed
+from openai_emulator.process import EmulatorProcess, spawn
+from reconciler.localemulator import request_seed
 
 SESSIONS_ROUTE = "GET /v1/agents/sessions"
 

@@ -35,9 +35,9 @@ from urllib.parse import urlsplit
 import httpx2
 import openai
 
-from reconciler.apply.retry import RetryPolicy
 from reconciler.errors import ConfigError
 from reconciler.model.config import ConnectionConfig
+from reconciler.provider.retry import RetryPolicy
 from reconciler.secrets import redact_url, remember, url_secrets
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -271,7 +271,7 @@ def _check_url(url: str, source: str) -> None:
 
 def _emulator_url(root: Path | None) -> str | None:
     """The URL of the emulator `reconciler emulator start` runs for the project at `root`."""
-    from reconciler.emulator import server  # reads its record only: no server is imported
+    from reconciler import localemulator as server
 
     folder = server.state_folder(root or server.project_root(Path.cwd()))
     record = server.running(folder)

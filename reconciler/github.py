@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 import httpx2
 
 from reconciler import __version__
-from reconciler.apply.retry import Attempts, RetryPolicy, retrying
 from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.provider import TransientError
+from reconciler.provider.retry import Attempts, RetryPolicy, retrying
 from reconciler.provider.sdk import retry_after
 from reconciler.secrets import redact_url, remember
 

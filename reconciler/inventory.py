@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler import kinds, ownership
-from reconciler.kinds.spec import Address, FileUse
 from reconciler.manifests.project import ManifestSet
-from reconciler.pipeline import LiveState, Sources, present_manifests, read_live, refresh
+from reconciler.model.kindspec import Address, FileUse
+from reconciler.pipeline import Sources, present_manifests, read_live, refresh
 from reconciler.plan.diff import diff
 from reconciler.plan.model import Action
 from reconciler.plan.scope import partition
-from reconciler.provider import LiveObject, claims
+from reconciler.provider import LiveObject, LiveState, claims
 from reconciler.settings import Settings
 
 COLUMNS = ("id", "kind", "name", "model", "managed", "manifest", "file", "status")

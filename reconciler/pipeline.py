@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,19 +28,10 @@ from reconciler.model.desired import DesiredResource
 from reconciler.plan.diff import diff
 from reconciler.plan.model import Action, ActionReason, ModelCost, Plan, Price
 from reconciler.plan.scope import partition
-from reconciler.provider import LiveObject, Provider, UnsupportedError
+from reconciler.provider import LiveState, Provider, UnsupportedError
 from reconciler.provider.sdk import call
 from reconciler.retirement import Facts
 from reconciler.settings import Settings, load_manifests
-
-
-@dataclass
-class LiveState:
-    """Everything read from the API for one plan."""
-
-    objects: list[LiveObject] = field(default_factory=list)
-    models: dict[str, dict[str, Any]] = field(default_factory=dict)
-    unsupported: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -162,7 +153,9 @@ def retirement_gate(plan: Plan, manifests: ManifestSet, facts: Facts,
     """The plan, once it passes the retirement gate: an error stops it (nothing is written);
     warnings, and where the catalog's dates differ from the API's, are carried by it."""
     used = [r for r in manifests.resources if kinds.get(r.kind).checks_model]
-    gate = retirement.check_plan(plan, used, facts, windows)
+    moving = [c.address for c in plan.changes if c.action in (Action.CREATE, Action.REPLACE)
+              or any(f.path == "model" for f in c.fields)]
+    gate = retirement.check_resources(used, facts, windows, moving)
     if gate.has_errors:
         raise ManifestError(gate, f"the plan fails the model retirement gate "
                                   f"({gate.count_errors()} error(s)): nothing was written")

@@ -29,7 +29,6 @@ from reconciler.modelcalendar import Calendar, builtin
 if TYPE_CHECKING:
     from reconciler.model.config import ModelWindows
     from reconciler.model.desired import DesiredResource
-    from reconciler.plan.model import Plan
 
 API, CATALOG, CALENDAR = "the API", "the catalog", "this release's model calendar"
 RETIREMENT_CODES = frozenset({Code.DEPRECATED_MODEL, Code.MODEL_SHUT_DOWN})
@@ -170,17 +169,12 @@ def _command(facts: ModelFacts) -> str:
     return facts.move_to()
 
 
-def check_plan(plan: Plan, resources: Sequence[DesiredResource], facts: Facts,
-               windows: ModelWindows) -> Diagnostics:
+def check_resources(resources: Sequence[DesiredResource], facts: Facts,
+                    windows: ModelWindows, moving: Iterable[str] = ()) -> Diagnostics:
     """The gate over a plan's resources: every declared resource with a model is judged;
-    those the plan creates, replaces or moves to another model are judged as moving."""
-    from reconciler.plan.model import Action
-
-    moving = set()
-    for change in plan.changes:
-        if change.action in (Action.CREATE, Action.REPLACE) or any(
-                f.path == "model" for f in change.fields):
-            moving.add(change.address)
+    those whose address is in `moving` (the plan creates, replaces or moves them to another
+    model) are judged as moving."""
+    moving = set(moving)
     diagnostics = Diagnostics()
     for resource in resources:
         model = resource.body.get("model")

@@ -14,10 +14,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from reconciler import API_VERSION, kinds
+from reconciler.manifests.structure import DRAFT, model_schema
 from reconciler.model.config import ProjectConfig
 from reconciler.outputs import check_folder, write_text
 
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
 VERSION_DIR = API_VERSION.split("/")[1]
 
 
@@ -28,12 +28,6 @@ def file_name(kind: str) -> str:
 
 
 @cache
-def model_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """Return the draft 2020-12 schema of a pydantic model, with descriptions."""
-    schema = model.model_json_schema(by_alias=True, mode="validation")
-    return {"$schema": DRAFT, **schema}
-
-
 def _manifest(kind: str) -> type[BaseModel]:
     model = kinds.get(kind).manifest
     if model is None:

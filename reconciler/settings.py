@@ -7,6 +7,12 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler.boundary import ProjectRoot, common_folder, literal_prefix
+
+if TYPE_CHECKING:
+    from reconciler.connection import Connection
 
 from reconciler.diagnostics import Code, Diagnostics, format_path
 from reconciler.errors import ConfigError, ManifestError
@@ -15,7 +21,6 @@ from reconciler.manifests.loader import SourceDocument, display_path, load_file
 from reconciler.manifests.overlay import Overlay
 from reconciler.manifests.project import ManifestSet, load_manifest_set
 from reconciler.model.config import EnvironmentConfig, ProjectConfig
-from reconciler.repofiles.boundary import ProjectRoot, common_folder, literal_prefix
 
 CONFIG_NAME = "reconciler.yaml"
 
@@ -155,3 +160,31 @@ def _check_inside(document: SourceDocument, config: Path, diagnostics: Diagnosti
                               f"(the folder of {config.name})", document.locate(where),
                               path=format_path(where),
                               hint=f"list folders, files or globs relative to {config.name}")
+
+
+SCOPE_VARIABLE = "RECONCILER_SCOPE"
+"""Set by a workflow to pin the scope: reconciler.yaml, which a pull request may change,
+must then say the same."""
+
+
+def check_pinned_scope(scope: str | None, path: Path | str | None) -> None:
+    """Refuse a reconciler.yaml whose scope is not the one the workflow pins."""
+    pinned = os.environ.get(SCOPE_VARIABLE)
+    if pinned and pinned != scope:
+        raise ConfigError(f"{path or 'reconciler.yaml'} says scope {scope or '(none)'}, but "
+                          f"{SCOPE_VARIABLE} (set where this runs) pins {pinned}",
+                          hint="a pull request cannot change which scope a workflow applies "
+                               "to; fix the scope in reconciler.yaml, or the workflow")
+
+
+def connection_of(settings: Settings, base_url: str | None, organization: str | None,
+                  project: str | None, *, emulator: bool = False) -> Connection:
+    """The connection of `settings` (its environment chosen) and the flags, with its scope
+    pinned as the environment says; announced by nobody."""
+    from reconciler.connection import resolve  # the SDK: not for validate
+
+    settings.require_environment()
+    check_pinned_scope(settings.config.scope, settings.path)
+    connection = resolve(settings.config.connection, base_url=base_url, emulator=emulator,
+                         organization=organization, project=project, root=settings.root)
+    return replace(connection, scope=settings.config.scope, environment=settings.environment)

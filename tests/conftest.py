@@ -38,6 +38,29 @@ def write_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WriteTree:
     return write
 
 
+E2E_FOLDERS = ("engine", "emulator", "dashboard")
+E2E_MODULES = ("test_readme_examples.py", "test_endpoints.py")
+"""Where the end-to-end tests are: they start emulators (or a browser) and drive the CLI
+over HTTP. `pytest -m "not e2e"` runs the unit tests alone."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "e2e: starts an emulator or a browser (the CLI over "
+                                       "HTTP, end to end); `-m 'not e2e'` leaves them out")
+    if os.environ.get("UPDATE_GOLDEN") and (os.environ.get("CI")
+                                            or os.environ.get("RECONCILER_CI")):
+        raise pytest.UsageError("UPDATE_GOLDEN rewrites the expected files: a CI run checks "
+                                "them and never rewrites them; unset UPDATE_GOLDEN")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        where = item.path.relative_to(tests)
+        if where.parts[0] in E2E_FOLDERS or where.name in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say at the end of every run when the dashboard's browser tests did not run, and how to
     run them (this conftest is loaded by the main process of a parallel run too)."""

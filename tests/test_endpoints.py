@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler import connection
+from reconciler import localemulator as server
 from reconciler.cli import cli
-from reconciler.emulator import server
 from reconciler.model.config import ConnectionConfig
 
 

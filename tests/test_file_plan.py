@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from reconciler import ownership
 from reconciler.diagnostics import Location
 from reconciler.model.desired import DesiredFile, DesiredResource
+from reconciler.plan.files import code_files, orphaned, store_file_changes
 from reconciler.plan.model import FileAction, FileChange, Unknown
 from reconciler.provider import LiveObject, LiveStoreFile
-from reconciler.repofiles.plan import code_files, orphaned, store_file_changes
 
 AUTO = {"type": "static", "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
 
@@ -176,8 +176,8 @@ def test_store_globs_exclude_folders_and_hash_files(tmp_path: Any) -> None:
 def test_a_file_that_cannot_be_read_is_an_error_at_its_entry(
         tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """No permission (or gone since it was listed): one located error, not a traceback."""
+    from reconciler.kinds import declared_files as declared
     from reconciler.manifests.project import load_manifest_set
-    from reconciler.repofiles import declared
 
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.md").write_text("A")
@@ -290,7 +290,7 @@ def test_a_pull_request_comment_shows_the_first_50_files_of_a_store() -> None:
 
 def test_repeated_double_stars_walk_each_folder_once(tmp_path: Any) -> None:
     """Without remembering what was walked, these take minutes on a 30-deep folder chain."""
-    from reconciler.repofiles.boundary import ProjectRoot
+    from reconciler.boundary import ProjectRoot
 
     deep = tmp_path.joinpath(*["x"] * 30)
     deep.mkdir(parents=True)

@@ -21,9 +21,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler import github
-from reconciler.apply.retry import RetryPolicy
 from reconciler.cli import cli
 from reconciler.exitcodes import ExitCode
+from reconciler.provider.retry import RetryPolicy
 
 TOKEN = "ghs_FAKE-TOKEN-0123456789abcdef"
 REPOSITORY = "octo/app"

@@ -16,7 +16,7 @@ from reconciler import modelcalendar
 from reconciler.manifests.project import load_manifest_set
 from tests.conftest import EXAMPLES, REPO
 
-EMULATOR_DATA = REPO / "reconciler/emulator/data"
+EMULATOR_DATA = REPO / "openai_emulator/data"
 CALENDAR = modelcalendar.builtin()
 
 

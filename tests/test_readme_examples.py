@@ -30,8 +30,8 @@ import openai
 import pytest
 from click.testing import CliRunner
 
+from reconciler import localemulator as server
 from reconciler.cli import cli
-from reconciler.emulator import server
 from tests.conftest import EXAMPLES, REPO
 
 README = REPO / "README.md"

@@ -4,6 +4,7 @@ beside it is enough (`git clone ... x && cd x && make test`)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -63,3 +64,29 @@ def test_the_vendored_spec_is_the_recorded_one() -> None:
     version = re.search(r"^  version: (\S+)$", (SPEC_DIR / "openapi.yaml").read_text(), re.M)
     assert version and f"`info.version: {version.group(1)}`" in source
     assert "MIT License" in (SPEC_DIR / "LICENSE").read_text()
+
+
+def test_ci_never_rewrites_the_golden_files() -> None:
+    import sys
+
+    env = {**os.environ, "UPDATE_GOLDEN": "1", "RECONCILER_CI": "1"}
+    suite = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                            "tests/test_golden_plans.py", "-k", "nothing"], cwd=REPO, env=env,
+                           capture_output=True, text=True)
+    assert suite.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "UPDATE_GOLDEN rewrites the expected files" in suite.stderr
+    ci = subprocess.run(["bash", ".ci/run"], cwd=REPO, env=env, capture_output=True,
+                        text=True, timeout=30)
+    assert ci.returncode == 1 and "UPDATE_GOLDEN is set" in ci.stderr
+
+
+def test_a_unit_run_leaves_out_every_test_that_starts_an_emulator() -> None:
+    import sys
+
+    listed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "--collect-only", "-m", "not e2e"], cwd=REPO, capture_output=True,
+                            text=True, check=True).stdout.splitlines()
+    tests = [line for line in listed if "::" in line]
+    assert tests and not [t for t in tests if t.startswith(("tests/engine/", "tests/emulator/",
+                                                              "tests/dashboard/"))]
+    assert any(t.startswith("tests/test_loader.py::") for t in tests)

@@ -18,7 +18,7 @@ delete or replacement, no `prevent_destroy` the plan did not itself remove. An u
 still be named as ours, in the plan's scope or in none. An object already gone counts as
 deleted (and a replacement goes on to create); an update of one is refused.
 
-Files (`repofiles.sync`): a store is created marked "files pending", its files synced, and only
+Files (`apply.filesync`): a store is created marked "files pending", its files synced, and only
 then marked with the digest of its files; an assistant uploads its code_interpreter files
 before it is written and deletes the uploads it no longer uses after. Ids the plan shows as
 `known after apply` are filled in from the changes this run has made (never from the delete
@@ -36,9 +36,9 @@ from functools import partial
 from typing import Any
 
 from reconciler import kinds, ownership
-from reconciler.apply.retry import Attempts, RetryPolicy, retrying
+from reconciler.apply.filesync import FileOutcome, FileSync
 from reconciler.jsontree import copy_tree
-from reconciler.kinds.spec import FileUse
+from reconciler.model.kindspec import FileUse
 from reconciler.plan.model import (
     Action,
     ActionReason,
@@ -54,7 +54,7 @@ from reconciler.provider import (
     ProviderError,
     TransientError,
 )
-from reconciler.repofiles.sync import FileOutcome, FileSync
+from reconciler.provider.retry import Attempts, RetryPolicy, retrying
 
 CLOCK_SKEW = 300
 """Seconds of margin when looking for a create that may have been stored."""

@@ -3,20 +3,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from reconciler.commands.context import AppContext
-from reconciler.connection import Connection, resolve
+from reconciler.connection import Connection
 from reconciler.console import echo
-from reconciler.errors import ConfigError
-
-if TYPE_CHECKING:
-    from reconciler.settings import Settings
+from reconciler.settings import SCOPE_VARIABLE, check_pinned_scope, connection_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,21 +41,6 @@ def retry_option(function: F) -> F:
         help="Seconds during which failed calls (429, 5xx, dropped) are retried.")(function)
 
 
-SCOPE_VARIABLE = "RECONCILER_SCOPE"
-"""Set by a workflow to pin the scope: reconciler.yaml, which a pull request may change,
-must then say the same."""
-
-
-def check_pinned_scope(scope: str | None, path: Any) -> None:
-    """Refuse a reconciler.yaml whose scope is not the one the workflow pins."""
-    pinned = os.environ.get(SCOPE_VARIABLE)
-    if pinned and pinned != scope:
-        raise ConfigError(f"{path or 'reconciler.yaml'} says scope {scope or '(none)'}, but "
-                          f"{SCOPE_VARIABLE} (set where this runs) pins {pinned}",
-                          hint="a pull request cannot change which scope a workflow applies "
-                               "to; fix the scope in reconciler.yaml, or the workflow")
-
-
 def connect(app: AppContext, base_url: str | None, organization: str | None,
             project: str | None, *, emulator: bool = False) -> Connection:
     """The connection from the flags, reconciler.yaml and the environment, announced on
@@ -81,12 +61,5 @@ def check_endpoint_flags(base_url: str | None, emulator: bool) -> None:
                                "server", ctx=click.get_current_context(silent=True))
 
 
-def connection_of(settings: Settings, base_url: str | None, organization: str | None,
-                  project: str | None, *, emulator: bool = False) -> Connection:
-    """The connection of `settings` (its environment chosen) and the flags, with its scope
-    pinned as the environment says; announced by nobody."""
-    settings.require_environment()
-    check_pinned_scope(settings.config.scope, settings.path)
-    connection = resolve(settings.config.connection, base_url=base_url, emulator=emulator,
-                         organization=organization, project=project, root=settings.root)
-    return replace(connection, scope=settings.config.scope, environment=settings.environment)
+__all__ = ["SCOPE_VARIABLE", "check_endpoint_flags", "check_pinned_scope", "connect",
+           "connection_of", "connection_options", "retry_option"]

@@ -10,7 +10,6 @@ import os
 import click
 
 from reconciler import github
-from reconciler.apply.retry import RetryPolicy
 from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.connection import Connection
@@ -19,6 +18,7 @@ from reconciler.errors import ManifestError
 from reconciler.exitcodes import ExitCode
 from reconciler.pipeline import Selection, Sources, make_plan
 from reconciler.plan.model import Plan
+from reconciler.provider.retry import RetryPolicy
 from reconciler.render import diagnostics as render_diagnostics
 from reconciler.render import plan as render_plan
 

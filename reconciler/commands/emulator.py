@@ -17,25 +17,15 @@ from typing import Any
 import click
 
 from reconciler import clock
+from reconciler import localemulator as server
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
-from reconciler.emulator import EmulatorError, server
 from reconciler.errors import ReconcilerError
-
-
-class EmulatorGroup(click.Group):
-    """Runs each command, turning the emulator's errors into user errors (exit 1)."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except EmulatorError as exc:
-            raise ReconcilerError(exc.message, hint=exc.hint) from exc
 
 DB_NAME = "emulator.sqlite"
 
 
-@click.group(cls=EmulatorGroup)
+@click.group()
 def emulator() -> None:
     """A local emulator of the OpenAI API (models, assistants, agents, files, vector stores).
 
@@ -111,10 +101,17 @@ def serve(host: str, port: int, db: Path | None, models: Path | None, faults: Pa
     if host not in ("127.0.0.1", "localhost", "::1"):
         echo(f"warning: listening on {host}: the emulator has no real authentication",
              err=True)
+    from openai_emulator import EmulatorError
+    from openai_emulator.server import serve as serve_api
+
     db = db or emulator_folder() / DB_NAME
-    server.serve(host=host, port=port, db=db, models=models, faults=faults,
-                 index_delay=index_delay, api_key=api_key, max_upload_bytes=max_upload_bytes,
-                 retired=frozenset(retire), today=today.date() if today else None)
+    try:
+        serve_api(host=host, port=port, db=db, models=models, faults=faults,
+                  index_delay=index_delay, api_key=api_key,
+                  max_upload_bytes=max_upload_bytes, retired=frozenset(retire),
+                  today=today.date() if today else None)
+    except EmulatorError as exc:
+        raise ReconcilerError(exc.message, hint=exc.hint) from exc
 
 
 @emulator.command()
@@ -179,7 +176,7 @@ def seed_usage(days: int, per_day: int, seed: int, failure_share: float,
       reconciler emulator seed-usage                     # 30 days, 100 sessions a day
       reconciler emulator seed-usage --per-day 2000 --seed 7 --agent agent_abc
     """
-    from reconciler.emulator.server import request_seed
+    from reconciler.localemulator import request_seed
 
     record = _running(folder)
     body: dict[str, Any] = {"days": days, "per_day": per_day, "seed": seed,

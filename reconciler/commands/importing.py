@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from reconciler import kinds, schemas
-from reconciler.apply.retry import RetryPolicy
 from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.commands.plan_apply import interactive
@@ -23,6 +22,7 @@ from reconciler.model.common import NAME_PATTERN
 from reconciler.outputs import check_folder, write_below
 from reconciler.pipeline import Sources, present_manifests, read_live
 from reconciler.provider import LiveObject
+from reconciler.provider.retry import RetryPolicy
 
 
 @click.command(name="import")

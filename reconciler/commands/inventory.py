@@ -10,12 +10,12 @@ from typing import Any
 import click
 
 from reconciler import inventory as listing
-from reconciler.apply.retry import RetryPolicy
 from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
 from reconciler.inventory import COLUMNS
 from reconciler.pipeline import Sources
+from reconciler.provider.retry import RetryPolicy
 
 
 def render_table(table: list[dict[str, Any]]) -> str:

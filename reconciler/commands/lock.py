@@ -58,8 +58,8 @@ def status(app: AppContext, fmt: str, retry_timeout: float, base_url: str | None
     """
     import time
 
-    from reconciler.apply.retry import RetryPolicy
     from reconciler.lock import status as lock_status
+    from reconciler.provider.retry import RetryPolicy
 
     scope = app.settings().config.scope
     connection = connect(app, base_url, organization, project, emulator=emulator)
@@ -98,7 +98,7 @@ def force_unlock(app: AppContext, lock_id: str, yes: bool, retry_timeout: float,
       reconciler force-unlock vs_abc123 --yes     # CI, scripts
     """
     from reconciler import lock as apply_lock
-    from reconciler.apply.retry import RetryPolicy
+    from reconciler.provider.retry import RetryPolicy
 
     connection = connect(app, base_url, organization, project, emulator=emulator)
     client = connection.client(retry=RetryPolicy(total=retry_timeout))

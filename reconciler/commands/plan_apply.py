@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import click
 import openai
 
-from reconciler.apply import progress as progress_display
 from reconciler.apply.executor import Executor, Outcome
-from reconciler.apply.retry import RetryPolicy
+from reconciler.apply.filesync import FileSync, Progress
+from reconciler.boundary import ProjectRoot
 from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.connection import Connection
@@ -30,11 +30,11 @@ from reconciler.outputs import check_file
 from reconciler.pipeline import Planned, Selection, Sources, make_plan, providers_for
 from reconciler.plan import saved
 from reconciler.plan.model import Action, Plan
+from reconciler.provider.retry import RetryPolicy
 from reconciler.render import diagnostics as render_diagnostics
 from reconciler.render import plan as render_plan
+from reconciler.render import progress as progress_display
 from reconciler.render.plan import human_bytes
-from reconciler.repofiles.boundary import ProjectRoot
-from reconciler.repofiles.sync import FileSync, Progress
 from reconciler.settings import Settings
 
 DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.REPLACE: "replaced",

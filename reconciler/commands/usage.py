@@ -9,12 +9,12 @@ import os
 import click
 
 from reconciler import inventory, usage
-from reconciler.apply.retry import RetryPolicy
 from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
 from reconciler.errors import ReconcilerError
 from reconciler.pipeline import Sources
+from reconciler.provider.retry import RetryPolicy
 from reconciler.render import usage as render_usage
 from reconciler.secrets import remember
 

@@ -20,14 +20,11 @@ from typing import Any, TypeVar
 import openai
 
 from reconciler import clock, inventory, secrets, usage
-from reconciler.apply.retry import RetryPolicy
-from reconciler.commands.connecting import connection_of
 from reconciler.connection import Connection
 from reconciler.diagnostics import Diagnostic
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifests.project import ManifestSet
 from reconciler.pipeline import (
-    LiveState,
     Planned,
     Sources,
     make_plan,
@@ -35,7 +32,9 @@ from reconciler.pipeline import (
     read_live,
     valid,
 )
-from reconciler.settings import Settings, load_settings
+from reconciler.provider import LiveState
+from reconciler.provider.retry import RetryPolicy
+from reconciler.settings import Settings, connection_of, load_settings
 
 T = TypeVar("T")
 

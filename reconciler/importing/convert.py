@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler import API_VERSION, kinds, ownership
-from reconciler.manifests.templates import PLACEHOLDER
-from reconciler.plan.normalize import comparable
 from reconciler.provider import LiveObject
 
 MAX_NAME = 63
@@ -103,35 +101,6 @@ def _document(kind: str, name: str, spec: dict[str, Any],
     if annotations:
         metadata["annotations"] = annotations
     return {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}
-
-
-def escape(text: str) -> str:
-    """Keep `{{ x }}` literal: the manifest language would read it as a variable."""
-    return PLACEHOLDER.sub(lambda m: "\\" + m.group(0), text)
-
-
-def _common(raw: dict[str, Any], name: str, kind: str) -> dict[str, Any]:
-    spec: dict[str, Any] = {"model": raw["model"]}
-    live_name = raw.get("name")
-    if live_name is None:
-        spec["name"] = None
-    elif live_name != name:
-        spec["name"] = escape(live_name)
-    for key in ("description", "instructions"):
-        if raw.get(key) is not None and key in kinds.get(kind).defaults:
-            spec[key] = escape(raw[key])
-    return spec
-
-
-def start(raw: dict[str, Any], name: str, kind: str, tool_ref: Any,
-          builtin: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The comparable form of a live object, and its spec's common fields and tools."""
-    form = comparable(kind, raw)
-    spec = _common(raw, name, kind)
-    tools = [tool_ref(t) if t.get("type") == "function" else builtin(t) for t in form["tools"]]
-    if tools:
-        spec["tools"] = tools
-    return form, spec
 
 
 def _tool_ref(tool: dict[str, Any], obj: LiveObject, name: str, tools: dict[str, Manifest],

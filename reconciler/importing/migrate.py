@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler import API_VERSION
-from reconciler.importing.convert import escape
+from reconciler.kinds.importing import escape
 
 MIGRATED_FROM = "reconciler/migrated-from"
 DESCRIPTION = "reconciler/description"

@@ -17,7 +17,7 @@ from reconciler.kinds import (
     tool,
     vector_store,
 )
-from reconciler.kinds.spec import Address, FileUse, KindSpec
+from reconciler.model.kindspec import Address, FileUse, KindSpec
 
 REGISTRY: tuple[KindSpec, ...] = (
     assistant.KIND,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from reconciler import kinds
 from reconciler.diagnostics import Code, Diagnostics, Location
 from reconciler.manifests.structure import did_you_mean
+from reconciler.model.kindspec import registry
 
 Where = Callable[[tuple[str | int, ...]], tuple[Location, str]]
 """Where a path of a spec is: its location and the field path to report."""
@@ -17,7 +17,7 @@ def check_ignore_changes(kind: str, spec: dict[str, Any], diagnostics: Diagnosti
                          where: Where) -> None:
     """Every field `lifecycle.ignore_changes` names must be a field of the kind."""
     lifecycle = spec.get("lifecycle") or {}
-    fields = kinds.get(kind).body_fields
+    fields = registry().get(kind).body_fields
     for index, name in enumerate(lifecycle.get("ignore_changes", [])):
         if name == "all" or name in fields:
             continue

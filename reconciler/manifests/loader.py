@@ -15,9 +15,9 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
+from reconciler.boundary import ProjectRoot, file_type, is_glob
 from reconciler.diagnostics import Code, Diagnostics, Location
 from reconciler.manifests.yamltext import FieldPath, SourceDocument, load_text
-from reconciler.repofiles.boundary import ProjectRoot, file_type, is_glob
 
 __all__ = ["FieldPath", "SourceDocument", "discover", "display_path", "load_file", "load_text",
            "make_yaml"]

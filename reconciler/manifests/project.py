@@ -18,31 +18,22 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler import clock, kinds
+from reconciler import clock
+from reconciler.boundary import ProjectRoot, common_folder
 from reconciler.diagnostics import Code, Diagnostics, Location, format_path
-from reconciler.kinds import API_VERSIONS
 from reconciler.kinds.model_catalog.catalog import Catalog
-from reconciler.kinds.tool.references import ToolEntry, resolve_tools
+from reconciler.kinds.tool.references import ToolEntry
 from reconciler.manifests import structure
-from reconciler.manifests.jsonschema_rules import strict_problems
-from reconciler.manifests.lifecycle import check_ignore_changes
 from reconciler.manifests.loader import SourceDocument, discover, display_path, load_file
 from reconciler.manifests.overlay import Overlay
 from reconciler.manifests.structure import did_you_mean
 from reconciler.manifests.templates import (
-    Merged,
     TemplateEntry,
-    chain_of,
     check_templates,
-    merge_layer,
-    merge_resource,
-    substitute,
 )
-from reconciler.model.common import Lifecycle
 from reconciler.model.config import ModelWindows
-from reconciler.model.desired import DesiredFile, DesiredResource
-from reconciler.repofiles.boundary import ProjectRoot, common_folder
-from reconciler.retirement import Facts, accepts, judge, unsupported
+from reconciler.model.desired import DesiredResource
+from reconciler.model.kindspec import registry
 
 
 @dataclass(frozen=True)
@@ -72,6 +63,28 @@ class ManifestSet:
     """Each Policy manifest's rules (`kinds.policy.index.Rule`), by its name."""
     overlay: Overlay | None = None
     """The environment it was resolved in (None: none)."""
+
+
+@dataclass
+class ResolveContext:
+    """What a kind's `resolve` hook is given: the indexed manifests, the project, and the
+    environment; each hook resolves one document against it."""
+
+    result: ManifestSet
+    broken: set[str]
+    """Templates that cannot be applied (invalid, or in a cycle)."""
+    invalid: Mapping[str, set[str]]
+    """By kind, the names of documents that failed their checks."""
+    today: dt.date
+    root: ProjectRoot
+    overlay: Overlay | None = None
+    models: ModelWindows | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+    """Where a kind's resolver may keep what it builds once per load."""
+
+    @property
+    def diagnostics(self) -> Diagnostics:
+        return self.result.diagnostics
 
 
 def load_manifest_set(
@@ -114,19 +127,19 @@ def load_manifest_set(
                 loaded.append(item)
     unique = _without_duplicates(loaded, diagnostics)
     for item in unique:
-        if kinds.get(item.kind).index is not None:
-            kinds.get(item.kind).hook("index")(result, item, diagnostics)
+        if registry().get(item.kind).index is not None:
+            registry().get(item.kind).hook("index")(result, item, diagnostics)
     broken = check_templates(result.templates, diagnostics) | invalid["Template"]
-    resolver = Resolver(result, broken, invalid, today or clock.today(), boundary, overlay,
-                        models)
+    context = ResolveContext(result, broken, invalid, today or clock.today(), boundary,
+                             overlay, models)
     for item in unique:
         result.declared[item.kind].add(item.name)
     for kind, names in invalid.items():
         result.declared[kind] |= names
     for item in unique:
-        spec = kinds.get(item.kind)
+        spec = registry().get(item.kind)
         if spec.resolve is not None:
-            desired = spec.hook("resolve")(resolver, item)
+            desired = spec.hook("resolve")(context, item)
             if desired is not None:
                 result.resources.append(desired)
     return result
@@ -159,7 +172,7 @@ def _check_document(doc: SourceDocument, diagnostics: Diagnostics) -> Loaded | N
 
 
 def _manifest(kind: str) -> type[BaseModel]:
-    model = kinds.get(kind).manifest
+    model = registry().get(kind).manifest
     assert model is not None
     return model
 
@@ -171,7 +184,7 @@ def _explain(doc: SourceDocument, kind: str, exc: ValidationError,
     The model (fast, in Rust) decides; the schema (generated from the same model) explains.
     Should they ever disagree, the model's own errors are reported.
     """
-    issues = [_cross_kind_hint(kind, i) for i in structure.check(_manifest(kind), doc.data)]
+    issues = [cross_kind_hint(kind, i) for i in structure.check(_manifest(kind), doc.data)]
     for issue in issues:
         diagnostics.error(issue.code, issue.message, doc.locate(issue.path),
                           path=format_path(issue.path), hint=issue.hint)
@@ -190,34 +203,34 @@ def _envelope_ok(doc: SourceDocument, diagnostics: Diagnostics) -> bool:
     if api is None:
         diagnostics.error(Code.MISSING_FIELD, "missing required field 'apiVersion'",
                           doc.locate(()), path="apiVersion",
-                          hint=f"add apiVersion: {API_VERSIONS[-1]}")
+                          hint=f"add apiVersion: {registry().API_VERSIONS[-1]}")
         ok = False
-    elif api not in API_VERSIONS:
+    elif api not in registry().API_VERSIONS:
         diagnostics.error(Code.UNKNOWN_API_VERSION, f"unknown apiVersion '{api}'",
                           doc.locate(("apiVersion",)), path="apiVersion",
-                          hint="supported: " + ", ".join(API_VERSIONS))
+                          hint="supported: " + ", ".join(registry().API_VERSIONS))
         ok = False
     kind = data.get("kind")
     if kind is None:
         diagnostics.error(Code.MISSING_FIELD, "missing required field 'kind'", doc.locate(()),
-                          path="kind", hint="one of: " + ", ".join(kinds.names()))
+                          path="kind", hint="one of: " + ", ".join(registry().names()))
         ok = False
-    elif kind not in kinds.names():
+    elif kind not in registry().names():
         diagnostics.error(Code.UNKNOWN_KIND, f"unknown kind '{kind}'", doc.locate(("kind",)),
-                          path="kind", hint=did_you_mean(str(kind), kinds.names())
-                          or "one of: " + ", ".join(kinds.names()))
+                          path="kind", hint=did_you_mean(str(kind), registry().names())
+                          or "one of: " + ", ".join(registry().names()))
         ok = False
     return ok
 
 
-def _cross_kind_hint(kind: str, issue: structure.Issue, prefix: tuple[str, ...] = ("spec",)
+def cross_kind_hint(kind: str, issue: structure.Issue, prefix: tuple[str, ...] = ("spec",)
                      ) -> structure.Issue:
     """Explain an unknown field that belongs to another kind with tools (Assistant, Agent)."""
-    dialect = kinds.get(kind).tools
+    dialect = registry().get(kind).tools
     if issue.code is not Code.UNKNOWN_FIELD or dialect is None or issue.path[:-1] != prefix:
         return issue
     name = str(issue.path[-1])
-    other = next((s.kind for s in kinds.RESOURCES if s.tools is not None and s.kind != kind
+    other = next((s.kind for s in registry().RESOURCES if s.tools is not None and s.kind != kind
                   and name in s.body_fields), None)
     if other is None:
         return issue
@@ -246,157 +259,3 @@ def _without_duplicates(loaded: list[Loaded], diagnostics: Diagnostics) -> list[
         first[key] = item
         unique.append(item)
     return unique
-
-
-def resolve_templated(resolver: Resolver, item: Loaded) -> DesiredResource | None:
-    """The desired state of an assistant or agent: templates, variables, tools, model."""
-    return resolver.resolve(item)
-
-
-class Resolver:
-    """Resolves assistants and agents against the indexed tools, templates and catalog."""
-
-    def __init__(self, result: ManifestSet, broken: set[str], invalid: Mapping[str, set[str]],
-                 today: dt.date, root: ProjectRoot, overlay: Overlay | None = None,
-                 models: ModelWindows | None = None) -> None:
-        self.result = result
-        self.models = models
-        self.facts = Facts(result.catalog, today)
-        self.overlay = overlay
-        self.root = root
-        self.diagnostics = result.diagnostics
-        self.broken = broken
-        self.invalid = invalid
-        self.today = today
-
-    def _overlay(self, merged: Merged) -> bool:
-        """Apply the environment's labels, variables and overrides; whether any override
-        applied (its fields are then checked where they are, in reconciler.yaml)."""
-        overlay = self.overlay
-        if overlay is None:
-            return False
-        merged.labels.update(overlay.labels)
-        merged.vars.update(overlay.vars)
-        applied = False
-        for index, override in enumerate(overlay.overrides):
-            if override.selector.matches(merged.labels) and overlay.document is not None:
-                merge_layer(merged, override.spec, overlay.document,
-                            overlay.override_path(index))
-                applied = True
-        return applied
-
-    def resolve(self, item: Loaded) -> DesiredResource | None:
-        """Return the desired state of one assistant or agent, or None if it has errors."""
-        chain = self._chain(item)
-        if chain is None:
-            return None
-        errors = self.diagnostics.count_errors()
-        merged = merge_resource(item.doc, chain, item.manifest.metadata.labels)
-        overridden = self._overlay(merged)
-        filled = substitute(merged, item.doc.data["spec"].get("vars", {}), self.diagnostics,
-                            item.doc)
-        self._check_merged(item, merged, from_template=bool(chain) or overridden,
-                           recheck=bool(chain) or filled or overridden)
-        if self.diagnostics.count_errors() > errors:
-            return None
-        spec = merged.spec
-        model_source = merged.provenance.locate(("model",))
-        self.result.catalog.check(spec["model"], model_source, self.diagnostics)
-        if self.models is not None:
-            judge(self.facts.of(spec["model"]), self.models, self.today, model_source,
-                  self.diagnostics)
-        self._check_model_settings(item.kind, merged)
-        tools = resolve_tools(
-            item.kind, f"{item.kind}/{item.name}", spec.get("tools") or [], merged.provenance,
-            merged.labels, self.result.tools, self.diagnostics,
-            invalid=self.invalid.get("Tool", set()))
-        self._check_response_format(merged)
-        check_ignore_changes(item.kind, merged.spec, self.diagnostics,
-                             lambda path: _origin(merged.provenance.origin(path)))
-        values = {**spec, "name": spec.get("name", item.name)}
-        spec_of_kind = kinds.get(item.kind)
-        references: tuple[list[DesiredFile], list[str]] | None = ([], [])
-        if spec_of_kind.references is not None:
-            references = spec_of_kind.hook("references")(self, merged, values)
-        if self.diagnostics.count_errors() > errors or references is None:
-            return None
-        if "tools" in spec:
-            values["tools"] = tools.definitions
-        body = {k: values[k] for k in spec_of_kind.body_fields if k in values}
-        return DesiredResource(
-            kind=item.kind, name=item.name, labels=merged.labels,
-            annotations=dict(item.manifest.metadata.annotations),
-            lifecycle=Lifecycle.model_validate(spec.get("lifecycle") or {}),
-            source=item.doc.locate(()), body=body, model_source=model_source,
-            tool_names=tools.names,
-            template=item.doc.data["spec"].get("template"), files=tuple(references[0]),
-            store_refs=tuple(references[1]),
-        )
-
-    def _check_model_settings(self, kind: str, merged: Merged) -> None:
-        """Warn of settings the model does not accept (sampling on a reasoning model, an
-        effort it does not offer), at the line that sets each."""
-        model = merged.spec["model"]
-        entries = self.result.catalog.entries
-        what = accepts(model, {e: m.model.capabilities for e, m in entries.items()},
-                       {e: m.model.reasoning_efforts for e, m in entries.items()})
-        for path, problem in unsupported(kind, merged.spec, model, what):
-            origin = merged.provenance.origin(path)
-            self.diagnostics.warning(
-                Code.UNSUPPORTED_SETTING, problem, origin.doc.locate(origin.path),
-                path=format_path(origin.path),
-                hint="the API refuses it on this model; remove or change it")
-
-    def _chain(self, item: Loaded) -> list[TemplateEntry] | None:
-        name = item.doc.data["spec"].get("template")
-        if name is None:
-            return []
-        if name in self.broken:
-            return None
-        if name not in self.result.templates:
-            self.diagnostics.error(
-                Code.UNKNOWN_TEMPLATE, f"no Template manifest is named '{name}'",
-                item.doc.locate(("spec", "template")), path="spec.template",
-                hint=did_you_mean(name, self.result.templates))
-            return None
-        return chain_of(name, self.result.templates)
-
-    def _check_merged(self, item: Loaded, merged: Merged, *, from_template: bool,
-                      recheck: bool) -> None:
-        """Check what merging and filling made: the document alone was checked already."""
-        spec_model = kinds.get(item.kind).spec_model
-        assert spec_model is not None
-        for found in structure.check(spec_model, merged.spec) if recheck else ():
-            issue = _cross_kind_hint(item.kind, found, prefix=())
-            origin = merged.provenance.origin(issue.path)
-            message = issue.message
-            if origin.doc is not item.doc and issue.code is Code.UNKNOWN_FIELD:
-                setter = (f"environment '{self.overlay.name}' overrides"
-                          if self.overlay is not None and origin.doc is self.overlay.document
-                          else f"template '{origin.doc.data['metadata']['name']}' sets")
-                message = f"{setter} '{issue.path[-1]}', which {item.kind} does not support"
-            self.diagnostics.error(issue.code, message, origin.doc.locate(origin.path),
-                                   path=format_path(origin.path), hint=issue.hint)
-        if merged.spec.get("model") is None:
-            where = "or in its template " if from_template else ""
-            self.diagnostics.error(
-                Code.MISSING_FIELD, f"{item.kind} '{item.name}' has no model",
-                item.doc.locate(("spec",)), path="spec.model",
-                hint=f"set spec.model {where}(e.g. model: gpt-4o)")
-
-    def _check_response_format(self, merged: Merged) -> None:
-        response_format = merged.spec.get("response_format")
-        if not isinstance(response_format, dict):
-            return
-        json_schema = response_format.get("json_schema") or {}
-        if not json_schema.get("strict") or "schema" not in json_schema:
-            return
-        base = ("response_format", "json_schema", "schema")
-        for path, message in strict_problems(json_schema["schema"]):
-            origin = merged.provenance.origin(base + path)
-            self.diagnostics.error(Code.STRICT_MODE, message, origin.doc.locate(origin.path),
-                                   path=format_path(origin.path))
-
-
-def _origin(origin: Any) -> tuple[Location, str]:
-    return origin.doc.locate(origin.path), format_path(origin.path)

@@ -23,7 +23,6 @@ from reconciler.diagnostics import Code
 from reconciler.jsontypes import json_type
 from reconciler.kinds.tool.model import AGENT_TOOL_TYPES, ASSISTANT_TOOL_TYPES
 from reconciler.model.common import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, NAME_PATTERN
-from reconciler.schemas import model_schema
 
 FieldPath = tuple[str | int, ...]
 
@@ -45,6 +44,14 @@ _PATTERN_WORDS = {
     LABEL_VALUE_PATTERN: "up to 63 letters, digits, '.', '_' or '-', starting and ending with a "
                          "letter or digit (or empty)",
 }
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def model_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """Return the draft 2020-12 schema of a pydantic model, with descriptions."""
+    schema = model.model_json_schema(by_alias=True, mode="validation")
+    return {"$schema": DRAFT, **schema}
 
 
 @dataclass(frozen=True)

@@ -14,16 +14,15 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from reconciler.diagnostics import Location
-from reconciler.kinds.spec import Address
 from reconciler.model.common import Lifecycle
+from reconciler.model.kindspec import Address, registry
 
 
 def _live_kind(kind: str) -> str:
-    from reconciler import kinds  # the registry imports every kind's models
 
-    if kind not in kinds.names(kinds.LIVE):
+    if kind not in registry().names(registry().LIVE):
         raise ValueError(f"not a kind of live object: {kind!r} (one of: "
-                         f"{', '.join(kinds.names(kinds.LIVE))})")
+                         f"{', '.join(registry().names(registry().LIVE))})")
     return kind
 
 

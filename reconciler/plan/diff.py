@@ -17,12 +17,13 @@ from typing import Any
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 
-from reconciler import kinds, ownership
+from reconciler import ownership
 from reconciler.diagnostics import Code, Diagnostics
 from reconciler.errors import ManifestError
-from reconciler.kinds.spec import Address, FileUse
 from reconciler.manifests.structure import did_you_mean
 from reconciler.model.desired import DesiredResource
+from reconciler.model.kindspec import Address, FileUse, registry
+from reconciler.plan import files as file_plan
 from reconciler.plan.model import (
     Action,
     ActionReason,
@@ -46,7 +47,6 @@ from reconciler.plan.normalize import (
 )
 from reconciler.plan.resolve import Context, code_file_ids, expired, orphans, resolved
 from reconciler.provider import LiveObject, claims
-from reconciler.repofiles import plan as file_plan
 
 INDEXED = "files.indexed"
 """A store whose files are as declared, but not yet recorded as all indexed."""
@@ -77,7 +77,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
     problems = Diagnostics()
     context = Context(live, scope)
     wanted = {r.address: r for r in sorted(
-        desired, key=lambda r: kinds.get(r.kind).plan_order or 0)}
+        desired, key=lambda r: registry().get(r.kind).plan_order or 0)}
     _check_foreign(wanted, foreign, problems)
     managed, unmanaged, duplicates = _index_live(context.objects)
     context.managed = managed
@@ -265,7 +265,7 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
              depends_on: tuple[str, ...]) -> ResourceChange | None:
     """The change that makes `obj` match `resource` (None: in sync): its field changes, its
     action and reason, and the request body."""
-    spec = kinds.get(resource.kind)
+    spec = registry().get(resource.kind)
     stored_files = files_digest(resource) if spec.files is FileUse.STORE else None
     marks = ownership.marks(resource.name, ownership.digest_value(
         content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy,
@@ -328,7 +328,7 @@ def _fields(resource: DesiredResource, after: dict[str, Any], obj: LiveObject,
 def _reason(resource: DesiredResource, obj: LiveObject, fields: list[FieldChange], *,
             forced: bool) -> dict[str, Any] | None:
     """Why the object must be replaced (as `ResourceChange` fields), or None."""
-    force_new = kinds.get(resource.kind).force_new
+    force_new = registry().get(resource.kind).force_new
     required = tuple(f.path for f in fields if top_field(f.path) in force_new)
     if forced:
         return because(ActionReason.REPLACE_BY_REQUEST, required)
@@ -435,7 +435,7 @@ def _delete(address: str, obj: LiveObject, context: Context,
                             "before removing it (or use --no-delete)")
     before, _ = live_comparable(obj)
     files: list[FileChange] = []
-    uses = kinds.get(obj.kind).files
+    uses = registry().get(obj.kind).files
     if uses is FileUse.STORE:
         files = file_plan.keep_shared(file_plan.store_deletes(obj.files or (), context.sizes),
                                       context.shared)

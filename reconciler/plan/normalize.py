@@ -13,15 +13,16 @@ import hashlib
 import json
 from typing import Any
 
-from reconciler import kinds, ownership
+from reconciler import ownership
 from reconciler.jsontree import copy_tree, drop_none
 from reconciler.model.desired import DesiredResource
+from reconciler.model.kindspec import registry
 from reconciler.provider import LiveObject
 
 
 def comparable(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     """Return the comparable form of an object's API fields (desired body or live object)."""
-    spec = kinds.get(kind)
+    spec = registry().get(kind)
     result: dict[str, Any] = {}
     for name, default in spec.defaults.items():
         value = fields.get(name)
@@ -42,7 +43,7 @@ def desired_comparable(resource: DesiredResource) -> dict[str, Any]:
 
 def live_comparable(live: LiveObject) -> tuple[dict[str, Any], frozenset[str]]:
     """The comparable form of a live object, and the fields the server did not return."""
-    unknown = frozenset(f for f in kinds.get(live.kind).body_fields if f not in live.raw)
+    unknown = frozenset(f for f in registry().get(live.kind).body_fields if f not in live.raw)
     return comparable(live.kind, live.raw), unknown
 
 
@@ -54,7 +55,7 @@ def content_hash(form: dict[str, Any]) -> str:
 
 def fingerprint(live: LiveObject) -> str:
     """A hash of everything the API returned for an object that only a write changes."""
-    volatile = kinds.get(live.kind).volatile
+    volatile = registry().get(live.kind).volatile
     return content_hash({k: v for k, v in live.raw.items() if k not in volatile})
 
 
@@ -77,7 +78,7 @@ def to_request(kind: str, form: dict[str, Any], marks: dict[str, str],
     `only` limits the body to those fields (and metadata, which carries the marks): an update
     sends what changes; every other field stays as it is live.
     """
-    spec = kinds.get(kind)
+    spec = registry().get(kind)
     body: dict[str, Any] = {}
     for name in spec.body_fields:
         if only is not None and name not in only:

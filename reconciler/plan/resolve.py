@@ -8,11 +8,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from reconciler import kinds
 from reconciler.diagnostics import Code, Diagnostics
-from reconciler.kinds.spec import Address, FileUse
 from reconciler.model.desired import DesiredResource
+from reconciler.model.kindspec import Address, FileUse, registry
 from reconciler.ownership import uploaded_scope, uploaded_sha
+from reconciler.plan import files as file_plan
 from reconciler.plan.model import (
     Action,
     ActionReason,
@@ -23,7 +23,6 @@ from reconciler.plan.model import (
 )
 from reconciler.plan.normalize import desired_comparable, fingerprint
 from reconciler.provider import LiveObject
-from reconciler.repofiles import plan as file_plan
 
 
 class Context:
@@ -103,7 +102,7 @@ def resolved(resource: DesiredResource, obj: LiveObject | None, context: Context
     """The comparable desired form with live ids filled in, the file changes it needs, the
     changes it waits for, and where it holds ids known only after apply."""
     after = desired_comparable(resource)
-    if kinds.get(resource.kind).files is FileUse.STORE:
+    if registry().get(resource.kind).files is FileUse.STORE:
         return Resolved(after, _store_files(resource, obj, context, replacing=replacing), (),
                         [])
     ignored = set(resource.lifecycle.ignore_changes)
@@ -188,12 +187,12 @@ def expired(obj: LiveObject) -> bool:
 
 
 def _uses(obj: LiveObject) -> FileUse:
-    return kinds.get(obj.kind).files
+    return registry().get(obj.kind).files
 
 
 def _store_kind() -> str:
     """The kind `store_refs` name: the one that holds files as a store."""
-    return next(s.kind for s in kinds.RESOURCES if s.files is FileUse.STORE)
+    return next(s.kind for s in registry().RESOURCES if s.files is FileUse.STORE)
 
 
 def orphans(context: Context) -> list[ResourceChange]:
@@ -204,7 +203,7 @@ def orphans(context: Context) -> list[ResourceChange]:
     return [ResourceChange(
         address=str(Address(obj.kind, obj.id)), kind=obj.kind, name=obj.id,
         action=Action.DELETE, live_id=obj.id,
-        before={name: obj.raw.get(name) for name in kinds.get(obj.kind).shown_on_delete},
+        before={name: obj.raw.get(name) for name in registry().get(obj.kind).shown_on_delete},
         fingerprint=fingerprint(obj), **because(ActionReason.DELETE_BECAUSE_UNUSED_UPLOAD))
         for obj in found]
 

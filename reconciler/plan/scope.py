@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from reconciler import kinds, ownership
-from reconciler.kinds.spec import FileUse
+from reconciler import ownership
+from reconciler.model.kindspec import FileUse, registry
 from reconciler.plan.model import ForeignObject
 from reconciler.provider import LiveObject
 
@@ -28,7 +28,7 @@ class Partition(NamedTuple):
         """How many objects (not uploads; duplicates too) the scope manages: what a mass
         delete is measured against."""
         return sum(1 for o in self.ours if o.address is not None
-                   and kinds.get(o.kind).files is not FileUse.UPLOAD)
+                   and registry().get(o.kind).files is not FileUse.UPLOAD)
 
 
 def partition(live: Iterable[LiveObject], scope: str | None) -> Partition:
@@ -49,7 +49,7 @@ def partition(live: Iterable[LiveObject], scope: str | None) -> Partition:
 
 def _other_scope(obj: LiveObject, scope: str | None) -> str | None:
     """The scope `obj` belongs to when it is not `scope`'s (None: ours, or unmanaged)."""
-    if kinds.get(obj.kind).files is FileUse.UPLOAD:
+    if registry().get(obj.kind).files is FileUse.UPLOAD:
         filename = obj.raw.get("filename")
         if ownership.uploaded_sha(filename) is None:
             return None

@@ -7,14 +7,15 @@ Manifests, diff and rendering never see HTTP: they see `LiveObject`s and the err
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from reconciler import ownership
 from reconciler.errors import ReconcilerError
-from reconciler.kinds.spec import Address
 from reconciler.model.desired import ResourceKind
+from reconciler.model.kindspec import Address
 
 
 class LiveStoreFile(BaseModel):
@@ -65,6 +66,16 @@ class LiveObject(BaseModel):
         """The address of the manifest whose ownership marks it carries (None: unmanaged)."""
         name = ownership.owner(self.raw.get("metadata"))
         return None if name is None else Address(self.kind, name)
+
+
+@dataclass
+class LiveState:
+    """Everything read from the API for one plan: the objects, the models listed, and why a
+    kind could not be read (its API is not served)."""
+
+    objects: list[LiveObject] = field(default_factory=list)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unsupported: dict[str, str] = field(default_factory=dict)
 
 
 def claims(live: Iterable[LiveObject]) -> dict[str, list[LiveObject]]:

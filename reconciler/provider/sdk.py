@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 import httpx2
 import openai
 
-from reconciler.apply.retry import Attempts, Interrupted, RetryPolicy, retrying
 from reconciler.neterrors import explain
 from reconciler.provider import (
     LiveObject,
@@ -29,6 +28,7 @@ from reconciler.provider import (
     TransientError,
     UnsupportedError,
 )
+from reconciler.provider.retry import Attempts, Interrupted, RetryPolicy, retrying
 
 # The Assistants API is deprecated by OpenAI; managing it is this kind's purpose.
 warnings.filterwarnings("ignore", message="deprecated", category=DeprecationWarning,

@@ -24,12 +24,12 @@ import pytest
 from click.testing import CliRunner, Result
 from starlette.testclient import TestClient
 
+from openai_emulator.process import EmulatorProcess, spawn
 from reconciler import ownership
 from reconciler.cli import cli
 from reconciler.dashboard.app import create_app
 from reconciler.dashboard.security import Guard
 from reconciler.dashboard.workspace import Options, Workspace
-from reconciler.emulator.process import EmulatorProcess, spawn
 from tests.dashboard.chromium import CHROMIUM, browser_missing
 
 API_KEY = "sk-dashboard-SECRET-7731"
@@ -182,7 +182,7 @@ def site(emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory,
          key_in_environment: None) -> Site:
     """Applied manifests, then by hand: one drifted assistant, a hostile unmanaged one, an
     unmanaged agent, a manifest not applied yet, and five days of the writer's sessions."""
-    from reconciler.emulator.server import request_seed
+    from reconciler.localemulator import request_seed
 
     root = tmp_path_factory.mktemp("project")
     write(root, {"reconciler.yaml": "manifests: [manifests]\n", **MANIFESTS,

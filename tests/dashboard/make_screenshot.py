@@ -19,13 +19,13 @@ import openai
 import uvicorn
 from click.testing import CliRunner
 
+from openai_emulator.process import spawn
 from reconciler import ownership
 from reconciler.cli import cli
 from reconciler.dashboard.app import create_app
 from reconciler.dashboard.security import Guard, new_token
 from reconciler.dashboard.workspace import Options, Workspace
-from reconciler.emulator.process import spawn
-from reconciler.emulator.server import request_seed
+from reconciler.localemulator import request_seed
 from tests.dashboard.chromium import CHROMIUM
 
 REPO = Path(__file__).resolve().parents[2]

@@ -17,8 +17,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from reconciler.emulator.openapi import json_schema_compatible, load_spec
-from reconciler.emulator.process import EmulatorProcess, spawn
+from openai_emulator.openapi import json_schema_compatible, load_spec
+from openai_emulator.process import EmulatorProcess, spawn
 
 REPO = Path(__file__).resolve().parents[2]
 SPEC_PATH = Path(os.environ.get("RECONCILER_OPENAPI_SPEC",

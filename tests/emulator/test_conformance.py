@@ -21,8 +21,8 @@ import httpx2
 import pytest
 from pydantic import TypeAdapter
 
-from reconciler.emulator import agents, assistants, files, search, vector_stores
-from reconciler.emulator.openapi import json_schema_compatible
+from openai_emulator import agents, assistants, files, search, vector_stores
+from openai_emulator.openapi import json_schema_compatible
 from tests.emulator.casegen import BAD_VALUE, Case, Generator, Path
 from tests.emulator.harness import (
     Emulator,

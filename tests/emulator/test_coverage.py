@@ -8,7 +8,7 @@ import io
 import openai
 import pytest
 
-from reconciler.emulator import agents, assistants, files, search, vector_stores
+from openai_emulator import agents, assistants, files, search, vector_stores
 from tests.emulator.harness import Conformance, Emulator
 
 ROUTES = {f"{method} {route.path}" for module in (assistants, agents, files, vector_stores, search)

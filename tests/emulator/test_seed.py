@@ -16,10 +16,10 @@ import openai
 import pytest
 from click.testing import CliRunner
 
+from openai_emulator.seed import DAY, seed_sessions
+from openai_emulator.state import State
+from reconciler import localemulator as server
 from reconciler.cli import cli
-from reconciler.emulator import server
-from reconciler.emulator.seed import DAY, seed_sessions
-from reconciler.emulator.state import State
 from tests.emulator.harness import Emulator
 from tests.emulator.session_checks import (
     SessionConformance,

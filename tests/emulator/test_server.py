@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from openai_emulator.openapi import extract, subset
 from reconciler.cli import cli
-from reconciler.emulator.openapi import extract, subset
 from tests.emulator.harness import sdk_client, spec, start_emulator
 
 
@@ -75,7 +75,7 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_packaged_subset_matches_the_spec() -> None:
     assert subset() == extract(spec()), (
-        "run `python -m reconciler.emulator.openapi tests/data/openai-openapi/openapi.yaml`")
+        "run `python -m openai_emulator.openapi tests/data/openai-openapi/openapi.yaml`")
 
 
 def test_the_emulator_imports_nothing_from_the_reconciler() -> None:
@@ -83,11 +83,10 @@ def test_the_emulator_imports_nothing_from_the_reconciler() -> None:
     import subprocess
     import sys
 
-    probe = ("import sys, pkgutil, importlib, reconciler.emulator as e\n"
+    probe = ("import sys, pkgutil, importlib, openai_emulator as e\n"
              "for m in pkgutil.iter_modules(e.__path__):\n"
-             "    importlib.import_module('reconciler.emulator.' + m.name)\n"
-             "print(sorted(n for n in sys.modules if n.startswith('reconciler.')"
-             " and not n.startswith('reconciler.emulator')))")
+             "    importlib.import_module('openai_emulator.' + m.name)\n"
+             "print(sorted(n for n in sys.modules if n.split('.')[0] == 'reconciler'))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)
     assert done.stdout.strip() == "[]"

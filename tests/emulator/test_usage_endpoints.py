@@ -15,9 +15,9 @@ from typing import Any
 import openai
 import pytest
 
-from reconciler.emulator.seed import DAY
-from reconciler.emulator.state import default_models
-from reconciler.emulator.usage import cost_usd
+from openai_emulator.seed import DAY
+from openai_emulator.state import default_models
+from openai_emulator.usage import cost_usd
 from tests.emulator.harness import Emulator, start_emulator
 from tests.emulator.session_checks import SessionConformance, checked_client
 

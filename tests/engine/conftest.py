@@ -12,9 +12,9 @@ import openai
 import pytest
 from click.testing import CliRunner, Result
 
+from openai_emulator.process import EmulatorProcess, spawn
 from reconciler import ownership
 from reconciler.cli import cli
-from reconciler.emulator.process import EmulatorProcess, spawn
 
 API_KEY = "sk-test-SECRET-4242"
 LOCK_WRITES = 3

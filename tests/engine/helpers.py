@@ -10,11 +10,11 @@ import openai
 
 from reconciler import ownership
 from reconciler.apply.executor import Executor, Outcome
-from reconciler.apply.retry import RetryPolicy
 from reconciler.connection import Connection
 from reconciler.model.config import ProjectConfig
 from reconciler.pipeline import Sources, make_plan, providers_for
 from reconciler.plan.model import Plan
+from reconciler.provider.retry import RetryPolicy
 from reconciler.settings import Settings
 
 FAST_RETRY = RetryPolicy(base=0.01, cap=0.05, total=5.0)

@@ -15,9 +15,9 @@ from reconciler.diagnostics import Location
 from reconciler.exitcodes import ExitCode
 from reconciler.kinds.vector_store.resolve import AUTO_CHUNKING as AUTO
 from reconciler.model.desired import DesiredFile, DesiredResource
+from reconciler.plan.files import keep_shared, shared_uploads, store_file_changes
 from reconciler.plan.model import FileAction, FileChange
 from reconciler.provider import LiveObject, LiveStoreFile
-from reconciler.repofiles.plan import keep_shared, shared_uploads, store_file_changes
 from tests.engine.conftest import Project
 from tests.engine.test_files import apply, docs, sha, store_files, stores, uploads
 

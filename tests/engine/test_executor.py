@@ -12,7 +12,6 @@ import pytest
 
 from reconciler import ownership
 from reconciler.apply.executor import Executor, refusal
-from reconciler.apply.retry import Attempts, RetryPolicy, retrying
 from reconciler.plan.model import (
     Action,
     ActionReason,
@@ -22,6 +21,7 @@ from reconciler.plan.model import (
     because,
 )
 from reconciler.provider import LiveObject, NotFoundError, RejectedError, TransientError
+from reconciler.provider.retry import Attempts, RetryPolicy, retrying
 
 
 class FakeProvider:

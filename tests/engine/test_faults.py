@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from openai_emulator.process import EmulatorProcess
 from reconciler.cli import cli
-from reconciler.emulator.process import EmulatorProcess
 from tests.engine.helpers import (
     apply_plan,
     create_live,

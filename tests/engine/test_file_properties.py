@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from openai_emulator.process import EmulatorProcess
 from reconciler import ownership
 from reconciler.cli import cli
-from reconciler.emulator.process import EmulatorProcess
 from reconciler.exitcodes import ExitCode
 from tests.engine.helpers import sdk
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from openai_emulator.process import EmulatorProcess, spawn
 from reconciler import ownership
-from reconciler.emulator.process import EmulatorProcess, spawn
 from reconciler.exitcodes import ExitCode
 from tests.engine.conftest import Project
 
@@ -443,11 +443,11 @@ def test_saved_plan_with_files_is_refused_when_a_file_changed(kb: Project) -> No
 
 
 def test_upload_progress_counts_bytes_and_files(kb: Project) -> None:
-    from reconciler.apply.retry import RetryPolicy
+    from reconciler.apply.filesync import FileSync, Progress
     from reconciler.kinds.file.provider import FileProvider
     from reconciler.kinds.vector_store.provider import VectorStoreProvider
     from reconciler.plan.model import FileAction, FileChange
-    from reconciler.repofiles.sync import FileSync, Progress
+    from reconciler.provider.retry import RetryPolicy
 
     seen: list[tuple[int, int]] = []
     changes = [FileChange(action=FileAction.UPLOAD, path=p, local=str(
@@ -493,8 +493,8 @@ def test_replacing_a_store_attaches_its_uploads_to_the_new_one(kb: Project) -> N
 
 
 def test_progress_in_a_log_is_a_line_every_ten_seconds_and_at_each_phase_end() -> None:
-    from reconciler.apply.progress import LogLines
-    from reconciler.repofiles.sync import Progress
+    from reconciler.apply.filesync import Progress
+    from reconciler.render.progress import LogLines
 
     now = [0.0]
     lines: list[str] = []
@@ -518,8 +518,8 @@ def test_progress_in_a_log_is_a_line_every_ten_seconds_and_at_each_phase_end() -
 def test_progress_bars_on_a_terminal_then_indexing() -> None:
     from rich.console import Console
 
-    from reconciler.apply.progress import Bars
-    from reconciler.repofiles.sync import Progress
+    from reconciler.apply.filesync import Progress
+    from reconciler.render.progress import Bars
 
     screen = io.StringIO()
     with Bars(Console(file=screen, force_terminal=True, color_system=None, width=120)) as bars:
@@ -575,11 +575,11 @@ def test_prevent_destroy_guards_a_store(kb: Project) -> None:
 
 
 def test_progress_takes_back_the_bytes_of_a_failed_attempt(kb: Project) -> None:
-    from reconciler.apply.retry import RetryPolicy
+    from reconciler.apply.filesync import FileSync, Progress
     from reconciler.kinds.file.provider import FileProvider
     from reconciler.kinds.vector_store.provider import VectorStoreProvider
     from reconciler.plan.model import FileAction, FileChange
-    from reconciler.repofiles.sync import FileSync, Progress
+    from reconciler.provider.retry import RetryPolicy
 
     local = kb.root / "manifests" / "docs" / "guide.md"
     change = FileChange(action=FileAction.UPLOAD, path="docs/guide.md", local=str(local),
@@ -621,11 +621,11 @@ def test_a_replaced_file_keeps_its_old_version_until_the_new_one_is_indexed(
 
 
 def test_a_file_changed_since_the_plan_is_not_left_uploaded(kb: Project) -> None:
-    from reconciler.apply.retry import RetryPolicy
+    from reconciler.apply.filesync import FileSync
     from reconciler.kinds.file.provider import FileProvider
     from reconciler.kinds.vector_store.provider import VectorStoreProvider
     from reconciler.plan.model import FileAction, FileChange
-    from reconciler.repofiles.sync import FileSync
+    from reconciler.provider.retry import RetryPolicy
 
     local = kb.root / "manifests" / "docs" / "guide.md"
     planned = sha(local.read_text())

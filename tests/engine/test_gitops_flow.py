@@ -16,9 +16,9 @@ import openai
 import pytest
 from click.testing import CliRunner, Result
 
+from openai_emulator.process import EmulatorProcess, spawn
 from reconciler import ownership
 from reconciler.cli import cli
-from reconciler.emulator.process import EmulatorProcess, spawn
 from reconciler.exitcodes import ExitCode
 from tests.engine.conftest import API_KEY
 from tests.test_github import FakeGitHub, actions_env

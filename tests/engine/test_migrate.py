@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from openai_emulator.process import spawn
 from reconciler.commands.migrate import _own_functions
-from reconciler.emulator.process import spawn
 from reconciler.errors import ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.importing.migrate import migrate

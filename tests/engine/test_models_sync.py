@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from openai_emulator.process import spawn
 from reconciler.cli import cli
-from reconciler.emulator.process import spawn
 from reconciler.exitcodes import ExitCode
 from reconciler.models_sync import sync_text
 from tests.conftest import CASES

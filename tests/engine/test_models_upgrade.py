@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from openai_emulator.process import EmulatorProcess, spawn
 from reconciler.cli import cli
-from reconciler.emulator.process import EmulatorProcess, spawn
 from reconciler.exitcodes import ExitCode
 from tests.engine.conftest import Project
 

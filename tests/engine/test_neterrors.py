@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from reconciler.emulator.process import EmulatorProcess
+from openai_emulator.process import EmulatorProcess
 from reconciler.errors import ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.neterrors import explain, missing_v1_hint

@@ -419,8 +419,8 @@ def test_a_retired_api(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # ty
     manifests are refused with the reason; nothing is written."""
     from click.testing import CliRunner
 
+    from openai_emulator.process import spawn
     from reconciler.cli import cli
-    from reconciler.emulator.process import spawn
 
     sunset = spawn(tmp_path / "emu", "--retire", "assistants")
     monkeypatch.chdir(tmp_path)

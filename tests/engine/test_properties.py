@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.emulator.process import EmulatorProcess
+from openai_emulator.process import EmulatorProcess
 from tests.engine.helpers import (
     apply_plan,
     create_live,

@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
+from openai_emulator.process import EmulatorProcess
 from reconciler.apply.executor import Executor
-from reconciler.apply.retry import RetryPolicy
 from reconciler.connection import Connection
-from reconciler.emulator.process import EmulatorProcess
 from reconciler.exitcodes import ExitCode
 from reconciler.model.config import ProjectConfig
 from reconciler.pipeline import Sources, make_plan, providers_for
 from reconciler.plan.model import Plan
+from reconciler.provider.retry import RetryPolicy
 from reconciler.settings import Settings
 from tests.engine.conftest import Project
 from tests.engine.test_faults import _check, _world

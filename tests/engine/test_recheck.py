@@ -17,11 +17,11 @@ from typing import Any
 import openai
 import pytest
 
+from openai_emulator.process import EmulatorProcess
 from reconciler import ownership
 from reconciler.apply.executor import Executor, Outcome
-from reconciler.apply.retry import RetryPolicy
+from reconciler.apply.filesync import FileSync
 from reconciler.connection import Connection
-from reconciler.emulator.process import EmulatorProcess
 from reconciler.kinds.assistant.provider import AssistantProvider
 from reconciler.kinds.file.provider import FileProvider
 from reconciler.kinds.vector_store.provider import VectorStoreProvider
@@ -35,7 +35,7 @@ from reconciler.plan.model import (
     ResourceChange,
     because,
 )
-from reconciler.repofiles.sync import FileSync
+from reconciler.provider.retry import RetryPolicy
 
 FAST = RetryPolicy(base=0.01, cap=0.05, total=5.0)
 GET_ONE = "GET /v1/assistants/{assistant_id}"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.emulator.process import EmulatorProcess, spawn
+from openai_emulator.process import EmulatorProcess, spawn
 from reconciler.exitcodes import ExitCode
 from tests.engine.conftest import Project
 

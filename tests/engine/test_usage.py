@@ -8,8 +8,8 @@ import csv
 import io
 import json
 
-from reconciler.emulator.server import request_seed
 from reconciler.exitcodes import ExitCode
+from reconciler.localemulator import request_seed
 from tests.engine.conftest import API_KEY, Project
 
 AGENTS = {

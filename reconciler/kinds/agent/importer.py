@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.importing.convert import start
 from reconciler.kinds.agent.normalize import DEFAULTS, SUBAGENTS_WHEN_ENABLED
+from reconciler.kinds.importing import start
 
 BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "web_search": {"context_size": "medium", "mode": "live"},

@@ -9,7 +9,7 @@ from reconciler.manifests.templates import Merged
 from reconciler.model.desired import DesiredFile
 
 if TYPE_CHECKING:
-    from reconciler.manifests.project import Resolver
+    from reconciler.kinds.templated import Resolver
 
 ASYNC = ("compaction", "async")
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from reconciler.kinds.assistant.model import AssistantManifest, AssistantSettings, AssistantSpec
 from reconciler.kinds.assistant.normalize import DEFAULTS, normalize
-from reconciler.kinds.spec import FileUse, KindSpec, ToolDialect
 from reconciler.kinds.tool.model import ASSISTANT_TOOL_TYPES
+from reconciler.model.kindspec import FileUse, KindSpec, ToolDialect
 
 KIND = KindSpec(
     kind="Assistant", manifest=AssistantManifest, spec_model=AssistantSpec,
     body_fields=tuple(AssistantSettings.model_fields), plan_order=1,
     defaults=DEFAULTS, normalize=normalize, float_fields=("temperature", "top_p"),
     provider="reconciler.kinds.assistant.provider:AssistantProvider", checks_model=True,
-    resolve="reconciler.manifests.project:resolve_templated",
+    resolve="reconciler.kinds.templated:resolve_templated",
     references="reconciler.kinds.assistant.resolve:tool_resources",
     tools=ToolDialect(api_name="Assistants API", types=ASSISTANT_TOOL_TYPES,
                       function="reconciler.kinds.assistant.tools:function_definition",

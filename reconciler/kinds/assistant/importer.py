@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.importing.convert import start
 from reconciler.kinds.assistant.normalize import DEFAULTS, RANKING_SERVER_DEFAULTS
+from reconciler.kinds.importing import start
 
 
 def spec_of(raw: dict[str, Any], name: str, tool_ref: Any) -> dict[str, Any]:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from reconciler.diagnostics import Code, format_path
+from reconciler.kinds import declared_files as repo_files
 from reconciler.kinds.assistant.model import MAX_CODE_FILES, MAX_STORES
 from reconciler.manifests.structure import did_you_mean
 from reconciler.manifests.templates import Merged
 from reconciler.model.desired import DesiredFile
-from reconciler.repofiles import declared as repo_files
 
 if TYPE_CHECKING:
-    from reconciler.manifests.project import Resolver
+    from reconciler.kinds.templated import Resolver
 
 STORE = "VectorStore"
 

@@ -3,7 +3,7 @@ stores and assistants hold them, and a plan deletes those that nothing uses any 
 
 from __future__ import annotations
 
-from reconciler.kinds.spec import FileUse, KindSpec
+from reconciler.model.kindspec import FileUse, KindSpec
 
 KIND = KindSpec(kind="File", manifest=None,
                 provider="reconciler.kinds.file.provider:FileProvider",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.kinds.model_catalog.model import ModelCatalogManifest
-from reconciler.kinds.spec import KindSpec
+from reconciler.model.kindspec import KindSpec
 
 KIND = KindSpec(kind="ModelCatalog", manifest=ModelCatalogManifest,
                 index="reconciler.kinds.model_catalog.catalog:index", plural="model catalogs")

@@ -4,7 +4,7 @@ meet. Never a live object: `validate` checks the resources, plan and apply the c
 from __future__ import annotations
 
 from reconciler.kinds.policy.model import PolicyManifest
-from reconciler.kinds.spec import KindSpec
+from reconciler.model.kindspec import KindSpec
 
 KIND = KindSpec(kind="Policy", manifest=PolicyManifest,
                 index="reconciler.kinds.policy.index:index", plural="policies")

@@ -1,7 +1,7 @@
 """The CEL parser, with its LALR tables shipped in the package.
 
 Building the tables takes about 80 ms, more than the rest of `validate`'s own work, so they
-are built once, by `make cel-tables` (`python -m reconciler.kinds.policy.tables`), and
+are built once, by `make cel-tables` (`python -m reconciler.kinds.policy.maketables`), and
 shipped beside this module (`cel-tables.json`), where only the installation can change them.
 They are never read from a cache a user or a checkout could write: whoever writes the
 tables decides how every policy expression parses (a rule's alias swapped turns `!x` into
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,9 +109,3 @@ def _decoded(value: dict[str, Any]) -> Any:
     if len(value) == 1 and TUPLE in value:
         return tuple(value[TUPLE])
     return value
-
-
-if __name__ == "__main__":
-    from reconciler.kinds.policy import expressions
-
-    print(f"wrote {write(*expressions.parser_definition())}", file=sys.stderr)

@@ -3,8 +3,8 @@ start from."""
 
 from __future__ import annotations
 
-from reconciler.kinds.spec import KindSpec
 from reconciler.kinds.template.model import TemplateManifest
+from reconciler.model.kindspec import KindSpec
 
 KIND = KindSpec(kind="Template", manifest=TemplateManifest,
                 index="reconciler.kinds.template.index:index", plural="templates")

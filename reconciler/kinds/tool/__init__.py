@@ -3,8 +3,8 @@ its definition is sent inside each of them)."""
 
 from __future__ import annotations
 
-from reconciler.kinds.spec import KindSpec
 from reconciler.kinds.tool.model import ToolManifest
+from reconciler.model.kindspec import KindSpec
 
 KIND = KindSpec(kind="Tool", manifest=ToolManifest,
                 index="reconciler.kinds.tool.references:index", import_folder="tools",

@@ -11,7 +11,6 @@ from pydantic import TypeAdapter
 
 from reconciler import kinds
 from reconciler.diagnostics import Code, Diagnostics, Location, format_path
-from reconciler.kinds.spec import ToolDialect, load
 from reconciler.kinds.tool.model import AnyBuiltin, ToolPermissions
 from reconciler.manifests import structure
 from reconciler.manifests.jsonschema_rules import parameters_problems, strict_problems
@@ -19,6 +18,7 @@ from reconciler.manifests.loader import SourceDocument
 from reconciler.manifests.structure import did_you_mean
 from reconciler.manifests.templates import Provenance
 from reconciler.model.common import LabelSelector
+from reconciler.model.kindspec import ToolDialect, load
 
 if TYPE_CHECKING:
     from reconciler.manifests.project import Loaded, ManifestSet

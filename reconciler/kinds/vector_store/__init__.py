@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.kinds.spec import FileUse, KindSpec
 from reconciler.kinds.vector_store.model import VectorStoreManifest, VectorStoreSettings
+from reconciler.model.kindspec import FileUse, KindSpec
 
 KIND = KindSpec(
     kind="VectorStore", manifest=VectorStoreManifest,

@@ -9,16 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from reconciler import kinds, ownership
-from reconciler.kinds.spec import Address, FileUse
 from reconciler.kinds.vector_store.provider import VectorStoreProvider
 from reconciler.model.desired import DesiredResource
+from reconciler.model.kindspec import Address, FileUse
+from reconciler.plan.files import orphaned
 from reconciler.plan.model import Action, FileAction, Plan
 from reconciler.plan.normalize import files_digest
 from reconciler.provider import LiveObject, Provider
-from reconciler.repofiles.plan import orphaned
 
 if TYPE_CHECKING:
-    from reconciler.pipeline import LiveState
+    from reconciler.provider import LiveState
 
 KIND = "VectorStore"
 
@@ -55,7 +55,7 @@ def list_store_files(providers: Mapping[str, Provider], desired: Sequence[Desire
 def list_shared_files(providers: Mapping[str, Provider], plan: Plan, live: LiveState) -> bool:
     """When `plan` deletes an upload of ours, list the files of every unmanaged store that
     holds any (one request per 100 files), into `live`: an upload one of them still uses is
-    then only detached (`repofiles.plan.keep_shared`). Return whether any was listed (then
+    then only detached (`plan.files.keep_shared`). Return whether any was listed (then
     plan again)."""
     stores = providers.get(KIND)
     if not isinstance(stores, VectorStoreProvider) or not deletes_uploads(plan):

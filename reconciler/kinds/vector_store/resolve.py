@@ -12,16 +12,16 @@ from reconciler.model.common import Lifecycle
 from reconciler.model.desired import DesiredResource
 
 if TYPE_CHECKING:
-    from reconciler.manifests.project import Loaded, Resolver
-from reconciler.repofiles import declared as repo_files
-from reconciler.repofiles.boundary import ProjectRoot
+    from reconciler.manifests.project import Loaded, ResolveContext
+from reconciler.boundary import ProjectRoot
+from reconciler.kinds import declared_files as repo_files
 
 AUTO_CHUNKING = {"type": "static",
                  "static": {"max_chunk_size_tokens": 800, "chunk_overlap_tokens": 400}}
 """What the API reports on each file chunked with the `auto` strategy."""
 
 
-def resolve(resolver: Resolver, item: Loaded) -> DesiredResource | None:
+def resolve(resolver: ResolveContext, item: Loaded) -> DesiredResource | None:
     """The desired state of one VectorStore manifest, or None if it has errors."""
     return resolve_store(item.doc, item.name, item.manifest, resolver.root,
                          resolver.diagnostics)

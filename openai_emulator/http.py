@@ -7,9 +7,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from reconciler.emulator import jsontext
-from reconciler.emulator.errors import invalid, not_found
-from reconciler.emulator.state import State
+from openai_emulator import jsontext
+from openai_emulator.errors import invalid, not_found
+from openai_emulator.state import State
 
 
 def state_of(request: Request) -> State:

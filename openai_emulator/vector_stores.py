@@ -18,12 +18,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from reconciler.emulator import listing
-from reconciler.emulator.bodycheck import supported
-from reconciler.emulator.errors import invalid
-from reconciler.emulator.http import json_body, ok, state_of, stored
-from reconciler.emulator.state import State, new_id
-from reconciler.emulator.validation import check_metadata, validate_body
+from openai_emulator import listing
+from openai_emulator.bodycheck import supported
+from openai_emulator.errors import invalid
+from openai_emulator.http import json_body, ok, state_of, stored
+from openai_emulator.state import State, new_id
+from openai_emulator.validation import check_metadata, validate_body
 
 STORE, FILE, BATCH = "vector_store", "vector_store_file", "vector_store_file_batch"
 SEARCHABLE = frozenset({

@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from reconciler.emulator import (
+from openai_emulator import (
     agents,
     assistants,
     files,
@@ -28,13 +28,13 @@ from reconciler.emulator import (
     usage,
     vector_stores,
 )
-from reconciler.emulator.errors import ApiError, rate_limited, server_error
-from reconciler.emulator.faults import FaultInjector, FaultPlan, FaultRule
-from reconciler.emulator.http import json_body
-from reconciler.emulator.server import is_loopback
-from reconciler.emulator.state import State
+from openai_emulator.errors import ApiError, rate_limited, server_error
+from openai_emulator.faults import FaultInjector, FaultPlan, FaultRule
+from openai_emulator.http import json_body
+from openai_emulator.loopback import is_loopback
+from openai_emulator.state import State
 
-log = logging.getLogger("reconciler.emulator")
+log = logging.getLogger("openai_emulator")
 BETA = {"/v1/assistants": ("assistants=v2", "Assistants"), "/v1/agents": ("agents=v1", "Agents")}
 
 

@@ -21,13 +21,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from reconciler.emulator import agents, listing, usage
-from reconciler.emulator.assistants import check_model
-from reconciler.emulator.errors import ApiError, invalid, not_found
-from reconciler.emulator.http import json_body, ok, state_of, stored
-from reconciler.emulator.state import State, new_id
-from reconciler.emulator.store import Store
-from reconciler.emulator.validation import check_function_names, check_metadata, validate_model_body
+from openai_emulator import agents, listing, usage
+from openai_emulator.assistants import check_model
+from openai_emulator.errors import ApiError, invalid, not_found
+from openai_emulator.http import json_body, ok, state_of, stored
+from openai_emulator.state import State, new_id
+from openai_emulator.store import Store
+from openai_emulator.validation import check_function_names, check_metadata, validate_model_body
 
 FAIL_MARKER = "[[fail]]"
 """Input containing this makes the stand-in model fail the turn (status `failed`)."""

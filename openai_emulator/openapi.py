@@ -2,7 +2,7 @@
 
 The emulator ships inside the package, so it carries the schemas it needs in
 `data/openapi-subset.json` (from the MIT-licensed openai-openapi repository). Regenerate with
-`python -m reconciler.emulator.openapi PATH/TO/openapi.yaml`; a test checks the packaged file
+`python -m openai_emulator.openapi PATH/TO/openapi.yaml`; a test checks the packaged file
 equals a fresh extraction whenever the full spec is available.
 """
 
@@ -29,7 +29,7 @@ DROPPED_KEYS = ("example", "examples", "x-oaiMeta", "x-oaiTypeLabel", "x-stainle
 SUBSET_FILE = "openapi-subset.json"
 NOTICE = ("Extracted from openapi.yaml of the openai-openapi repository (MIT License, "
           "Copyright OpenAI). Do not edit: regenerate with "
-          "`python -m reconciler.emulator.openapi PATH/TO/openapi.yaml`.")
+          "`python -m openai_emulator.openapi PATH/TO/openapi.yaml`.")
 
 
 def extract(spec: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +95,7 @@ def json_schema_compatible(node: Any) -> Any:
 @cache
 def subset() -> dict[str, Any]:
     """Return the packaged subset."""
-    text = resources.files("reconciler.emulator.data").joinpath(SUBSET_FILE).read_text("utf-8")
+    text = resources.files("openai_emulator.data").joinpath(SUBSET_FILE).read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 

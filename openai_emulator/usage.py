@@ -31,11 +31,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from reconciler.emulator import listing
-from reconciler.emulator.bodycheck import supported
-from reconciler.emulator.errors import invalid
-from reconciler.emulator.http import ok, state_of
-from reconciler.emulator.store import Store
+from openai_emulator import listing
+from openai_emulator.bodycheck import supported
+from openai_emulator.errors import invalid
+from openai_emulator.http import ok, state_of
+from openai_emulator.store import Store
 
 CURRENCY = "usd"
 COMPLETIONS_GROUPS = ("project_id", "user_id", "api_key_id", "model", "batch", "service_tier",
@@ -63,7 +63,7 @@ class Price:
 @cache
 def prices() -> dict[str, Price]:
     """The packaged price table, by model."""
-    text = resources.files("reconciler.emulator.data").joinpath("prices.json").read_text("utf-8")
+    text = resources.files("openai_emulator.data").joinpath("prices.json").read_text("utf-8")
     return {model: Price(**rates) for model, rates in json.loads(text)["per_1m_tokens"].items()}
 
 

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from reconciler.emulator.store import Store
+from openai_emulator.store import Store
 
 ALPHABET = string.ascii_letters + string.digits
 
@@ -24,7 +24,7 @@ def new_id(prefix: str, length: int = 24) -> str:
 
 def default_models() -> list[dict[str, Any]]:
     """Return the packaged seed list of models."""
-    text = resources.files("reconciler.emulator.data").joinpath("models.json").read_text("utf-8")
+    text = resources.files("openai_emulator.data").joinpath("models.json").read_text("utf-8")
     models: list[dict[str, Any]] = json.loads(text)
     return models
 

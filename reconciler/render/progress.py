@@ -19,7 +19,7 @@ from reconciler.console import echo
 from reconciler.render.plan import human_bytes
 
 if TYPE_CHECKING:
-    from reconciler.repofiles.sync import Progress
+    from reconciler.apply.filesync import Progress
 
 
 class LogLines:

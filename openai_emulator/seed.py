@@ -22,11 +22,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from reconciler.emulator import agents, sessions, usage
-from reconciler.emulator.errors import invalid
-from reconciler.emulator.http import json_body, ok, state_of, stored
-from reconciler.emulator.state import State
-from reconciler.emulator.validation import parse_model
+from openai_emulator import agents, sessions, usage
+from openai_emulator.errors import invalid
+from openai_emulator.http import json_body, ok, state_of, stored
+from openai_emulator.state import State
+from openai_emulator.validation import parse_model
 
 DAY = 86_400
 HOURLY = tuple(accumulate((1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 10, 9, 10, 10, 10, 9, 7, 5, 4,

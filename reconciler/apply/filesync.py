@@ -27,11 +27,11 @@ from functools import partial
 from typing import Any
 
 from reconciler import ownership
-from reconciler.apply.retry import Attempts, Interrupted, RetryPolicy, retrying
 from reconciler.kinds.file.provider import FileProvider
 from reconciler.kinds.vector_store.provider import BATCH_LIMIT, VectorStoreProvider
 from reconciler.plan.model import FileAction, FileChange
 from reconciler.provider import NotFoundError, ProviderError, TransientError
+from reconciler.provider.retry import Attempts, Interrupted, RetryPolicy, retrying
 
 POLL_FIRST = 0.1
 POLL_CAP = 5.0
@@ -42,7 +42,7 @@ skew between this machine and the API)."""
 
 class Progress:
     """Bytes and files uploaded so far, then files indexed, told to a callback (bars on a
-    terminal, lines in a log: `reconciler.apply.progress`)."""
+    terminal, lines in a log: `reconciler.render.progress`)."""
 
     def __init__(self, files: int, size: int,
                  show: Callable[[Progress], None] | None = None) -> None:

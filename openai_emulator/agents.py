@@ -16,12 +16,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from reconciler.emulator import listing
-from reconciler.emulator.assistants import check_model
-from reconciler.emulator.errors import invalid
-from reconciler.emulator.http import delete_object, json_body, load_object, ok, state_of
-from reconciler.emulator.state import new_id
-from reconciler.emulator.validation import (
+from openai_emulator import listing
+from openai_emulator.assistants import check_model
+from openai_emulator.errors import invalid
+from openai_emulator.http import delete_object, json_body, load_object, ok, state_of
+from openai_emulator.state import new_id
+from openai_emulator.validation import (
     check_function_names,
     check_metadata,
     validate_model_body,

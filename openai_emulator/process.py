@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler.emulator.server import READY_PREFIX, admin_call
+from openai_emulator.server import READY_PREFIX
 
 
 @dataclass
 class EmulatorProcess:
-    """A running `reconciler emulator serve` child process."""
+    """A running `python -m openai_emulator` child process."""
 
     url: str
     process: subprocess.Popen[str]
@@ -29,7 +31,14 @@ class EmulatorProcess:
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         """Call an admin endpoint (`/faults`, `/stats`, `/reset`, `/health`)."""
-        return admin_call(self.url, method, path, body, api_key=self.api_key)
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"content-type": "application/json"}
+        if self.api_key is not None:
+            headers["authorization"] = f"Bearer {self.api_key}"
+        request = urllib.request.Request(self.admin + path, data=data, method=method,
+                                         headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback
+            return json.loads(answer.read())
 
     def faults(self, *rules: dict[str, Any], seed: int = 0, latency_ms: int = 0) -> None:
         """Replace the fault plan."""
@@ -54,11 +63,11 @@ class EmulatorProcess:
 
 
 def spawn(folder: Path, *args: str, timeout: float = 30.0) -> EmulatorProcess:
-    """Start `reconciler emulator serve --port 0` with its state in `folder`; wait for it."""
+    """Start `python -m openai_emulator --port 0` with its state in `folder`; wait for it."""
     db = folder / "emulator.sqlite"
     process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "emulator", "serve", "--port", "0", "--db",
-         str(db), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [sys.executable, "-m", "openai_emulator", "--port", "0", "--db", str(db), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
     deadline = time.monotonic() + timeout
     line = ""

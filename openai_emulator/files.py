@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Route
 
-from reconciler.emulator import listing
-from reconciler.emulator.bodycheck import supported
-from reconciler.emulator.errors import ApiError, invalid
-from reconciler.emulator.http import ok, state_of, stored
-from reconciler.emulator.state import State, new_id
+from openai_emulator import listing
+from openai_emulator.bodycheck import supported
+from openai_emulator.errors import ApiError, invalid
+from openai_emulator.http import ok, state_of, stored
+from openai_emulator.state import State, new_id
 
 KIND = "file"
 PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")

@@ -17,13 +17,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, cast
 
 from pydantic import BaseModel
 
 
 class FileUse(StrEnum):
-    """How a kind holds repository files (the `repofiles` capability)."""
+    """How a kind holds repository files (`kinds.declared_files`, `plan.files`,
+    `apply.filesync`)."""
 
     NONE = "none"
     STORE = "store"
@@ -140,3 +141,29 @@ class Address(NamedTuple):
         """`KIND/NAME` as an address (a text without `/` is a kind with an empty name)."""
         kind, _, name = text.partition("/")
         return cls(kind, name)
+
+
+# --- the registry, as the core sees it ----------------------------------------------------
+
+REGISTRY_MODULE = "reconciler.kinds"
+
+
+class Registry(Protocol):
+    """What `reconciler.kinds` (the registry: one line per kind) offers the core."""
+
+    API_VERSIONS: tuple[str, ...]
+    REGISTRY: tuple[KindSpec, ...]
+    DECLARED: tuple[KindSpec, ...]
+    RESOURCES: tuple[KindSpec, ...]
+    LIVE: tuple[KindSpec, ...]
+
+    def get(self, kind: str) -> KindSpec: ...
+    def names(self, specs: tuple[KindSpec, ...] = ...) -> tuple[str, ...]: ...
+
+
+@cache
+def registry() -> Registry:
+    """The registry of kinds, found by its name: the core (manifests, plan, model) looks
+    kinds up through this contract and never imports a kind, so the kinds sit above it
+    (README, "Adding a kind"; the layers are checked by import-linter)."""
+    return cast(Registry, importlib.import_module(REGISTRY_MODULE))

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from reconciler.boundary import ProjectRoot, Refusal, is_glob
 from reconciler.diagnostics import Code, Diagnostics, format_path
 from reconciler.kinds.assistant.model import CODE_INTERPRETER_EXTENSIONS
 from reconciler.kinds.vector_store.model import (
@@ -21,7 +22,6 @@ from reconciler.kinds.vector_store.model import (
 )
 from reconciler.manifests.loader import SourceDocument
 from reconciler.model.desired import DesiredFile
-from reconciler.repofiles.boundary import ProjectRoot, Refusal, is_glob
 
 FieldPath = tuple[str | int, ...]
 HASH_THREADS = 8

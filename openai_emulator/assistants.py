@@ -9,11 +9,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from reconciler.emulator import listing
-from reconciler.emulator.errors import ApiError, invalid
-from reconciler.emulator.http import delete_object, json_body, load_object, ok, state_of
-from reconciler.emulator.state import State, new_id
-from reconciler.emulator.validation import check_function_names, check_metadata, validate_body
+from openai_emulator import listing
+from openai_emulator.errors import ApiError, invalid
+from openai_emulator.http import delete_object, json_body, load_object, ok, state_of
+from openai_emulator.state import State, new_id
+from openai_emulator.validation import check_function_names, check_metadata, validate_body
 
 KIND = "assistant"
 DEFAULTS: dict[str, Any] = {
@@ -166,7 +166,7 @@ def _tool_resources(state: State, resources: dict[str, Any] | None) -> dict[str,
     search = result.get("file_search") or {}
     helpers = search.pop("vector_stores", None)
     if helpers:
-        from reconciler.emulator.vector_stores import create_store
+        from openai_emulator.vector_stores import create_store
 
         store = create_store(state, helpers[0])
         search["vector_store_ids"] = [store["id"]]

@@ -1,9 +1,12 @@
-"""Run the emulator: `serve` in the foreground, or `start`/`stop` it in the background.
+"""The project's local emulator, run in the background: `start`, `stop`, find it (`running`),
+and call its admin API.
 
-`serve` binds the socket itself so that `--port 0` can print the port it got, then hands the
-socket to uvicorn. `start` runs `serve` as a detached process, waits until it answers, and
-records its pid and URL in `.reconciler/emulator.json` of the project root (`state_folder`)
-for `stop`, `status`, `url` and the reconciler's `--emulator`, from any subfolder.
+`start` runs `python -m openai_emulator` as a detached process, waits until it answers, and
+records its pid and URL in `.reconciler/emulator.json` of the project root
+(`state_folder`) for `stop`, `status`, `url` and `--emulator`, from any subfolder. This
+module talks to the emulator only as a process and over HTTP: it imports nothing of it
+(the emulator is a separate package; only `reconciler emulator serve` and the tests import
+it).
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ import ipaddress
 import json
 import os
 import signal
-import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,17 +24,19 @@ import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from reconciler.emulator import EmulatorError
-
-if TYPE_CHECKING:
-    from reconciler.emulator.faults import FaultPlan
+from reconciler.errors import ReconcilerError
 
 DEFAULT_DIR = Path(".reconciler")
 """The emulator's folder (record, log, default state), relative to the project root."""
 PROJECT_FILE = "reconciler.yaml"
-READY_PREFIX = "reconciler emulator: serving the OpenAI API at "
+READY_PREFIX = "openai_emulator: serving the OpenAI API at "
+"""The line the emulator prints once it listens (`openai_emulator.server.READY_PREFIX`)."""
+
+
+class EmulatorError(ReconcilerError):
+    """The background emulator could not be started, reached or stopped."""
 
 
 @dataclass
@@ -46,52 +49,6 @@ class Running:
     log: str
 
 
-def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path | None,
-          index_delay: float, api_key: str | None,
-          max_upload_bytes: int = 512 * 1024 * 1024,
-          retired: frozenset[str] = frozenset(), today: dt.date | None = None) -> None:
-    """Serve in the foreground until interrupted."""
-    try:
-        import uvicorn
-
-        from reconciler.emulator.app import build_app
-    except ImportError as exc:
-        raise EmulatorError(f"the emulator needs {exc.name}, which is not installed",
-                            hint="pip install 'assistants-reconciler[emulator]'") from exc
-    from reconciler.emulator.faults import FaultInjector, FaultPlan
-    from reconciler.emulator.state import Settings, State
-
-    plan = _fault_plan(faults) if faults else FaultPlan()
-    seed_models = _models(models) if models else None
-    try:
-        state = State.open(db, models=seed_models,
-                           settings=Settings(index_delay=index_delay, api_key=api_key,
-                                             max_upload_bytes=max_upload_bytes,
-                                             retired=retired, today=today,
-                                             loopback_only=is_loopback(host)))
-    except (sqlite3.Error, OSError) as exc:
-        raise EmulatorError(f"cannot use {db} as the emulator's state: {exc}",
-                              hint="give --db a new file name, or an emulator's SQLite "
-                                   "file") from exc
-    app = build_app(state, FaultInjector(plan))
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit this: without it, a response written in two parts waits
-    # for the client's delayed ACK (about 40 ms per request on a kept-alive connection).
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        raise EmulatorError(f"cannot listen on {host}:{port}: {exc.strerror}",
-                              hint="choose another --port, or --port 0 for a free one") from exc
-    bound = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    print(f"{READY_PREFIX}http://{shown}:{bound}/v1 (state: {db})", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            timeout_keep_alive=30, backlog=2048)
-    uvicorn.Server(config).run(sockets=[sock])
-
-
 def is_loopback(host: str) -> bool:
     """Whether a host name or address is this machine's loopback."""
     try:
@@ -100,48 +57,10 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _fault_plan(path: Path) -> FaultPlan:
-    from pydantic import ValidationError
-
-    from reconciler.emulator.faults import FaultPlan
-
-    try:
-        return FaultPlan.model_validate(_read_json(path))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "the plan"
-        raise EmulatorError(f"{path} is not a valid fault plan: {where}: {first['msg']}",
-                              hint="see the README, 'Fault injection'") from exc
-
-
-def _read_json(path: Path) -> Any:
-    """The JSON in `path`, read as a request body is (no NaN, lone surrogates, deep nesting):
-    what the emulator would serve from it must be encodable."""
-    from reconciler.emulator import jsontext
-
-    try:
-        return jsontext.loads(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise EmulatorError(f"cannot read {path}: {exc}") from exc
-
-
-def _models(path: Path) -> list[dict[str, Any]]:
-    """The seed models in `path`: a list of objects, each with a string `id`."""
-    models = _read_json(path)
-    if not isinstance(models, list) or not all(
-            isinstance(m, dict) and isinstance(m.get("id"), str) for m in models):
-        raise EmulatorError(f"{path} is not a list of models: each must be an object with a "
-                            'string "id"', hint='e.g. [{"id": "gpt-4o", "object": "model", '
-                                               '"created": 0, "owned_by": "system"}]')
-    return models
-
-
 def project_root(start: Path) -> Path:
     """The folder of the nearest reconciler.yaml in `start` or its parents, else `start`."""
-    # The reconciler's settings.find_config searches the same way. The emulator repeats these
-    # lines because it imports nothing from the reconciler (a fake of OpenAI must not agree
-    # with it by construction), and so that `emulator url` in a script does not load the
-    # manifest models.
+    # settings.find_config searches the same way; these lines repeat it so that `emulator
+    # url` in a script does not load the manifest models.
     for folder in (start, *start.parents):
         if (folder / PROJECT_FILE).is_file():
             return folder
@@ -180,7 +99,8 @@ def running(folder: Path) -> Running | None:
 
 
 def _is_emulator(pid: int) -> bool:
-    """Whether `pid` is a running `reconciler emulator serve` (by its command line)."""
+    """Whether `pid` is a running emulator (`python -m openai_emulator`, or `reconciler
+    emulator serve`), by its command line."""
     try:
         os.kill(pid, 0)
     except OSError:
@@ -192,7 +112,7 @@ def _is_emulator(pid: int) -> bool:
         words = cmdline.read_bytes().split(b"\0")
     except OSError:
         return False
-    return b"emulator" in words and b"serve" in words
+    return b"openai_emulator" in words or (b"emulator" in words and b"serve" in words)
 
 
 def start(*, folder: Path, port: int, db: Path, index_delay: float,
@@ -204,7 +124,7 @@ def start(*, folder: Path, port: int, db: Path, index_delay: float,
         return existing
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "emulator.log"
-    command = [sys.executable, "-m", "reconciler", "emulator", "serve", "--port", str(port),
+    command = [sys.executable, "-m", "openai_emulator", "--port", str(port),
                "--db", str(db), "--index-delay", str(index_delay)]
     if today is not None:
         command += ["--today", today.isoformat()]
