@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from openai_emulator import listing
 from openai_emulator.assistants import check_model
+from openai_emulator.beta import BetaHeader
 from openai_emulator.errors import invalid
 from openai_emulator.http import delete_object, json_body, load_object, ok, state_of
 from openai_emulator.state import new_id
@@ -291,6 +292,9 @@ async def delete_agent(request: Request) -> JSONResponse:
 def _load(request: Request) -> dict[str, Any]:
     return load_object(request, KIND, "agent_id", "agent")
 
+
+BETA = BetaHeader("/v1/agents", "agents=v1", "Agents")
+"""Requests under this prefix (sessions too) must carry `OpenAI-Beta: agents=v1`."""
 
 ROUTES = [
     Route("/v1/agents", create_agent, methods=["POST"]),

@@ -18,16 +18,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from openai_emulator import (
-    agents,
-    assistants,
-    files,
-    search,
-    seed,
-    sessions,
-    usage,
-    vector_stores,
-)
+from openai_emulator import routes, seed
+from openai_emulator.beta import BetaHeader
 from openai_emulator.errors import ApiError, rate_limited, server_error
 from openai_emulator.faults import FaultInjector, FaultPlan, FaultRule
 from openai_emulator.http import json_body
@@ -35,7 +27,6 @@ from openai_emulator.loopback import is_loopback
 from openai_emulator.state import State
 
 log = logging.getLogger("openai_emulator")
-BETA = {"/v1/assistants": ("assistants=v2", "Assistants"), "/v1/agents": ("agents=v1", "Agents")}
 
 
 class DroppedConnection(Exception):
@@ -58,12 +49,13 @@ class Gate:
     """Counts every /v1 request, then applies faults, authentication and beta headers."""
 
     def __init__(self, app: ASGIApp, state: State, injector: FaultInjector, stats: Stats,
-                 routes: list[Route]) -> None:
+                 routes: list[Route], betas: list[BetaHeader]) -> None:
         self.app = app
         self.state = state
         self.injector = injector
         self.stats = stats
         self.routes = routes
+        self.betas = betas
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         refusal = self._foreign_host(scope) if scope["type"] == "http" else None
@@ -192,7 +184,7 @@ class Gate:
         expected = self.state.settings.api_key
         if expected is not None and key != expected:
             return ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
-        for prefix, (value, name) in BETA.items():
+        for prefix, value, name in self.betas:
             if scope["path"].startswith(prefix) and value not in headers.get("openai-beta", ""):
                 return ApiError(400, f"You must provide the 'OpenAI-Beta' header to access the "
                                      f"{name} API. Please try again by setting the header "
@@ -249,16 +241,15 @@ def build_app(state: State, injector: FaultInjector | None = None) -> Starlette:
     """Return the emulator application over `state`."""
     injector = injector or FaultInjector()
     stats = Stats()
-    # sessions before agents: `/v1/agents/{agent_id}` would take `/v1/agents/sessions`
-    api_routes = [*assistants.ROUTES, *sessions.ROUTES, *agents.ROUTES, *files.ROUTES,
-                  *vector_stores.ROUTES, *search.ROUTES, *usage.ROUTES]
+    api_routes = routes.api_routes()
     admin = _admin_routes(state, injector, stats)
     app = Starlette(routes=[*api_routes, *admin], exception_handlers={
         ApiError: _api_error, HTTPException: _http_error, Exception: _crash})
     app.state.emulator = state
     app.state.stats = stats
     app.state.injector = injector
-    app.add_middleware(Gate, state=state, injector=injector, stats=stats, routes=api_routes)
+    app.add_middleware(Gate, state=state, injector=injector, stats=stats, routes=api_routes,
+                       betas=routes.beta_headers())
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     return app
 

@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from openai_emulator import listing
+from openai_emulator.beta import BetaHeader
 from openai_emulator.errors import ApiError, invalid
 from openai_emulator.http import delete_object, json_body, load_object, ok, state_of
 from openai_emulator.state import State, new_id
@@ -172,6 +173,9 @@ def _tool_resources(state: State, resources: dict[str, Any] | None) -> dict[str,
         search["vector_store_ids"] = [store["id"]]
     return result
 
+
+BETA = BetaHeader("/v1/assistants", "assistants=v2", "Assistants")
+"""Requests under this prefix must carry `OpenAI-Beta: assistants=v2`, as OpenAI's do."""
 
 ROUTES = [
     Route("/v1/models", list_models, methods=["GET"]),

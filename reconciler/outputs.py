@@ -52,7 +52,7 @@ def write_below(folder: Path, path: Path, text: str, *, overwrite: bool = False)
     without following a link in its place. A repository's manifest folders come from pull
     requests: a folder committed as a link to elsewhere must not carry a write out of it.
     An existing file is an error unless `overwrite`."""
-    relative = path.relative_to(folder)
+    relative = _inside(folder, path)
     current = folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -72,5 +72,26 @@ def write_below(folder: Path, path: Path, text: str, *, overwrite: bool = False)
         reason = ("it is a symbolic link" if exc.errno == errno.ELOOP
                   else exc.strerror or str(exc))
         raise ReconcilerError(f"cannot write {path}: {reason}") from exc
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        out.write(text)
+    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+        out.write(text)  # line endings as given (a CRLF file stays CRLF)
+
+
+def check_below(folder: Path, path: Path) -> None:
+    """Refuse, before anything is written, what `write_below` would refuse for `path`: a
+    path outside `folder`, a link among its folders, a link in its place."""
+    current = folder
+    for part in _inside(folder, path).parts:
+        current = current / part
+        if current.is_symlink():
+            raise ReconcilerError(f"cannot write {path}: {current} is a symbolic link; "
+                                  "nothing was written", hint="replace the link with a file "
+                                                              "or folder")
+
+
+def _inside(folder: Path, path: Path) -> Path:
+    """`path` relative to `folder`, or a clear error when it lies outside."""
+    try:
+        return path.relative_to(folder)
+    except ValueError as exc:
+        raise ReconcilerError(f"cannot write {path}: it lies outside {folder}; nothing was "
+                              "written") from exc

@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.boundary import ProjectRoot
 from reconciler.diagnostics import Diagnostics, format_path
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.manifests.loader import SourceDocument, discover, display_path, load_file
 from reconciler.modelcalendar import builtin
 from reconciler.models_sync import catalog_entries, edit_catalog
@@ -71,8 +72,9 @@ def find_places(manifest_files: Iterable[Path], config: SourceDocument | None,
                 config_path: Path | None) -> list[Place]:
     """Every place a model is written, templates first, then resources, then overrides."""
     places: list[Place] = []
+    diagnostics = Diagnostics()
     for path in manifest_files:
-        for doc in load_file(path, Diagnostics()):
+        for doc in load_file(path, diagnostics):
             data = doc.data if isinstance(doc.data, dict) else {}
             spec = data.get("spec")
             if data.get("kind") in KINDS_WITH_MODEL and isinstance(spec, dict) and isinstance(
@@ -82,6 +84,8 @@ def find_places(manifest_files: Iterable[Path], config: SourceDocument | None,
                 places.append(Place(path, doc.index, ("spec", "model"), at.line or 0,
                                     at.column or 0, f"{data['kind']}/{name}",
                                     ORDER[data["kind"]], spec["model"]))
+    if diagnostics.has_errors:  # a model set in a file that cannot be read would be missed
+        raise ManifestError(diagnostics, "a manifest file cannot be read: fix it first")
     if config is not None and config_path is not None:
         places += _override_places(config, config_path)
     return sorted(places, key=lambda p: (p.order, display_path(p.path), p.line))
@@ -171,7 +175,7 @@ def add_to_catalog(moves: Sequence[Move], texts: dict[Path, str], catalog_files:
                                   "it")
         return
     path = catalog_files[0]
-    text = texts.get(path) or path.read_text(encoding="utf-8")
+    text = texts.get(path) or read_exactly(path)
 
     def edit(catalog: Any) -> None:
         entries = catalog_entries(catalog)
@@ -230,7 +234,7 @@ def edited_texts(moves: Sequence[Move]) -> dict[Path, str]:
             by_file.setdefault(place.path, []).append((place, move.to))
     texts = {}
     for path, edits in by_file.items():
-        original = path.read_text(encoding="utf-8")
+        original = read_exactly(path)
         lines = original.splitlines(keepends=True)
         for place, to in edits:
             lines[place.line - 1] = _replace_value(lines[place.line - 1], place, to)
@@ -250,6 +254,10 @@ def _replace_value(line: str, place: Place, to: str) -> str:
     rest = line[start:]
     quote = rest[:1]
     if quote in ("'", '"'):
+        if rest.find(quote, 1) < 0:  # the value goes on on the next line
+            raise ReconcilerError(f"{place.shown}: the model there is written over several "
+                                  "lines, which this command does not edit",
+                                  hint="edit it by hand")
         end = rest.index(quote, 1) + 1
         value = rest[1:end - 1]
         new = f"{quote}{to}{quote}"
@@ -277,13 +285,21 @@ def _keep_comment_column(after: str, grown: int) -> str:
 def _check_edit(path: Path, original: str, text: str,
                 edits: Sequence[tuple[Place, str]]) -> None:
     """The edited file must parse to the original with exactly the edited values changed."""
-    before = load_file_text(original, path)
-    after = load_file_text(text, path)
+    before = {d.index: d for d in load_file_text(original, path)}
+    after = {d.index: d.data for d in load_file_text(text, path)}
     for place, to in edits:
+        if place.document not in before:
+            raise ReconcilerError(f"{place.shown}: cannot find the document to edit",
+                                  hint="edit it by hand")
         _set(before[place.document].data, place.field, to)
-    if [d.data for d in before] != [d.data for d in after]:
+    if {i: d.data for i, d in before.items()} != after:
         raise ReconcilerError(f"{display_path(path)}: editing the model would change more "
                               "than the model; nothing was written", hint="edit it by hand")
+
+
+def read_exactly(path: Path) -> str:
+    """The file's text as it is on disk: line endings (CRLF too) untouched."""
+    return path.read_bytes().decode("utf-8")
 
 
 def load_file_text(text: str, path: Path) -> list[SourceDocument]:
@@ -306,10 +322,21 @@ def unified_diff(path: Path, before: str, after: str) -> str:
                                         f"{shown}", f"{shown}", n=1))
 
 
-def manifest_files(paths: Sequence[str], exclude: Sequence[str]) -> list[Path]:
-    """The YAML files of the manifest paths that exist."""
+def manifest_files(paths: Sequence[str], exclude: Sequence[str], root: Path) -> list[Path]:
+    """The YAML files of the manifest paths that exist, all inside the project at `root`: a
+    file reached through a link out of it is refused, as `validate` refuses it (nothing is
+    read there, nothing would be written)."""
+    boundary = ProjectRoot.at(root)
+    diagnostics = Diagnostics()
     present = [p for p in paths if Path(p).exists()]
-    return discover(present, exclude=exclude, diagnostics=Diagnostics())
+    files = discover(present, exclude=exclude, diagnostics=diagnostics, root=boundary)
+    outside = [f for f in files if not boundary.contains(f)]
+    if outside:
+        raise ReconcilerError(f"{display_path(outside[0])} lies outside the project "
+                              f"({display_path(boundary.path)}): nothing was read or written",
+                              hint="manifests are edited only inside the project; replace the "
+                                   "link with the file")
+    return files
 
 
 # --- what is shown ---------------------------------------------------------------------

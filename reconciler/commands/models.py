@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,7 +27,7 @@ from reconciler.models_sync import (
     new_catalog_text,
     sync_text,
 )
-from reconciler.outputs import write_below
+from reconciler.outputs import check_below, write_below
 from reconciler.provider.sdk import call
 from reconciler.usercache import private_cache
 
@@ -79,7 +79,7 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
     """
     settings = app.settings()
     connection = connect(app, base_url, organization, project, emulator=emulator)
-    path = catalog or _find(settings.manifest_paths())
+    path = catalog or _find(settings.manifest_paths(), settings.root)
     exists = path.is_file()
     text = path.read_text(encoding="utf-8") if exists else new_catalog_text()
     client = connection.client()
@@ -113,9 +113,15 @@ def sync(app: AppContext, catalog: Path | None, check: bool, refresh: bool, ttl:
          "replacements noted.")
 
 
-def _find(paths: list[str]) -> Path:
+def _find(paths: list[str], root: Path) -> Path:
+    """The one catalog file among the manifests inside the project."""
+    from reconciler.boundary import ProjectRoot
+
     diagnostics = Diagnostics()
-    files = discover([p for p in paths if Path(p).exists()], diagnostics=diagnostics)
+    boundary = ProjectRoot.at(root)
+    files = [f for f in discover([p for p in paths if Path(p).exists()],
+                                 diagnostics=diagnostics, root=boundary)
+             if boundary.contains(f)]
     found = find_catalog_file(files)
     if len(found) == 1:
         return found[0]
@@ -177,37 +183,76 @@ def run_upgrade(app: AppContext, *, from_models: tuple[str, ...], to: str | None
                 project: str | None, emulator: bool) -> int:
     """Find, propose, flag, show and (with `write`) edit; the exit code."""
     from reconciler import upgrade
-    from reconciler.pipeline import Sources, make_plan
-    from reconciler.render import plan as render_plan
     from reconciler.retirement import Facts
     from reconciler.settings import load_manifests, load_settings
 
     base = load_settings(app.config)
     chosen = [base.for_environment(e) for e in app.envs] if app.envs else base.environments()
     catalog = load_manifests(chosen[0], (), allow_empty=True, offline_retirement=False).catalog
-    connections = {}
-    api = None
-    if plan:
-        for settings in chosen:
-            connections[settings.environment] = connect_for(settings, base_url, organization,
-                                                            project, emulator)
-        first = connections[chosen[0].environment].client()
-        api = {m.id: m.model_dump(mode="json") for m in call(lambda: first.models.list()).data}
+    connections = {s.environment: connect_for(s, base_url, organization, project, emulator)
+                   for s in chosen} if plan else {}
+    api = _api_models(connections[chosen[0].environment]) if plan else None
     facts = Facts(catalog if catalog.declared else None, clock.today(), api=api)
-    files = upgrade.manifest_files(base.manifest_paths(), base.config.exclude)
-    places = upgrade.find_places(files, base.document, base.path)
-    moves = upgrade.plan_moves(places, facts, from_models=from_models, to=to,
+    files = upgrade.manifest_files(base.manifest_paths(), base.config.exclude, base.root)
+    _check_to(to, catalog, api)
+    moves = upgrade.plan_moves(upgrade.find_places(files, base.document, base.path), facts,
+                               from_models=from_models, to=to,
                                catalog_ids=set(catalog.entries) if catalog.declared else None)
+    unused = [m for m in from_models if m not in {move.facts.id for move in moves}]
+    if unused:
+        raise ReconcilerError(f"--from {', '.join(unused)}: not set anywhere in the manifests "
+                              "or reconciler.yaml", hint="check the model id (reconciler "
+                              "inventory lists the models in use)")
     if not moves:
-        echo("No model in use has an announced shutdown: nothing to upgrade."
-             if not from_models else f"{', '.join(from_models)}: not set anywhere in the "
-             "manifests or reconciler.yaml.")
+        echo("No model in use has an announced shutdown: nothing to upgrade.")
         return 0
     texts = upgrade.edited_texts(moves)
     upgrade.add_to_catalog(moves, texts, find_catalog_file(files) if catalog.declared else [],
                            clock.today())
     for line in upgrade.report(moves, facts, catalog):
         echo(line)
+    flagged = _show_flags(chosen, texts, catalog)
+    for path, text in texts.items():
+        echo("")
+        echo(upgrade.unified_diff(path, upgrade.read_exactly(path), text).rstrip("\n"))
+    failed = _show_plans(app, chosen, connections, texts) if plan else False
+    echo("")
+    _write_or_say(base.root, texts, write)
+    if flagged:
+        echo(f"{flagged} setting(s) flagged above: change them before merging.")
+    if failed:
+        return ExitCode.ERROR
+    return ExitCode.CHANGES if check else 0  # a move is due, whether or not it can be made
+
+
+def _check_to(to: str | None, catalog: Any, api: dict[str, Any] | None) -> None:
+    """`--to` must name a model someone knows: the catalog (an allow-list, when there is
+    one), else this release's calendar or the API's list; never a typo that the catalog
+    would then be widened with."""
+    from reconciler.modelcalendar import builtin
+
+    if to is None:
+        return
+    known = (to in catalog.entries if catalog.declared else False) or (
+        builtin().get(to) is not None) or (api is not None and to in api)
+    if not to.strip() or not known:
+        raise ReconcilerError(f"--to {to!r}: not in the model catalog, this release's model "
+                              "calendar or the API's list of models",
+                              hint="check the id: reconciler models sync lists what the API "
+                                   "offers")
+
+
+def _api_models(connection: Connection) -> dict[str, Any]:
+    """What `GET /v1/models` lists, by id (the API's word on shutdown dates)."""
+    client = connection.client()
+    return {m.id: m.model_dump(mode="json") for m in call(lambda: client.models.list()).data}
+
+
+def _show_flags(chosen: list[Settings], texts: dict[Path, str], catalog: Any) -> int:
+    """Say, per environment, the settings the new models do not accept; how many."""
+    from reconciler import upgrade
+    from reconciler.settings import load_manifests
+
     flagged = 0
     for settings in chosen:
         before = load_manifests(settings, (), allow_empty=True, offline_retirement=False)
@@ -219,11 +264,18 @@ def run_upgrade(app: AppContext, *, from_models: tuple[str, ...], to: str | None
             echo(f"\nSettings the new model does not accept{_in(settings)}:")
             for line in lines:
                 echo(f"  ! {line}")
-    for path, text in texts.items():
-        echo("")
-        echo(upgrade.unified_diff(path, path.read_text(encoding="utf-8"), text).rstrip("\n"))
+    return flagged
+
+
+def _show_plans(app: AppContext, chosen: list[Settings], connections: dict[str | None, Connection],
+                texts: dict[Path, str]) -> bool:
+    """Show each environment's plan with the edits applied; whether one could not be made."""
+    from reconciler.pipeline import Sources, make_plan
+    from reconciler.render import plan as render_plan
+    from reconciler.settings import load_settings
+
     failed = False
-    for settings in chosen if plan else ():
+    for settings in chosen:
         edited = load_settings(app.config, texts=texts).for_environment(settings.environment)
         connection = connections[settings.environment]
         echo(f"\n== plan{_in(settings)} with these edits")
@@ -234,20 +286,20 @@ def run_upgrade(app: AppContext, *, from_models: tuple[str, ...], to: str | None
             echo(f"error: {error}")
             continue
         echo(render_plan.render(planned.plan, "text", color=app.color).rstrip("\n"))
-    echo("")
+    return failed
+
+
+def _write_or_say(root: Path, texts: dict[Path, str], write: bool) -> None:
+    """Write the edited files (through no link out of the project), or say how to."""
     if write:
-        root = base.root
+        for path in texts:  # every target checked before any is written: all or nothing
+            check_below(root.resolve(), path)
         for path, text in texts.items():
             write_below(root.resolve(), path, text, overwrite=True)
             echo(f"wrote {display_path(path)}")
         echo(f"{len(texts)} file(s) edited; review them (git diff), then open a pull request.")
     elif texts:
         echo(f"{len(texts)} file(s) would change; run again with --write to edit them.")
-    if flagged:
-        echo(f"{flagged} setting(s) flagged above: change them before merging.")
-    if failed:
-        return ExitCode.ERROR
-    return ExitCode.CHANGES if check and texts else 0
 
 
 def connect_for(settings: Settings, base_url: str | None, organization: str | None,

@@ -150,9 +150,13 @@ def test_from_and_to_name_the_move(retiring: Project) -> None:
     after = files(retiring)
     assert 'model: "gpt-6.1-terra"' in after["manifests/templates.yaml"]
     assert "gpt-5" in after["manifests/research.yaml"]  # not named: left alone
-    code, output = upgrade(retiring, "--from", "gpt-3", "--no-plan")
-    assert (code, output.strip()) == (ExitCode.OK, "gpt-3: not set anywhere in the manifests "
-                                                   "or reconciler.yaml.")
+    code, output = upgrade(retiring, "--from", "gpt-3", "--no-plan")  # a typo in CI: an error
+    assert code == ExitCode.ERROR
+    assert "error: --from gpt-3: not set anywhere in the manifests or reconciler.yaml" in output
+    for unknown in ("gpt-nonexistent-9", ""):  # never widens the catalog with a typo
+        code, output = upgrade(retiring, "--to", unknown, "--write", "--no-plan")
+        assert code == ExitCode.ERROR and "not in the model catalog, this release's model " \
+            "calendar or the API's list of models" in output, output
 
 
 @pytest.fixture
@@ -263,3 +267,84 @@ def test_comments_survive(retiring: Project) -> None:
     assert "# our default since 2025" in text["manifests/templates.yaml"]
     assert text["manifests/research.yaml"].startswith("# The research agent.\n")
     assert "# cheaper in dev" in text["reconciler.yaml"]
+
+
+def test_a_crlf_file_keeps_its_line_endings(retiring: Project) -> None:
+    path = retiring.root / "manifests/research.yaml"
+    path.write_bytes(RESEARCH.replace("\n", "\r\n").encode())
+    code, output = upgrade(retiring, "--write", "--no-plan")
+    assert code == ExitCode.OK, output
+    assert path.read_bytes() == RESEARCH.replace("gpt-5          #", "gpt-6.1-sol    #").replace(
+        "'gpt-5'", "'gpt-6.1-sol'").replace("\n", "\r\n").encode()
+
+
+@pytest.mark.parametrize("text", [
+    "---\n---\n" + RESEARCH,  # empty documents before it
+])
+def test_empty_documents_do_not_shift_the_edit(retiring: Project, text: str) -> None:
+    retiring.write({"research.yaml": text})
+    code, output = upgrade(retiring, "--write", "--no-plan")
+    assert code == ExitCode.OK, output
+    assert "model: gpt-6.1-sol" in (retiring.root / "manifests/research.yaml").read_text()
+
+
+def test_what_it_cannot_edit_is_refused_and_nothing_is_written(retiring: Project) -> None:
+    retiring.write({"research.yaml": 'apiVersion: reconciler/v1\nkind: Agent\n'
+                                     'metadata: {name: research-agent}\n'
+                                     'spec:\n  model: "gpt-\\\n    5"\n'})
+    before = files(retiring)
+    code, output = upgrade(retiring, "--write", "--no-plan")
+    assert code == ExitCode.ERROR and "Traceback" not in output
+    assert "manifests/research.yaml:5" in output and "edit it by hand" in output
+    assert files(retiring) == before  # the template's edit was not made either
+
+
+def test_a_manifest_linked_from_outside_the_project_is_refused(retiring: Project,
+                                                               tmp_path_factory: pytest.
+                                                               TempPathFactory) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "x.yaml"
+    outside.write_text(RESEARCH.replace("research-agent", "elsewhere").replace("helper", "h2"))
+    (retiring.root / "manifests/x.yaml").symlink_to(outside)
+    before = files(retiring)
+    code, output = upgrade(retiring, "--write", "--no-plan")
+    assert code == ExitCode.ERROR and "Traceback" not in output
+    assert "x.yaml lies outside the project" in output
+    assert files(retiring) == before and "gpt-5" in outside.read_text()
+
+
+def test_a_manifest_that_cannot_be_read_is_an_error_not_a_miss(retiring: Project) -> None:
+    retiring.write({"broken.yaml": "kind: Agent\nspec: {model: gpt-5\n"})
+    code, output = upgrade(retiring, "--check", "--no-plan")
+    assert code == ExitCode.ERROR
+    assert "manifests/broken.yaml" in output and "fix it first" in output
+
+
+def test_check_is_due_when_a_model_must_move_even_without_a_replacement(
+        retiring: Project) -> None:
+    retiring.write({"templates.yaml": TEMPLATE.replace('"gpt-4.1"', "gpt-5.1"),
+                    "research.yaml": RESEARCH.replace("gpt-5", "gpt-6.1-sol")})
+    (retiring.root / "reconciler.yaml").write_text("manifests: [manifests]\n")
+    result = retiring.run_env({"RECONCILER_TODAY": "2027-05-01"}, "models", "upgrade",
+                              "--check", "--no-plan")
+    assert result.exit_code == ExitCode.CHANGES, result.output
+    assert "no replacement is known for gpt-5.1: pass --to MODEL" in result.output
+
+
+def test_adding_to_the_example_catalog_keeps_every_line_of_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from tests.conftest import EXAMPLES
+
+    shutil.copytree(EXAMPLES, tmp_path / "manifests")
+    (tmp_path / "reconciler.yaml").write_text("manifests: [manifests]\n")
+    monkeypatch.chdir(tmp_path)
+    support = tmp_path / "manifests/agents/support.yaml"
+    support.write_text(support.read_text().replace("gpt-6.1-terra", "o4-mini"))
+    catalog = tmp_path / "manifests/models/catalog.yaml"
+    before = catalog.read_text()
+    result = CliRunner().invoke(cli, ["models", "upgrade", "--write", "--no-plan"],
+                                env={"RECONCILER_TODAY": TODAY, "NO_COLOR": "1"})
+    assert result.exit_code == ExitCode.OK, result.output
+    after = catalog.read_text()
+    assert after.startswith(before) and "- id: gpt-5.6-terra  # added by" in after[len(before):]
