@@ -83,7 +83,8 @@ class KindSpec:
     shown_on_delete: tuple[str, ...] = ("name", "model")
     """Fields a plan shows for a delete."""
     resolve: str | None = None
-    """`module:function(resolver, item) -> DesiredResource | None`: its desired state."""
+    """`module:function(context, item) -> DesiredResource | None`: its desired state (the
+    `ResolveContext` of the load)."""
     references: str | None = None
     """`module:function(resolver, merged, values) -> (files, store names) | None`: take its
     references to repository files and other manifests out of its API fields, checked."""
@@ -125,6 +126,19 @@ def load(reference: str) -> Any:
     """Import `module:attribute`."""
     module, _, attribute = reference.partition(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+HOOK_PARAMETERS: Mapping[str, tuple[str, ...]] = {
+    "provider": ("client",),
+    "resolve": ("context", "item"),
+    "references": ("resolver", "merged", "values"),
+    "index": ("result", "item", "diagnostics"),
+    "refresh": ("providers", "desired", "live", "replace", "full"),
+    "importer": ("raw", "name", "tool_ref"),
+}
+"""The parameters each `module:attribute` hook takes, by name (a class: its constructor's).
+The hooks stay strings so that a command imports only the kinds' code it runs; a test loads
+every hook of every kind and checks it takes exactly these (tests/test_kinds_contract.py)."""
 
 
 class Address(NamedTuple):

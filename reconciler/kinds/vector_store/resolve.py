@@ -21,10 +21,10 @@ AUTO_CHUNKING = {"type": "static",
 """What the API reports on each file chunked with the `auto` strategy."""
 
 
-def resolve(resolver: ResolveContext, item: Loaded) -> DesiredResource | None:
+def resolve(context: ResolveContext, item: Loaded) -> DesiredResource | None:
     """The desired state of one VectorStore manifest, or None if it has errors."""
-    return resolve_store(item.doc, item.name, item.manifest, resolver.root,
-                         resolver.diagnostics)
+    return resolve_store(item.doc, item.name, item.manifest, context.root,
+                         context.diagnostics)
 
 
 def resolve_store(doc: SourceDocument, name: str, manifest: Any, root: ProjectRoot,
