@@ -4,16 +4,16 @@ a pull request. Only renders; the field lines are the plan's own."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import click
 
 from reconciler import kinds
 from reconciler.compare import Change, Comparison, Difference
 from reconciler.render.escape import escape_workflow_commands
+from reconciler.render.formats import Format
 from reconciler.render.plan import Line, assignment, field_lines, md_marker, text_line
 
-FORMATS = ("text", "json", "markdown")
 SYMBOL = {Change.ADD: ("+", "green"), Change.CHANGE: ("~", "yellow"),
           Change.REMOVE: ("-", "red")}
 MARKER = "<!-- reconciler diff -->"
@@ -89,9 +89,17 @@ def render_markdown(comparisons: Sequence[Comparison]) -> str:
     return escape_workflow_commands("\n".join(out).rstrip("\n") + "\n")
 
 
+RENDERERS: dict[Format, Callable[[Sequence[Comparison], bool], str]] = {
+    Format.TEXT: lambda comparisons, color: render_text(comparisons, color=color),
+    Format.JSON: lambda comparisons, color: render_json(comparisons),
+    Format.MARKDOWN: lambda comparisons, color: render_markdown(comparisons),
+}
+
+
 def render(comparisons: Sequence[Comparison], fmt: str, *, color: bool = False) -> str:
-    if fmt == "json":
-        return render_json(comparisons)
-    if fmt == "markdown":
-        return render_markdown(comparisons)
-    return render_text(comparisons, color=color)
+    """The comparisons in one of `FORMATS`."""
+    return RENDERERS[Format(fmt)](comparisons, color)
+
+
+FORMATS: tuple[str, ...] = tuple(f.value for f in RENDERERS)
+"""What `--format` offers: the formats this module renders."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable
 
 import click
 
 from reconciler.diagnostics import MAX_PER_FILE, Diagnostic, Diagnostics, Severity
 from reconciler.render.escape import escape_workflow_commands
+from reconciler.render.formats import Format
 
 FORMAT_VERSION = "1.0"
 COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
@@ -116,12 +117,18 @@ def _plural(count: int, word: str) -> str:
 
 def render(diagnostics: Diagnostics, fmt: str, *, files: int, documents: int,
            color: bool) -> str:
-    """Render in one of the formats: text, json, github."""
-    if fmt == "json":
-        return render_json(diagnostics, files=files, documents=documents)
-    if fmt == "github":
-        return render_github(diagnostics)
-    return render_text(diagnostics, files=files, documents=documents, color=color)
+    """Render in one of `FORMATS`: text, json, github."""
+    return RENDERERS[Format(fmt)](diagnostics, files, documents, color)
 
 
-FORMATS: Sequence[str] = ("text", "json", "github")
+RENDERERS: dict[Format, Callable[[Diagnostics, int, int, bool], str]] = {
+    Format.TEXT: lambda d, files, documents, color: render_text(
+        d, files=files, documents=documents, color=color),
+    Format.JSON: lambda d, files, documents, color: render_json(
+        d, files=files, documents=documents),
+    Format.GITHUB: lambda d, files, documents, color: render_github(d),
+}
+
+
+FORMATS: tuple[str, ...] = tuple(f.value for f in RENDERERS)
+"""What `--format` offers: the formats this module renders."""

@@ -22,6 +22,7 @@ from reconciler.plan.model import (
     ResourceChange,
 )
 from reconciler.render.escape import escape_workflow_commands
+from reconciler.render.formats import Format
 
 STYLE = {
     Action.CREATE: ("+", "green", "will be created"),
@@ -31,7 +32,6 @@ STYLE = {
 }
 """The one table of symbols, colours and verbs per action."""
 LONG_TEXT = 80
-FORMATS = ("text", "json", "markdown")
 
 
 def summary_line(plan: Plan) -> str:
@@ -353,9 +353,17 @@ def md_marker(line: Line) -> str:
     return {"~": "!"}.get(line.marker, line.marker)
 
 
+RENDERERS: dict[Format, Callable[[Plan, bool], str]] = {
+    Format.TEXT: lambda plan, color: render_text(plan, color=color),
+    Format.JSON: lambda plan, color: render_json(plan),
+    Format.MARKDOWN: lambda plan, color: render_markdown(plan),
+}
+
+
 def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
-    if fmt == "json":
-        return render_json(plan)
-    if fmt == "markdown":
-        return render_markdown(plan)
-    return render_text(plan, color=color)
+    """The plan in one of `FORMATS`."""
+    return RENDERERS[Format(fmt)](plan, color)
+
+
+FORMATS: tuple[str, ...] = tuple(f.value for f in RENDERERS)
+"""What `--format` offers: the formats this module renders."""

@@ -10,9 +10,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.render.escape import escape_workflow_commands
+from reconciler.render.formats import Format
 from reconciler.usage import AgentUsage, Report, Totals
 
-FORMATS: Sequence[str] = ("table", "csv", "json")
+FORMATS: Sequence[str] = (Format.TABLE.value, Format.CSV.value, Format.JSON.value)
 FORMAT_VERSION = "1.0"
 
 
