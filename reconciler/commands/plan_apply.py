@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any, TypeVar
 
 import click
-import openai
 
-from reconciler.apply.executor import Executor, Outcome
-from reconciler.apply.filesync import FileSync, Progress
-from reconciler.boundary import ProjectRoot
+from reconciler import engine
+from reconciler.apply.executor import Outcome
 from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.connection import Connection
 from reconciler.console import echo
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
-from reconciler.kinds.file.provider import FileProvider
-from reconciler.kinds.vector_store.provider import VectorStoreProvider
 from reconciler.outputs import check_file
-from reconciler.pipeline import Planned, Selection, Sources, make_plan, providers_for
+from reconciler.pipeline import Planned, Selection, Sources, make_plan
 from reconciler.plan import saved
 from reconciler.plan.model import Action, Plan
 from reconciler.provider.retry import RetryPolicy
@@ -35,7 +27,6 @@ from reconciler.render import diagnostics as render_diagnostics
 from reconciler.render import plan as render_plan
 from reconciler.render import progress as progress_display
 from reconciler.render.plan import human_bytes
-from reconciler.settings import Settings
 
 DONE = {Action.CREATE: "created", Action.UPDATE: "updated", Action.REPLACE: "replaced",
         Action.DELETE: "deleted"}
@@ -205,14 +196,7 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
       reconciler apply --auto-approve --parallelism 8 --lock-timeout 600
       reconciler apply plan.json
     """
-    from reconciler.lock import ApplyLock
-
-    stop = threading.Event()
-    retry = RetryPolicy(total=retry_timeout, stop=stop)
     connection = connect(app, base_url, organization, project, emulator=emulator)
-    settings = app.settings()
-    _check_scope(settings, connection)
-    client = connection.client(parallelism=parallelism, retry=retry)
     selection = _selection(paths, targets, replace, no_delete, prune, allow_mass_delete)
     saved_plan = Path(paths[0]) if len(paths) == 1 and paths[0].endswith(".json") else None
     if saved_plan:
@@ -222,190 +206,56 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
         if given:
             raise click.UsageError(f"{', '.join(given)} cannot be given with a saved plan: it "
                                    "records the options it was made with")
-        kept = _load_saved(settings, saved_plan)
-        _saved_plan(app, settings, connection, client, kept, allow_mass_delete,
-                    show=False)  # a stale plan is refused before the lock: nothing written
-    else:
-        first = make_plan(settings, connection, Sources.over(client), selection)
-        check_local_files(first.plan, ProjectRoot.at(settings.project_root(paths)))
-        echo(render_plan.render_text(first.plan, color=app.color))
-        _refuse_mass_delete(first, allow_mass_delete)
-        if not first.plan.has_changes:
-            return
-        _confirm(connection, auto_approve)
-    with ApplyLock(client, settings.config.scope, timeout=lock_timeout, on_wait=_waiting,
-                   on_lost=stop.set) as lock:
-        chosen = (_saved_plan(app, settings, connection, client, kept, allow_mass_delete)
-                  if saved_plan else _again(app, settings, connection, client, first,
-                                            auto_approve))
-        if chosen is None:
-            return
-        lock.check()
-        summary = chosen.summary()
-        show = progress_display.for_stderr()
-        progress = Progress(summary.upload_files, summary.upload_bytes, show)
-        files = FileSync(VectorStoreProvider(client), FileProvider(client), retry=retry,
-                         parallelism=parallelism, index_timeout=index_timeout,
-                         progress=progress, scope=chosen.scope)
-        executor = Executor(providers_for(client), parallelism=parallelism, retry=retry,
-                            listener=_Printer(len(chosen.changes), app.color), files=files)
-        with _interruptible(stop), contextlib.ExitStack() as stack:
-            if isinstance(show, progress_display.Bars):
-                stack.enter_context(show)
-            outcomes = executor.run(chosen)
-        lost = lock.lost
-    if lost:  # the renewing thread set `stop`: nothing new started since
-        _finish(outcomes, stopped="the apply lock was lost (see `reconciler lock status`)")
-    _finish(outcomes, stopped="interrupted" if stop.is_set() else None)
+    options = engine.ApplyOptions(
+        paths=paths, saved_plan=saved_plan, selection=selection,
+        allow_mass_delete=allow_mass_delete, auto_approve=auto_approve,
+        parallelism=parallelism, retry_timeout=retry_timeout, index_timeout=index_timeout,
+        lock_timeout=lock_timeout)
+    result = engine.apply(app.settings(), connection, options, _Terminal(app.color))
+    if result.plan is not None:
+        _finish(result)
 
 
-def _again(app: AppContext, settings: Settings, connection: Connection,
-           client: openai.OpenAI, first: Planned, auto_approve: bool) -> Plan | None:
-    """The plan made again under the lock (another apply may have run since the first):
-    the same changes, or with --auto-approve the new ones, shown; after a question, a
-    difference is refused, as nobody approved it. None: nothing left to do."""
-    again = make_plan(settings, connection, Sources.over(client), Selection.of(first.plan))
-    if again.plan.changes_digest() == first.plan.changes_digest():
-        return again.plan
-    if not auto_approve:
-        raise ReconcilerError("the live state changed while you were asked (another apply?): "
-                              "the changes you approved are not the ones to make now; "
-                              "nothing was changed", hint="run apply again")
-    echo("The live state changed since this plan was made (another apply held the lock); "
-         "planned again:", err=True)
-    echo(render_plan.render_text(again.plan, color=app.color))
-    check_local_files(again.plan, ProjectRoot.at(settings.project_root(first.plan.paths)))
-    _refuse_mass_delete(again, first.plan.allow_mass_delete)
-    return again.plan if again.plan.has_changes else None
+class _Terminal:
+    """The apply as a terminal (or a CI log) shows it: the plan, the question, one line a
+    change, progress bars or log lines."""
 
-
-def _waiting(holder: Any) -> None:
-    echo(f"Waiting for the apply lock: {holder.describe()}", err=True)
-
-
-def _check_scope(settings: Settings, connection: Connection) -> None:
-    """A scope is required before applying to an API that is not on this machine: without
-    one, two repositories sharing an OpenAI project would delete each other's objects."""
-    if settings.config.scope is None and not connection.is_local:
-        where = settings.path.name if settings.path else "reconciler.yaml"
-        raise ReconcilerError(
-            f"no scope: {where} must set `scope:` before applying to {connection.base_url}",
-            hint="add e.g. `scope: support-prod` (lower-case letters, digits, dashes): it "
-                 "marks every object this project owns, so other repositories sharing the "
-                 "OpenAI project never touch them; see README, 'Working as a team'")
-
-
-def _refuse_mass_delete(planned: Planned, allowed: bool) -> None:
-    """Refuse a plan that deletes too much, unless this apply's command line allows it (a
-    saved plan's own `allow_mass_delete` is never enough: the file may be edited)."""
-    if planned.mass_delete and not allowed:
-        raise ReconcilerError(f"apply refused: {planned.mass_delete}; nothing was changed",
-                              hint="check the PATHS and manifests; if it is meant, pass "
-                                   "--allow-mass-delete")
-
-
-@contextlib.contextmanager
-def _interruptible(stop: threading.Event) -> Iterator[None]:
-    """While changes run, the first Ctrl-C sets `stop` (nothing new starts; what is in flight
-    finishes, then apply reports and exits 130); a second exits at once."""
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        if stop.is_set():
-            echo("\nInterrupted again: exiting now; requests in flight are abandoned. Run "
-                 "plan to see what was applied.", err=True)
-            sys.stdout.flush()
-            os._exit(ExitCode.INTERRUPTED)
-        stop.set()
-        echo("\nInterrupted: no new change or upload starts; waiting for the requests in "
-             "flight (Ctrl-C again to exit at once).", err=True)
-
-    try:
-        previous = signal.signal(signal.SIGINT, interrupt)
-    except ValueError:  # not the main thread (a library caller): leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _load_saved(settings: Settings, path: Path) -> Plan:
-    """A saved plan, checked before any request: the files it names (said first: the most
-    telling refusal of a plan edited to read a file), its digest, its scope."""
-    chosen = saved.load(path, check_digest=False)
-    root = ProjectRoot.at(settings.root)
-    outside = [p for p in chosen.paths if not root.contains(p)]
-    if outside:
-        raise ReconcilerError(f"{path} names PATHS outside the project ({', '.join(outside)}); "
-                              "nothing was changed", hint="make a new plan inside the project: "
-                                                          "reconciler plan --out FILE")
-    check_local_files(chosen, root)
-    saved.verify_digest(chosen, path)
-    if chosen.scope != settings.config.scope:
-        raise saved.StalePlanError([f"the plan was made for scope {chosen.scope or '(none)'}, "
-                                    f"reconciler.yaml now says {settings.config.scope}"])
-    return chosen
-
-
-def _saved_plan(app: AppContext, settings: Settings, connection: Connection,
-                client: openai.OpenAI, chosen: Plan, allow_mass_delete: bool, *,
-                show: bool = True) -> Plan:
-    """The saved plan, once planning again with its options gives exactly it (checked
-    before the lock is taken, so a stale plan writes nothing, and again under it)."""
-    again = make_plan(settings, connection, Sources.over(client), Selection.of(chosen))
-    saved.verify(chosen, again.plan, again.manifests.resources, again.live.objects,
-                 endpoint=connection.base_url)
-    _refuse_mass_delete(again, allow_mass_delete)
-    if show:
-        echo(render_plan.render_text(chosen, color=app.color))
-    return chosen
-
-
-def check_local_files(plan: Plan, root: ProjectRoot) -> None:
-    """Refuse a plan that would read a file outside the project, before anything is read."""
-    refused = [refusal for change in plan.changes for file in change.files
-               if file.local is not None
-               and (refusal := root.refusal(Path(file.local), file.local)) is not None]
-    if refused:
-        raise ReconcilerError(
-            "the plan names local files that may not be read; nothing was changed:\n  - "
-            + "\n  - ".join(f"{r.path} {r.reason}" for r in refused),
-            hint="only files inside the project are uploaded; make a new plan with "
-                 "`reconciler plan --out FILE`")
-
-
-def _confirm(connection: Connection, auto_approve: bool) -> None:
-    if auto_approve:
-        return
-    if not interactive():
-        raise ReconcilerError("apply asks for confirmation, but there is no terminal; "
-                              "nothing was changed",
-                              hint="review with `reconciler plan`, then `apply --auto-approve`")
-    answer = click.prompt(f"\nApply these changes to {connection.describe()}? Only 'yes' is "
-                          "accepted", default="", show_default=False)
-    if answer.strip() != "yes":
-        raise ReconcilerError("apply cancelled; nothing was changed")
-
-
-def interactive() -> bool:
-    """Whether a person can answer the confirmation prompt."""
-    return sys.stdin.isatty()
-
-
-class _Printer:
-    """One line per finished change, numbered on a terminal."""
-
-    def __init__(self, total: int, color: bool) -> None:
-        self.total = total
+    def __init__(self, color: bool) -> None:
         self.color = color
         self.done = 0
         self.lock = threading.Lock()
 
-    def __call__(self, outcome: Outcome) -> None:
+    def plan(self, plan: Plan, *, replanned: bool) -> None:
+        if replanned:
+            echo("The live state changed since this plan was made (another apply held the "
+                 "lock); planned again:", err=True)
+        echo(render_plan.render_text(plan, color=self.color))
+
+    def confirm(self, connection: Connection) -> None:
+        _confirm(connection)
+
+    def waiting(self, holder: Any) -> None:
+        echo(f"Waiting for the apply lock: {holder.describe()}", err=True)
+
+    def progress(self, files: int, size: int) -> tuple[Callable[..., None], Any]:
+        show = progress_display.for_stderr()
+        return show, show if isinstance(show, progress_display.Bars) else None
+
+    def interrupted(self, again: bool) -> None:
+        if again:
+            echo("\nInterrupted again: exiting now; requests in flight are abandoned. Run "
+                 "plan to see what was applied.", err=True)
+            sys.stdout.flush()
+        else:
+            echo("\nInterrupted: no new change or upload starts; waiting for the requests in "
+                 "flight (Ctrl-C again to exit at once).", err=True)
+
+    def outcome(self, outcome: Outcome, total: int) -> None:
+        """One line per finished change, numbered on a terminal."""
         with self.lock:
             self.done += 1
             change = outcome.change
-            counter = f"[{self.done}/{self.total}] " if sys.stdout.isatty() else ""
+            counter = f"[{self.done}/{total}] " if sys.stdout.isatty() else ""
             if outcome.ok:
                 note = " (found stored after a failed call; not sent again)" if (
                     outcome.recovered) else ""
@@ -422,12 +272,29 @@ class _Printer:
                 echo(click.style(text, fg="red") if self.color else text, err=True)
 
 
+def _confirm(connection: Connection) -> None:
+    if not interactive():
+        raise ReconcilerError("apply asks for confirmation, but there is no terminal; "
+                              "nothing was changed",
+                              hint="review with `reconciler plan`, then `apply --auto-approve`")
+    answer = click.prompt(f"\nApply these changes to {connection.describe()}? Only 'yes' is "
+                          "accepted", default="", show_default=False)
+    if answer.strip() != "yes":
+        raise ReconcilerError("apply cancelled; nothing was changed")
+
+
+def interactive() -> bool:
+    """Whether a person can answer the confirmation prompt."""
+    return sys.stdin.isatty()
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _finish(outcomes: Sequence[Outcome], *, stopped: str | None = None) -> None:
-    failed = [o for o in outcomes if not o.ok]
+def _finish(result: engine.ApplyResult) -> None:
+    """Say what was done; exit with the result's code."""
+    outcomes, stopped, failed = result.outcomes, result.stopped, result.failed
     counts = {verb: sum(1 for o in outcomes if o.ok and DONE[o.change.action] == verb)
               for verb in ("created", "updated", "replaced", "deleted")}
     done = ", ".join(f"{n} {verb}" for verb, n in counts.items())
@@ -438,12 +305,11 @@ def _finish(outcomes: Sequence[Outcome], *, stopped: str | None = None) -> None:
         for outcome in failed:
             echo(f"  {outcome.change.address}: {outcome.error}", err=True)
         echo("Run apply again to converge.", err=True)
-        click.get_current_context().exit(
-            ExitCode.INTERRUPTED if stopped == "interrupted" else ExitCode.ERROR)
+        click.get_current_context().exit(result.exit_code)
     if failed:
         echo(f"\nApply incomplete: {len(failed)} of {len(outcomes)} changes failed "
              f"({done}). Run apply again to converge.", err=True)
-        click.get_current_context().exit(ExitCode.ERROR)
+        click.get_current_context().exit(result.exit_code)
     echo(f"\nApply complete: {done}.")
 
 
