@@ -25,8 +25,8 @@ from reconciler import __version__, runcache, secrets
 from reconciler.commands.context import AppContext, default_color
 from reconciler.console import echo
 from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.escape import escape_workflow_commands
 from reconciler.exitcodes import ExitCode
-from reconciler.render.escape import escape_workflow_commands
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("reconciler.commands.init:init",

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from reconciler import runcache
-from reconciler.render.escape import escape_workflow_commands
+from reconciler.escape import escape_workflow_commands
 
 
 def echo(message: Any = None, *, err: bool = False, nl: bool = True, raw: bool = False) -> None:

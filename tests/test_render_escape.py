@@ -3,8 +3,8 @@ indented the same way whatever it holds."""
 
 from __future__ import annotations
 
+from reconciler.escape import escape_workflow_commands
 from reconciler.plan.model import Action, FieldChange, Plan, ResourceChange
-from reconciler.render.escape import escape_workflow_commands
 from reconciler.render.plan import render_markdown, render_text
 from tests.conftest import WriteTree
 

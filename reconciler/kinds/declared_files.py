@@ -14,8 +14,8 @@ from pathlib import Path, PurePosixPath
 
 from reconciler.boundary import ProjectRoot, Refusal, is_glob
 from reconciler.diagnostics import Code, Diagnostics, format_path
-from reconciler.kinds.assistant.model import CODE_INTERPRETER_EXTENSIONS
-from reconciler.kinds.vector_store.model import (
+from reconciler.kinds.filelimits import (
+    CODE_INTERPRETER_EXTENSIONS,
     MAX_FILE_BYTES,
     MAX_STORE_FILES,
     SEARCHABLE_EXTENSIONS,

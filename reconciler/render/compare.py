@@ -10,7 +10,7 @@ import click
 
 from reconciler import kinds
 from reconciler.compare import Change, Comparison, Difference
-from reconciler.render.escape import escape_workflow_commands
+from reconciler.escape import escape_workflow_commands
 from reconciler.render.formats import Format
 from reconciler.render.plan import Line, assignment, field_lines, md_marker, text_line
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import click
 
 from reconciler.diagnostics import MAX_PER_FILE, Diagnostic, Diagnostics, Severity
-from reconciler.render.escape import escape_workflow_commands
+from reconciler.escape import escape_workflow_commands
 from reconciler.render.formats import Format
 
 FORMAT_VERSION = "1.0"

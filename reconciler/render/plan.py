@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from reconciler import __version__, kinds
+from reconciler.escape import escape_workflow_commands
 from reconciler.plan.model import (
     Action,
     FieldChange,
@@ -21,7 +22,6 @@ from reconciler.plan.model import (
     Plan,
     ResourceChange,
 )
-from reconciler.render.escape import escape_workflow_commands
 from reconciler.render.formats import Format
 
 STYLE = {

@@ -10,8 +10,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, LiteralScalarString
 
+from reconciler.escape import escape_workflow_commands
 from reconciler.model.desired import DesiredResource
-from reconciler.render.escape import escape_workflow_commands
 
 
 def as_document(resource: DesiredResource) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from reconciler.render.escape import escape_workflow_commands
+from reconciler.escape import escape_workflow_commands
 from reconciler.render.formats import Format
 from reconciler.usage import AgentUsage, Report, Totals
 

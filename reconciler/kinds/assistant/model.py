@@ -62,11 +62,6 @@ ResponseFormat = (
 
 
 MAX_CODE_FILES = 20
-CODE_INTERPRETER_EXTENSIONS = frozenset({
-    ".c", ".cpp", ".cs", ".css", ".csv", ".doc", ".docx", ".gif", ".html", ".java", ".jpeg",
-    ".jpg", ".js", ".json", ".md", ".pdf", ".php", ".pkl", ".png", ".pptx", ".py", ".rb",
-    ".sh", ".tar", ".tex", ".ts", ".txt", ".xlsx", ".xml", ".zip"})
-"""The file types code_interpreter accepts (OpenAI's documented list)."""
 MAX_STORES = 1
 
 

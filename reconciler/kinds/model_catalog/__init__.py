@@ -6,4 +6,4 @@ from reconciler.kinds.model_catalog.model import ModelCatalogManifest
 from reconciler.model.kindspec import KindSpec
 
 KIND = KindSpec(kind="ModelCatalog", manifest=ModelCatalogManifest,
-                index="reconciler.kinds.model_catalog.catalog:index", plural="model catalogs")
+                index="reconciler.kinds.model_catalog.index:index", plural="model catalogs")

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from reconciler.diagnostics import Code, Diagnostics, Location
 from reconciler.kinds.model_catalog.model import CatalogModel
 from reconciler.manifests.loader import SourceDocument
 from reconciler.manifests.structure import did_you_mean
 from reconciler.modelcalendar import builtin
-
-if TYPE_CHECKING:
-    from reconciler.manifests.project import Loaded, ManifestSet
 
 
 @dataclass(frozen=True)
@@ -114,8 +110,3 @@ class ListPrice:
     output: float | None
     currency: str
     source: str | None
-
-
-def index(result: ManifestSet, item: Loaded, diagnostics: Diagnostics) -> None:
-    """Add a ModelCatalog's models to the one catalog the resources are checked against."""
-    result.catalog.add(item.doc, list(item.manifest.spec.models), diagnostics)

@@ -7,5 +7,5 @@ from reconciler.kinds.tool.model import ToolManifest
 from reconciler.model.kindspec import KindSpec
 
 KIND = KindSpec(kind="Tool", manifest=ToolManifest,
-                index="reconciler.kinds.tool.references:index", import_folder="tools",
+                index="reconciler.kinds.tool.index:index", import_folder="tools",
                 plural="tools")

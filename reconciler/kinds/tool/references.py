@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -19,9 +19,6 @@ from reconciler.manifests.structure import did_you_mean
 from reconciler.manifests.templates import Provenance
 from reconciler.model.common import LabelSelector
 from reconciler.model.kindspec import ToolDialect, load
-
-if TYPE_CHECKING:
-    from reconciler.manifests.project import Loaded, ManifestSet
 
 AGENT_ONLY_FUNCTION_OPTIONS = ("defer_loading", "async")
 _BUILTIN = TypeAdapter(AnyBuiltin)
@@ -200,14 +197,7 @@ def _identity(definition: dict[str, Any]) -> tuple[str, str]:
     return ("built-in tool", kind)
 
 
-def index(result: ManifestSet, item: Loaded, diagnostics: Diagnostics) -> None:
-    """Record a Tool manifest for the resources that reference it, checked."""
-    entry = ToolEntry(item.name, item.manifest.spec, item.doc)
-    result.tools[item.name] = entry
-    _check_tool(entry, diagnostics)
-
-
-def _check_tool(entry: ToolEntry, diagnostics: Diagnostics) -> None:
+def check_tool(entry: ToolEntry, diagnostics: Diagnostics) -> None:
     doc = entry.doc
     check_selector(getattr(entry.spec, "permissions", None), doc, diagnostics)
     if entry.type != "function":

@@ -13,15 +13,6 @@ from pydantic import Field
 
 from reconciler.model.common import V1, Lifecycle, Metadata, ObjectMeta, Strict
 
-MAX_STORE_FILES = 10_000
-"""Files one vector store may hold (the API's limit)."""
-MAX_FILE_BYTES = 512 * 1024 * 1024
-"""The Files API's limit on one file."""
-SEARCHABLE_EXTENSIONS = frozenset({
-    ".c", ".cpp", ".cs", ".css", ".doc", ".docx", ".go", ".html", ".java", ".js", ".json",
-    ".md", ".pdf", ".php", ".pptx", ".py", ".rb", ".sh", ".tex", ".ts", ".txt"})
-"""The file types file_search indexes (OpenAI's documented list); others fail indexing."""
-
 
 class AutoChunking(Strict):
     """Let the API choose (800-token chunks overlapping by 400)."""
