@@ -25,7 +25,6 @@ never the key) and why (`Connection.announce`).
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ import httpx2
 import openai
 
 from reconciler.errors import ConfigError
+from reconciler.loopback import is_loopback
 from reconciler.model.config import ConnectionConfig
 from reconciler.provider.retry import RetryPolicy
 from reconciler.secrets import redact_url, remember, url_secrets
@@ -76,7 +76,7 @@ class Connection:
     def is_local(self) -> bool:
         """Whether the API is on this machine (a loopback host): the emulator, or a test
         server."""
-        return _loopback((urlsplit(self.url).hostname or "").lower())
+        return is_loopback((urlsplit(self.url).hostname or "").lower())
 
     def describe(self) -> str:
         """Say where requests go, without the key."""
@@ -233,22 +233,13 @@ def _check_trusted_host(url: str, env: dict[str, str]) -> None:
     host = (urlsplit(url).hostname or "").lower()
     trusted = {h.strip().lower() for h in env.get(TRUSTED_HOSTS_VARIABLE, "").split(",")
                if h.strip()}
-    if host in OPENAI_HOSTS or host in trusted or _loopback(host):
+    if host in OPENAI_HOSTS or host in trusted or is_loopback(host):
         return
     raise ConfigError(f"connection.base_url in reconciler.yaml points at {host}, which is "
                       "not OpenAI's API, this machine, or a trusted host: the key is not "
                       "sent there",
                       hint=f"list it in {TRUSTED_HOSTS_VARIABLE} (comma-separated) where the "
                            "key is set, or pass --base-url / OPENAI_BASE_URL")
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_url(url: str, source: str) -> None:

@@ -12,7 +12,6 @@ it).
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import os
 import signal
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ReconcilerError
+from reconciler.loopback import is_loopback
 
 DEFAULT_DIR = Path(".reconciler")
 """The emulator's folder (record, log, default state), relative to the project root."""
@@ -47,14 +47,6 @@ class Running:
     url: str
     db: str
     log: str
-
-
-def is_loopback(host: str) -> bool:
-    """Whether a host name or address is this machine's loopback."""
-    try:
-        return host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def project_root(start: Path) -> Path:

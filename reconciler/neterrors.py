@@ -10,7 +10,6 @@ may hold a key.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 import ssl
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from typing import TypeVar
 import openai
 
 from reconciler.errors import ReconcilerError
+from reconciler.loopback import is_loopback
 
 E = TypeVar("E", bound=ReconcilerError)
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -29,7 +29,7 @@ def explain(error: E, exc: BaseException) -> E:
     if isinstance(exc, openai.APIConnectionError):
         error.message = connection_message(exc)
         error.args = (error.message,)
-        if error.hint is None and _refused(exc) and _loopback(exc.request.url.host):
+        if error.hint is None and _refused(exc) and is_loopback(exc.request.url.host):
             error.hint = ("nothing listens there: is the local emulator running? "
                           "(reconciler emulator start)")
     elif isinstance(exc, openai.APIStatusError) and exc.status_code == 404:
@@ -84,12 +84,3 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
 
 def _refused(exc: BaseException) -> bool:
     return any(isinstance(e, ConnectionRefusedError) for e in _chain(exc))
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
