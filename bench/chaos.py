@@ -108,26 +108,26 @@ def project(root: Path, client: openai.OpenAI, *, pairs: int = 8, pages: int = 8
         {"apiVersion": "reconciler/v1", "kind": "VectorStore", "metadata": {"name": "kb"},
          "spec": {"name": "Knowledge base", "files": ["docs/*.md"]}},
         {"apiVersion": "reconciler/v1", "kind": "Assistant", "metadata": {"name": "helper"},
-         "spec": {"model": "gpt-4o", "tools": [{"type": "file_search"}],
+         "spec": {"model": "gpt-6-luna", "tools": [{"type": "file_search"}],
                   "tool_resources": {"file_search": {"vector_stores": ["kb"]}}}}]
     for i in range(pairs):
         documents.append({"apiVersion": "reconciler/v1", "kind": "Assistant",
                           "metadata": {"name": f"assistant-{i}"},
-                          "spec": {"model": "gpt-4o", "instructions": f"Assistant {i}."}})
+                          "spec": {"model": "gpt-6-luna", "instructions": f"Assistant {i}."}})
         documents.append({"apiVersion": "reconciler/v1", "kind": "Agent",
                           "metadata": {"name": f"agent-{i}"},
-                          "spec": {"model": "gpt-5", "instructions": f"Agent {i}."}})
+                          "spec": {"model": "gpt-6.1-sol", "instructions": f"Agent {i}."}})
     (root / "manifests" / "all.yaml").write_text(
         "\n---\n".join(json.dumps(d) for d in documents) + "\n")
     if drift:
         for i in range(2):  # drifted managed objects, and a stale one
-            client.beta.assistants.create(model="gpt-4.1", instructions="old",
+            client.beta.assistants.create(model="gpt-6-sol", instructions="old",
                                           metadata=ownership.marks(f"assistant-{i}", "0" * 16))
-        client.beta.agents.create(model="gpt-5", metadata=ownership.marks("stale", "0" * 16))
+        client.beta.agents.create(model="gpt-6.1-sol", metadata=ownership.marks("stale", "0" * 16))
     untouched = {}
     for kind in ("Assistant", "Agent", "Assistant"):
         resource = _resource(client, kind)
-        created = resource.create(model="gpt-4o" if kind == "Assistant" else "gpt-5",
+        created = resource.create(model="gpt-6-luna" if kind == "Assistant" else "gpt-6.1-sol",
                                   name="by hand")
         untouched[(kind, created.id)] = _raw(client, kind, created.id)
     return untouched

@@ -51,14 +51,14 @@ class Workload:
                                "update_agent", "delete_assistant"])
             if choice == "create_assistant" or not self.assistants:
                 return ("write", "POST", "/assistants", {
-                    "model": "gpt-4o", "name": f"bench {r.random():.6f}",
+                    "model": "gpt-6-luna", "name": f"bench {r.random():.6f}",
                     "instructions": "Answer briefly." * 20, "metadata": {"bench": "yes"},
                     "tools": [{"type": "code_interpreter"}]})
             if choice == "update_assistant":
                 return ("write", "POST", f"/assistants/{r.choice(self.assistants)}",
                         {"temperature": round(r.random(), 2)})
             if choice == "create_agent" or not self.agents:
-                return ("write", "POST", "/agents", {"model": "gpt-5", "name": "bench agent",
+                return ("write", "POST", "/agents", {"model": "gpt-6.1-sol", "name": "bench agent",
                                                      "tools": [{"type": "web_search"}]})
             if choice == "update_agent":
                 return ("write", "POST", f"/agents/{r.choice(self.agents)}",

@@ -44,14 +44,14 @@ def manifests(folder: Path, count: int) -> None:
         if i % 2 == 0:
             documents.append({"apiVersion": "reconciler/v1", "kind": "Assistant",
                               "metadata": {"name": f"assistant-{i}"},
-                              "spec": {"model": "gpt-4o", "instructions": f"Assistant {i}.\n"
+                              "spec": {"model": "gpt-6-luna", "instructions": f"Assistant {i}.\n"
                                        "Answer briefly and cite the policy.",
                                        "metadata": {"team": "bench"}, "temperature": 0.4,
                                        "tools": [{"type": "code_interpreter"}]}})
         else:
             documents.append({"apiVersion": "reconciler/v1", "kind": "Agent",
                               "metadata": {"name": f"agent-{i}"},
-                              "spec": {"model": "gpt-5", "instructions": f"Agent {i}.",
+                              "spec": {"model": "gpt-6.1-sol", "instructions": f"Agent {i}.",
                                        "reasoning": {"effort": "low"},
                                        "tools": [{"type": "web_search"}]}})
     for start in range(0, count, 100):

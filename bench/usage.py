@@ -40,7 +40,7 @@ def project(folder: Path, agents: int) -> None:
     (folder / "reconciler.yaml").write_text("manifests: [manifests]\n")
     documents = [{"apiVersion": "reconciler/v1", "kind": "Agent",
                   "metadata": {"name": f"agent-{i:03d}"},
-                  "spec": {"model": "gpt-5-mini" if i % 3 else "gpt-5",
+                  "spec": {"model": "gpt-5.6-terra" if i % 3 else "gpt-6.1-sol",
                            "instructions": f"Agent {i}: help customers."}}
                  for i in range(agents)]
     (folder / "manifests" / "agents.yaml").write_text(
