@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from reconciler import __version__, runcache, secrets
+from reconciler import __version__, secrets
 from reconciler.commands.context import AppContext, default_color
 from reconciler.console import echo
 from reconciler.errors import ManifestError, ReconcilerError
@@ -248,26 +248,7 @@ def _crash(kind: type[BaseException], error: BaseException, trace: TracebackType
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run the CLI (the console script and `python -m reconciler`).
-
-    A `validate` whose inputs are unchanged since an earlier run prints that run's output
-    again, without importing what checking needs (see `runcache`)."""
+    """Run the CLI (the console script and `python -m reconciler`)."""
     sys.excepthook = _crash
     args = list(sys.argv[1:] if argv is None else argv)
-    hoisted = hoist_global_options(args)
-    command = _command_index(hoisted)
-    run = runcache.prepare(None if command is None else hoisted[command], args)
-    if run is None:
-        cli.main(args=args, prog_name="reconciler")
-        return
-    code = run.replay(lambda text, err, nl: click.echo(text, err=err, nl=nl))
-    if code is not None:
-        sys.exit(code)
-    recording = None
-    try:
-        with run.recording() as recording:
-            cli.main(args=args, prog_name="reconciler")
-    except SystemExit as done:
-        if recording is not None:
-            run.store(recording, done.code)
-        raise
+    cli.main(args=args, prog_name="reconciler")

@@ -12,7 +12,6 @@ from typing import Any
 
 import click
 
-from reconciler import runcache
 from reconciler.escape import escape_workflow_commands
 
 
@@ -20,6 +19,4 @@ def echo(message: Any = None, *, err: bool = False, nl: bool = True, raw: bool =
     """Print a line (to stderr with `err`), escaped unless `raw`."""
     if isinstance(message, str) and not raw:
         message = escape_workflow_commands(message)
-    if runcache.RECORDING is not None:
-        runcache.RECORDING.echo(message, err, nl)
     click.echo(message, err=err, nl=nl)

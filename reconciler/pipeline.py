@@ -21,6 +21,7 @@ from reconciler import clock, kinds, policies, retirement
 from reconciler.connection import Connection
 from reconciler.diagnostics import Code, Diagnostic, Diagnostics
 from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.kinds.model_catalog.index import catalog as catalog_of
 from reconciler.kinds.vector_store.reading import list_shared_files
 from reconciler.manifests.project import ManifestSet
 from reconciler.model.config import ModelWindows
@@ -252,7 +253,7 @@ def priced(plan: Plan, manifests: ManifestSet) -> Plan:
     the catalog, else this release's model calendar (OpenAI's list prices; a price neither
     gives stays unknown: nothing is guessed)."""
     def price(model: Any) -> Price:
-        known = manifests.catalog.price_of(str(model))
+        known = catalog_of(manifests).price_of(str(model))
         return Price(model=str(model), input_per_1m_tokens=known.input,
                      output_per_1m_tokens=known.output, currency=known.currency,
                      source=known.source)
@@ -307,7 +308,7 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
                                        "that serves this API")
     refresh(sources.providers, manifests.resources, live, replace=replace,
             full=selection.refresh_full)
-    facts = Facts(manifests.catalog, today or clock.today(), api=live.models)
+    facts = Facts(catalog_of(manifests), today or clock.today(), api=live.models)
     errors = check_models(
         [r for r in manifests.resources if kinds.get(r.kind).checks_model], live, facts)
     if errors.has_errors:

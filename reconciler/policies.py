@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler import clock
 from reconciler.diagnostics import Code, Diagnostic, Diagnostics, Location, Severity, format_path
+from reconciler.kinds.model_catalog.index import catalog as catalog_of
 from reconciler.kinds.policy import expressions, messages
 from reconciler.kinds.policy.index import Rule, declared
 from reconciler.manifests.loader import SourceDocument, load_file
@@ -48,7 +49,7 @@ def check_resources(manifests: ManifestSet, environment: str | None = None, *,
     (default: the catalog's and the calendar's, as of today)."""
     problems = Diagnostics()
     rules = _usable(manifests, "resource")
-    facts = facts or Facts(manifests.catalog, clock.today())
+    facts = facts or Facts(catalog_of(manifests), clock.today())
     if environments is not None:
         _check_environments(_usable(manifests, None), environments, problems)
     manifest_files = _Documents()
@@ -74,7 +75,7 @@ def check_plan(plan: Plan, manifests: ManifestSet, environment: str | None = Non
     rules = _usable(manifests, "change")
     if not rules:
         return problems
-    facts = facts or Facts(manifests.catalog, clock.today())
+    facts = facts or Facts(catalog_of(manifests), clock.today())
     labels = {r.address: r.labels for r in manifests.resources}
     # a delete has no manifest left: it carries the environment's labels, so that a rule
     # such as "no delete in prod without allow-delete" is met by a reviewed change of them

@@ -17,11 +17,6 @@ CASES = Path(__file__).resolve().parent / "cases"
 
 WriteTree = Callable[[dict[str, str]], Path]
 
-# `validate` replays an unchanged run from the user's cache (reconciler/runcache.py): the
-# suite checks every run afresh, in this process and in the commands it starts, except in
-# tests/test_runcache.py, which turns the cache on in a folder of its own.
-os.environ["RECONCILER_NO_CACHE"] = "1"
-
 
 @pytest.fixture
 def write_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> WriteTree:

@@ -6,6 +6,9 @@ from collections import Counter
 
 import pytest
 
+from reconciler.kinds.model_catalog.index import catalog as catalog_of
+from reconciler.kinds.templated import template_entries
+from reconciler.kinds.tool.index import entries as tool_entries
 from reconciler.manifests.project import ManifestSet, load_manifest_set
 from tests.conftest import EXAMPLES
 
@@ -23,16 +26,16 @@ def test_example_set_covers_every_kind(examples: ManifestSet) -> None:
     kinds = Counter(r.kind for r in examples.resources)
     assert kinds["Assistant"] >= 3
     assert kinds["Agent"] >= 2
-    functions = [t for t in examples.tools.values() if t.type == "function"]
+    functions = [t for t in tool_entries(examples).values() if t.type == "function"]
     assert len(functions) >= 3
-    types = {t.type for t in examples.tools.values()}
+    types = {t.type for t in tool_entries(examples).values()}
     assert {"code_interpreter", "file_search"} <= types, "built-ins of the Assistants API"
     assert {"web_search", "mcp"} <= types, "built-ins of the Agents API"
-    assert examples.catalog.declared and len(examples.catalog.entries) >= 5
+    assert catalog_of(examples).declared and len(catalog_of(examples).entries) >= 5
 
 
 def test_example_templates_extend_and_serve_both_kinds(examples: ManifestSet) -> None:
-    templates = examples.templates
+    templates = template_entries(examples)
     assert len(templates) >= 2
     assert any(t.spec.get("extends") in templates for t in templates.values())
     users: dict[str, set[str]] = {}

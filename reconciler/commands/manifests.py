@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from reconciler import policies, runcache, schemas
+from reconciler import policies, schemas
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
 from reconciler.diagnostics import Diagnostic, Diagnostics
@@ -90,9 +90,8 @@ def _with_policies(result: ManifestSet, environment: str | None,
 @click.option("--format", "fmt", type=click.Choice(render_diagnostics.FORMATS), default="text",
               show_default=True, help="text for people, json for tools, github for annotations.")
 @click.option("--show", is_flag=True, help="Also print the resolved assistants and agents.")
-@click.option("--no-cache", "no_cache", is_flag=True,
-              help="Check everything again, even when nothing it read has changed since the "
-                   "last run (also RECONCILER_NO_CACHE=1).")
+@click.option("--no-cache", "no_cache", is_flag=True, hidden=True,
+              help="Accepted and ignored: validate keeps no cache (it always checks).")
 @click.pass_obj
 def validate(app: AppContext, paths: tuple[str, ...], fmt: str, show: bool,
              no_cache: bool) -> None:
@@ -102,17 +101,12 @@ def validate(app: AppContext, paths: tuple[str, ...], fmt: str, show: bool,
     the `manifests` list of reconciler.yaml is used. Every problem is printed with its file,
     line, column and field path. Exit 0 when valid (warnings allowed), 1 otherwise.
 
-    A run whose inputs (files read, folders listed, reconciler.yaml, the environment, the
-    tool's code, the date) are all as they were on an earlier run prints that run's output
-    again, from the user's cache folder, without checking again; --no-cache checks anyway.
-
     \b
     Examples:
       reconciler validate manifests/
       reconciler validate manifests/assistants/support.yaml --format json
       reconciler validate --show
     """
-    runcache.replayable()
     result = _load_every_environment(app, paths)
     counts = {"files": len(result.files), "documents": result.documents}
     if fmt == "json" and show:

@@ -16,6 +16,7 @@ from reconciler.importing.convert import Manifest, convert
 from reconciler.importing.migrate import MIGRATED_FROM, Migration, migrate, report
 from reconciler.importing.write import render, target
 from reconciler.kinds.assistant.provider import AssistantProvider
+from reconciler.kinds.tool.index import entries as tool_entries
 from reconciler.manifests.loader import display_path
 from reconciler.manifests.project import ManifestSet
 from reconciler.model.desired import DesiredResource
@@ -88,7 +89,7 @@ def assistants_to_agents(app: AppContext, paths: tuple[str, ...], write_files: b
 
 
 def _from_manifests(manifests: ManifestSet) -> tuple[list[Migration], dict[Path, Manifest]]:
-    strict = {name for name, entry in manifests.tools.items()
+    strict = {name for name, entry in tool_entries(manifests).items()
               if entry.type == "function" and entry.spec.function.strict}
     migrations, files = [], {}
     for resource in (r for r in manifests.resources if r.kind == "Assistant"):
@@ -132,7 +133,7 @@ def _own_functions(resource: DesiredResource, manifests: ManifestSet) -> dict[st
     """
     found: dict[str, str] = {}
     for name in resource.tool_names:
-        entry = manifests.tools[name]
+        entry = tool_entries(manifests)[name]
         if entry.type != "function":
             continue
         function = entry.function_name()

@@ -20,6 +20,7 @@ from reconciler.console import echo
 from reconciler.diagnostics import Diagnostics
 from reconciler.errors import ReconcilerError
 from reconciler.exitcodes import ExitCode
+from reconciler.kinds.model_catalog.index import catalog as catalog_of
 from reconciler.manifests.loader import discover, display_path
 from reconciler.models_sync import (
     cached_models,
@@ -188,7 +189,7 @@ def run_upgrade(app: AppContext, *, from_models: tuple[str, ...], to: str | None
 
     base = load_settings(app.config)
     chosen = [base.for_environment(e) for e in app.envs] if app.envs else base.environments()
-    catalog = load_manifests(chosen[0], (), allow_empty=True, offline_retirement=False).catalog
+    catalog = catalog_of(load_manifests(chosen[0], (), allow_empty=True, offline_retirement=False))
     connections = {s.environment: connect_for(s, base_url, organization, project, emulator)
                    for s in chosen} if plan else {}
     api = _api_models(connections[chosen[0].environment]) if plan else None

@@ -13,6 +13,7 @@ from reconciler.commands.connecting import connect, connection_options, retry_op
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
 from reconciler.errors import ReconcilerError
+from reconciler.kinds.model_catalog.index import catalog as catalog_of
 from reconciler.pipeline import Sources
 from reconciler.provider.retry import RetryPolicy
 from reconciler.render import usage as render_usage
@@ -80,7 +81,7 @@ def usage_(app: AppContext, window: dt.timedelta, by: str, unused: dt.timedelta 
         remember(admin_key)
         admin = dataclasses.replace(connection, api_key=admin_key).client(
             retry=RetryPolicy(total=retry_timeout))
-    report = usage.collect(agents, taken.manifests.catalog, client,
+    report = usage.collect(agents, catalog_of(taken.manifests), client,
                            unused or window,
                            admin_client=admin, parallelism=parallelism)
     if unused:

@@ -111,7 +111,8 @@ class Dashboard:
         env, snapshot = self._read(request)
         return self._page(request, "models.html", env, snapshot, "models",
                           models=pages.models(snapshot, self.workspace.today()),
-                          uncatalogued=pages.uncatalogued(snapshot))
+                          uncatalogued=pages.uncatalogued(snapshot),
+                          no_catalog=pages.no_catalog(snapshot))
 
     def usage(self, request: Request) -> Response:
         env, snapshot = self._read(request)

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler import ownership, usage
+from reconciler.kinds.model_catalog.index import catalog as catalog_of
 from reconciler.model.desired import DesiredResource
 from reconciler.plan.model import Action, FieldChange, ResourceChange
 from reconciler.provider import LiveObject
@@ -259,7 +260,7 @@ def models(snapshot: Snapshot, today: dt.date) -> list[ModelRow]:
         if isinstance(resource.body.get("model"), str):
             users.setdefault(str(resource.body["model"]), []).append(resource.address)
     listed = snapshot.inventory.live.models if snapshot.inventory else None
-    catalog = manifests.catalog
+    catalog = catalog_of(manifests)
     facts = Facts(catalog if catalog.declared else None, today, api=listed)
     found = []
     for model_id in [*catalog.entries, *(m for m in users if m not in catalog.entries)]:
@@ -299,6 +300,11 @@ def _retirement(known: ModelFacts, today: dt.date, model: Any) -> str | None:
             + known.move_to())
 
 
+def no_catalog(snapshot: Snapshot) -> bool:
+    """Whether the manifests were read and declare no ModelCatalog."""
+    return snapshot.manifests is not None and not catalog_of(snapshot.manifests).declared
+
+
 def uncatalogued(snapshot: Snapshot) -> dict[str, list[str]]:
     """Models resources use that the catalog does not list (only without a catalog:
     `validate` refuses them otherwise), with their users."""
@@ -308,7 +314,7 @@ def uncatalogued(snapshot: Snapshot) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for resource in manifests.resources:
         model = str(resource.body.get("model") or "")
-        if model and model not in manifests.catalog.entries:
+        if model and model not in catalog_of(manifests).entries:
             found.setdefault(model, []).append(resource.address)
     return found
 

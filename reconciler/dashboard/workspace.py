@@ -23,6 +23,7 @@ from reconciler import clock, inventory, secrets, usage
 from reconciler.connection import Connection
 from reconciler.diagnostics import Diagnostic
 from reconciler.errors import ManifestError, ReconcilerError
+from reconciler.kinds.model_catalog.index import catalog as catalog_of
 from reconciler.manifests.project import ManifestSet
 from reconciler.pipeline import (
     Planned,
@@ -253,7 +254,7 @@ def _read_usage(snapshot: Snapshot, window: dt.timedelta) -> usage.Report | Prob
                                                                     "not read")
     try:
         agents = usage.managed_agents(snapshot.inventory.rows)
-        return usage.collect(agents, snapshot.inventory.manifests.catalog, snapshot.client,
+        return usage.collect(agents, catalog_of(snapshot.inventory.manifests), snapshot.client,
                              window)
     except ReconcilerError as exc:
         return Problem.of(exc)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reconciler import kinds, ownership
 from reconciler.importing.convert import function_key
+from reconciler.kinds.tool.index import entries as tool_entries
 from reconciler.manifests.project import ManifestSet
 from reconciler.provider import LiveObject
 
@@ -24,14 +25,14 @@ the Files API serves the content of `assistants` uploads to nobody)."""
 def taken(existing: ManifestSet) -> set[tuple[str, str]]:
     """The (kind, name) pairs the manifests use already."""
     taken: set[tuple[str, str]] = {(str(r.kind), r.name) for r in existing.resources}
-    taken |= {("Tool", name) for name in existing.tools}
+    taken |= {("Tool", name) for name in tool_entries(existing)}
     return taken
 
 
 def known_tools(existing: ManifestSet) -> dict[str, str]:
     """The function tools the manifests declare, by their function's key."""
     known = {}
-    for entry in existing.tools.values():
+    for entry in tool_entries(existing).values():
         if entry.type == "function":
             function = entry.spec.function.model_dump(by_alias=True, exclude_none=True)
             function.setdefault("name", entry.name)

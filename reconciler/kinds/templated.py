@@ -4,14 +4,16 @@ variables, checks what that made, resolves the tools and judges the model."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from reconciler.diagnostics import Code, Location, format_path
+from reconciler.kinds.model_catalog import index as model_catalog_index
+from reconciler.kinds.tool import index as tool_index
 from reconciler.kinds.tool.references import resolve_tools
 from reconciler.manifests import structure
 from reconciler.manifests.jsonschema_rules import strict_problems
 from reconciler.manifests.lifecycle import check_ignore_changes
-from reconciler.manifests.project import Loaded, ResolveContext, cross_kind_hint
+from reconciler.manifests.project import Loaded, ManifestSet, ResolveContext, cross_kind_hint
 from reconciler.manifests.structure import did_you_mean
 from reconciler.manifests.templates import (
     Merged,
@@ -36,6 +38,11 @@ def resolve_templated(context: ResolveContext, item: Loaded) -> DesiredResource 
     return resolver.resolve(item)
 
 
+
+def template_entries(manifests: ManifestSet) -> dict[str, TemplateEntry]:
+    """The set's Template manifests, by name (recorded by the Template kind's `index`)."""
+    return cast(dict[str, TemplateEntry], manifests.indexes.setdefault("Template", {}))
+
 class Resolver:
     """Resolves assistants and agents against the indexed tools, templates and catalog."""
 
@@ -43,11 +50,14 @@ class Resolver:
         self.context = context
         self.result = context.result
         self.models = context.models
-        self.facts = Facts(context.result.catalog, context.today)
+        self.catalog = model_catalog_index.catalog(context.result)
+        self.tools = tool_index.entries(context.result)
+        self.templates = template_entries(context.result)
+        self.facts = Facts(self.catalog, context.today)
         self.overlay = context.overlay
         self.root = context.root
         self.diagnostics = context.diagnostics
-        self.broken = context.broken
+        self.broken = context.unusable.get("Template", set())
         self.invalid = context.invalid
         self.today = context.today
 
@@ -83,14 +93,14 @@ class Resolver:
             return None
         spec = merged.spec
         model_source = merged.provenance.locate(("model",))
-        self.result.catalog.check(spec["model"], model_source, self.diagnostics)
+        self.catalog.check(spec["model"], model_source, self.diagnostics)
         if self.models is not None:
             judge(self.facts.of(spec["model"]), self.models, self.today, model_source,
                   self.diagnostics)
         self._check_model_settings(item.kind, merged)
         tools = resolve_tools(
             item.kind, f"{item.kind}/{item.name}", spec.get("tools") or [], merged.provenance,
-            merged.labels, self.result.tools, self.diagnostics,
+            merged.labels, self.tools, self.diagnostics,
             invalid=self.invalid.get("Tool", set()))
         self._check_response_format(merged)
         check_ignore_changes(item.kind, merged.spec, self.diagnostics,
@@ -119,7 +129,7 @@ class Resolver:
         """Warn of settings the model does not accept (sampling on a reasoning model, an
         effort it does not offer), at the line that sets each."""
         model = merged.spec["model"]
-        entries = self.result.catalog.entries
+        entries = self.catalog.entries
         what = accepts(model, {e: m.model.capabilities for e, m in entries.items()},
                        {e: m.model.reasoning_efforts for e, m in entries.items()})
         for path, problem in unsupported(kind, merged.spec, model, what):
@@ -135,13 +145,13 @@ class Resolver:
             return []
         if name in self.broken:
             return None
-        if name not in self.result.templates:
+        if name not in self.templates:
             self.diagnostics.error(
                 Code.UNKNOWN_TEMPLATE, f"no Template manifest is named '{name}'",
                 item.doc.locate(("spec", "template")), path="spec.template",
-                hint=did_you_mean(name, self.result.templates))
+                hint=did_you_mean(name, self.templates))
             return None
-        return chain_of(name, self.result.templates)
+        return chain_of(name, self.templates)
 
     def _check_merged(self, item: Loaded, merged: Merged, *, from_template: bool,
                       recheck: bool) -> None:

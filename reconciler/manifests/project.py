@@ -21,16 +21,10 @@ from pydantic import BaseModel, ValidationError
 from reconciler import clock
 from reconciler.boundary import ProjectRoot, common_folder
 from reconciler.diagnostics import Code, Diagnostics, Location, format_path
-from reconciler.kinds.model_catalog.catalog import Catalog
-from reconciler.kinds.tool.references import ToolEntry
 from reconciler.manifests import structure
 from reconciler.manifests.loader import SourceDocument, discover, display_path, load_file
 from reconciler.manifests.overlay import Overlay
 from reconciler.manifests.structure import did_you_mean
-from reconciler.manifests.templates import (
-    TemplateEntry,
-    check_templates,
-)
 from reconciler.model.config import ModelWindows
 from reconciler.model.desired import DesiredResource
 from reconciler.model.kindspec import registry
@@ -53,14 +47,13 @@ class ManifestSet:
     files: list[str] = field(default_factory=list)
     documents: int = 0
     resources: list[DesiredResource] = field(default_factory=list)
-    tools: dict[str, ToolEntry] = field(default_factory=dict)
-    templates: dict[str, TemplateEntry] = field(default_factory=dict)
-    catalog: Catalog = field(default_factory=Catalog)
+    indexes: dict[str, Any] = field(default_factory=dict)
+    """What each kind's `index` hook recorded, by kind. A kind reads its own through its
+    index module (`kinds.tool.index.entries(manifests)`, `kinds.model_catalog.index.catalog`,
+    ...): the loader knows no kind's index."""
     declared: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     """The names each kind's manifests declare (valid or not)."""
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
-    policies: dict[str, list[Any]] = field(default_factory=dict)
-    """Each Policy manifest's rules (`kinds.policy.index.Rule`), by its name."""
     overlay: Overlay | None = None
     """The environment it was resolved in (None: none)."""
 
@@ -71,8 +64,9 @@ class ResolveContext:
     environment; each hook resolves one document against it."""
 
     result: ManifestSet
-    broken: set[str]
-    """Templates that cannot be applied (invalid, or in a cycle)."""
+    unusable: Mapping[str, set[str]]
+    """By kind, declared names that cannot be used: invalid, or refused once all of the
+    kind's documents were indexed (a template in an `extends` cycle)."""
     invalid: Mapping[str, set[str]]
     """By kind, the names of documents that failed their checks."""
     today: dt.date
@@ -129,8 +123,12 @@ def load_manifest_set(
     for item in unique:
         if registry().get(item.kind).index is not None:
             registry().get(item.kind).hook("index")(result, item, diagnostics)
-    broken = check_templates(result.templates, diagnostics) | invalid["Template"]
-    context = ResolveContext(result, broken, invalid, today or clock.today(), boundary,
+    unusable: dict[str, set[str]] = defaultdict(set)
+    for spec in registry().DECLARED:
+        unusable[spec.kind] = set(invalid[spec.kind])
+        if spec.indexed is not None:
+            unusable[spec.kind] |= spec.hook("indexed")(result, diagnostics)
+    context = ResolveContext(result, unusable, invalid, today or clock.today(), boundary,
                              overlay, models)
     for item in unique:
         result.declared[item.kind].add(item.name)

@@ -21,18 +21,22 @@ from pydantic import BaseModel
 
 from reconciler.diagnostics import Code
 from reconciler.jsontypes import json_type
-from reconciler.kinds.tool.model import AGENT_TOOL_TYPES, ASSISTANT_TOOL_TYPES
 from reconciler.model.common import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, NAME_PATTERN
+from reconciler.model.kindspec import registry
 
 FieldPath = tuple[str | int, ...]
 
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _SCHEMA_VALUED = (("function", "parameters"), ("json_schema", "schema"), ("format", "schema"))
 
-TOOL_API = {
-    **{t: "Agents API" for t in AGENT_TOOL_TYPES if t != "function"},
-    **{t: "Assistants API" for t in ASSISTANT_TOOL_TYPES if t != "function"},
-}
+
+
+@cache
+def tool_api() -> dict[str, str]:
+    """Each built-in tool type, with the API that has it (from the kinds' tool dialects)."""
+    return {t: spec.tools.api_name for spec in registry().RESOURCES if spec.tools is not None
+            for t in spec.tools.types if t != "function"}
+
 
 _PATTERN_WORDS = {
     NAME_PATTERN: "1-63 lowercase letters, digits, '-', '_' or '.', starting and ending with "
@@ -145,10 +149,10 @@ def _explain_discriminated(
                     f"missing required field '{prop}' (one of: {choices})")
         return
     if value not in mapping:
-        if prop == "type" and value in TOOL_API:
+        if prop == "type" and value in tool_api():
             yield Issue(Code.TOOL_NOT_SUPPORTED, path + (prop,),
                         f"tool type '{value}' is not supported here; expected one of: {choices}",
-                        f"'{value}' is a built-in tool of the {TOOL_API[value]}")
+                        f"'{value}' is a built-in tool of the {tool_api()[value]}")
             return
         hint = did_you_mean(str(value), mapping) if isinstance(value, str) else None
         yield Issue(Code.INVALID_VALUE, path + (prop,),

@@ -89,7 +89,12 @@ class KindSpec:
     """`module:function(resolver, merged, values) -> (files, store names) | None`: take its
     references to repository files and other manifests out of its API fields, checked."""
     index: str | None = None
-    """`module:function(result, item, diagnostics)`: record it for the others to use."""
+    """`module:function(result, item, diagnostics)`: record it for the others to use, in
+    `result.indexes[kind]` (the kind's own shape, read through its own module)."""
+    indexed: str | None = None
+    """`module:function(result, diagnostics) -> set[str]`: once every document of every kind
+    is indexed, check across them (templates' `extends` chains); the names that cannot be
+    used."""
     tools: ToolDialect | None = None
     """How it sends tools, if it has any."""
     files: FileUse = FileUse.NONE
@@ -133,6 +138,7 @@ HOOK_PARAMETERS: Mapping[str, tuple[str, ...]] = {
     "resolve": ("context", "item"),
     "references": ("resolver", "merged", "values"),
     "index": ("result", "item", "diagnostics"),
+    "indexed": ("result", "diagnostics"),
     "refresh": ("providers", "desired", "live", "replace", "full"),
     "importer": ("raw", "name", "tool_ref"),
 }

@@ -1,11 +1,12 @@
-"""The ModelCatalog kind's `index` hook (apart from `catalog`, which the loader's ManifestSet
-holds, so that no cycle runs through the loader)."""
+"""The ModelCatalog kind's index: every ModelCatalog's models in one catalog (`index`), the
+one the resources are checked against, read back through `catalog`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from reconciler.diagnostics import Diagnostics
+from reconciler.kinds.model_catalog.catalog import Catalog
 
 if TYPE_CHECKING:
     from reconciler.manifests.project import Loaded, ManifestSet
@@ -13,4 +14,9 @@ if TYPE_CHECKING:
 
 def index(result: ManifestSet, item: Loaded, diagnostics: Diagnostics) -> None:
     """Add a ModelCatalog's models to the one catalog the resources are checked against."""
-    result.catalog.add(item.doc, list(item.manifest.spec.models), diagnostics)
+    catalog(result).add(item.doc, list(item.manifest.spec.models), diagnostics)
+
+
+def catalog(manifests: ManifestSet) -> Catalog:
+    """The set's model catalog (empty, `declared` false, when no manifest declares one)."""
+    return cast(Catalog, manifests.indexes.setdefault("ModelCatalog", Catalog()))

@@ -55,12 +55,13 @@ def index(result: ManifestSet, item: Loaded, diagnostics: Diagnostics) -> None:
     rules = [_rule(item, i, spec, diagnostics)
              for i, spec in enumerate(item.manifest.spec.rules)]
     _check_names(rules, diagnostics)
-    result.policies[item.name] = rules
+    result.indexes.setdefault("Policy", {})[item.name] = rules
 
 
 def declared(manifests: ManifestSet) -> list[Rule]:
     """Every rule of the set's Policy manifests, in the order they were read."""
-    return [rule for rules in manifests.policies.values() for rule in rules]
+    by_policy: dict[str, list[Rule]] = manifests.indexes.get("Policy", {})
+    return [rule for rules in by_policy.values() for rule in rules]
 
 
 def _rule(item: Loaded, index: int, spec: PolicyRule, diagnostics: Diagnostics) -> Rule:

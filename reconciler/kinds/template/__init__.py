@@ -7,4 +7,5 @@ from reconciler.kinds.template.model import TemplateManifest
 from reconciler.model.kindspec import KindSpec
 
 KIND = KindSpec(kind="Template", manifest=TemplateManifest,
-                index="reconciler.kinds.template.index:index", plural="templates")
+                index="reconciler.kinds.template.index:index",
+                indexed="reconciler.kinds.template.index:indexed", plural="templates")

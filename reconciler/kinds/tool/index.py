@@ -1,10 +1,9 @@
 """The Tool kind's `index` hook: a Tool manifest recorded for the resources that refer to
-it (apart from `references`, which the loader's ManifestSet holds, so that no cycle runs
-through the loader)."""
+it, in the loaded set's `indexes`, and read back through `entries`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from reconciler.diagnostics import Diagnostics
 from reconciler.kinds.tool.references import ToolEntry, check_tool
@@ -16,5 +15,10 @@ if TYPE_CHECKING:
 def index(result: ManifestSet, item: Loaded, diagnostics: Diagnostics) -> None:
     """Record a Tool manifest for the resources that reference it, checked."""
     entry = ToolEntry(item.name, item.manifest.spec, item.doc)
-    result.tools[item.name] = entry
+    entries(result)[item.name] = entry
     check_tool(entry, diagnostics)
+
+
+def entries(manifests: ManifestSet) -> dict[str, ToolEntry]:
+    """The set's Tool manifests, by name."""
+    return cast(dict[str, ToolEntry], manifests.indexes.setdefault("Tool", {}))
