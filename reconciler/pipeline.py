@@ -22,7 +22,6 @@ from reconciler.connection import Connection
 from reconciler.diagnostics import Code, Diagnostic, Diagnostics
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.kinds.model_catalog.index import catalog as catalog_of
-from reconciler.kinds.vector_store.reading import list_shared_files
 from reconciler.manifests.project import ManifestSet
 from reconciler.model.config import ModelWindows
 from reconciler.model.desired import DesiredResource
@@ -112,6 +111,14 @@ def read_live(sources: Sources) -> LiveState:
                 state.unsupported[kind] = exc.message
         state.models = {str(m["id"]): m for m in models.result()}
     return state
+
+
+def replan(providers: Mapping[str, Provider], plan: Plan, live: LiveState) -> bool:
+    """Let each kind read what the first plan shows it needs; whether any read (then the
+    plan is made again, once: what a kind reads here never needs another plan)."""
+    read = [spec.hook("replan")(providers, plan, live)
+            for spec in kinds.LIVE if spec.replan is not None]
+    return any(read)
 
 
 def refresh(providers: Mapping[str, Provider], desired: Sequence[DesiredResource],
@@ -328,8 +335,8 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
                                            *(f"{k}: {v}" for k, v in live.unsupported.items())])
 
     plan = compare()
-    if list_shared_files(sources.providers, plan, live):
-        plan = compare()  # an upload an unmanaged store holds is now only detached
+    if replan(sources.providers, plan, live):
+        plan = compare()  # e.g. an upload an unmanaged store holds is now only detached
     plan = priced(plan, manifests)
     plan = plan.model_copy(update={"paths": tuple(paths), "prune": selection.prune,
                                    "allow_mass_delete": selection.allow_mass_delete,

@@ -4,7 +4,7 @@ variables, checks what that made, resolves the tools and judges the model."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from reconciler.diagnostics import Code, Location, format_path
 from reconciler.kinds.model_catalog import index as model_catalog_index
@@ -41,7 +41,7 @@ def resolve_templated(context: ResolveContext, item: Loaded) -> DesiredResource 
 
 def template_entries(manifests: ManifestSet) -> dict[str, TemplateEntry]:
     """The set's Template manifests, by name (recorded by the Template kind's `index`)."""
-    return cast(dict[str, TemplateEntry], manifests.indexes.setdefault("Template", {}))
+    return manifests.index_of("Template", dict[str, TemplateEntry])
 
 class Resolver:
     """Resolves assistants and agents against the indexed tools, templates and catalog."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -28,6 +28,8 @@ from reconciler.manifests.structure import did_you_mean
 from reconciler.model.config import ModelWindows
 from reconciler.model.desired import DesiredResource
 from reconciler.model.kindspec import registry
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,13 @@ class ManifestSet:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
     overlay: Overlay | None = None
     """The environment it was resolved in (None: none)."""
+
+    def index_of(self, kind: str, empty: Callable[[], T]) -> T:
+        """The index `kind` recorded (`empty()` until it records one): the one way a kind's
+        index module reads and writes its own shape."""
+        if kind not in self.indexes:
+            self.indexes[kind] = empty()
+        return cast(T, self.indexes[kind])
 
 
 @dataclass

@@ -101,6 +101,10 @@ class KindSpec:
     refresh: str | None = None
     """`module:function(providers, desired, live, replace, *, full)`: what `read_all` did not
     read (`full`: even where a recorded digest vouches for it)."""
+    replan: str | None = None
+    """`module:function(providers, plan, live) -> bool`: once a first plan is made, read what
+    it shows is needed (the files of unmanaged stores when it deletes an upload) into `live`;
+    true when it read anything, and the plan is made again."""
     importer: str | None = None
     """`module:function(raw, name, tool_ref) -> spec`: a manifest's spec from a live object."""
     import_folder: str | None = None
@@ -140,6 +144,7 @@ HOOK_PARAMETERS: Mapping[str, tuple[str, ...]] = {
     "index": ("result", "item", "diagnostics"),
     "indexed": ("result", "diagnostics"),
     "refresh": ("providers", "desired", "live", "replace", "full"),
+    "replan": ("providers", "plan", "live"),
     "importer": ("raw", "name", "tool_ref"),
 }
 """The parameters each `module:attribute` hook takes, by name (a class: its constructor's).

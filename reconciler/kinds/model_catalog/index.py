@@ -3,7 +3,7 @@ one the resources are checked against, read back through `catalog`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from reconciler.diagnostics import Diagnostics
 from reconciler.kinds.model_catalog.catalog import Catalog
@@ -19,4 +19,4 @@ def index(result: ManifestSet, item: Loaded, diagnostics: Diagnostics) -> None:
 
 def catalog(manifests: ManifestSet) -> Catalog:
     """The set's model catalog (empty, `declared` false, when no manifest declares one)."""
-    return cast(Catalog, manifests.indexes.setdefault("ModelCatalog", Catalog()))
+    return manifests.index_of("ModelCatalog", Catalog)

@@ -55,13 +55,16 @@ def index(result: ManifestSet, item: Loaded, diagnostics: Diagnostics) -> None:
     rules = [_rule(item, i, spec, diagnostics)
              for i, spec in enumerate(item.manifest.spec.rules)]
     _check_names(rules, diagnostics)
-    result.indexes.setdefault("Policy", {})[item.name] = rules
+    _by_policy(result)[item.name] = rules
 
 
 def declared(manifests: ManifestSet) -> list[Rule]:
     """Every rule of the set's Policy manifests, in the order they were read."""
-    by_policy: dict[str, list[Rule]] = manifests.indexes.get("Policy", {})
-    return [rule for rules in by_policy.values() for rule in rules]
+    return [rule for rules in _by_policy(manifests).values() for rule in rules]
+
+
+def _by_policy(manifests: ManifestSet) -> dict[str, list[Rule]]:
+    return manifests.index_of("Policy", dict[str, list[Rule]])
 
 
 def _rule(item: Loaded, index: int, spec: PolicyRule, diagnostics: Diagnostics) -> Rule:

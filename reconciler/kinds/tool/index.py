@@ -3,7 +3,7 @@ it, in the loaded set's `indexes`, and read back through `entries`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from reconciler.diagnostics import Diagnostics
 from reconciler.kinds.tool.references import ToolEntry, check_tool
@@ -21,4 +21,4 @@ def index(result: ManifestSet, item: Loaded, diagnostics: Diagnostics) -> None:
 
 def entries(manifests: ManifestSet) -> dict[str, ToolEntry]:
     """The set's Tool manifests, by name."""
-    return cast(dict[str, ToolEntry], manifests.indexes.setdefault("Tool", {}))
+    return manifests.index_of("Tool", dict[str, ToolEntry])

@@ -15,6 +15,7 @@ KIND = KindSpec(
     resolve="reconciler.kinds.vector_store.resolve:resolve",
     files=FileUse.STORE, shown_on_delete=("name",),
     refresh="reconciler.kinds.vector_store.reading:list_store_files",
+    replan="reconciler.kinds.vector_store.reading:list_shared_files",
     plural="vector stores",
 )
 """Vector stores are not imported: their files cannot be downloaded back into a repository
