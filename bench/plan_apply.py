@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import math
 import resource
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from openai_emulator.process import EmulatorProcess, spawn
+from reconciler import kinds
 from reconciler.apply.executor import Executor
 from reconciler.connection import Connection
 from reconciler.model.config import ProjectConfig
@@ -72,6 +72,14 @@ def populate(url: str, folder: Path) -> None:
     providers = providers_for(client)
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda c: providers[c.kind].create(c.body), plan.changes))
+
+
+def expected_requests(count: int) -> int:
+    """The list requests every kind's `listing` declares for `count` objects (half
+    assistants, half agents), and one for the models."""
+    counts = {"Assistant": count - count // 2, "Agent": count // 2}
+    return 1 + sum(spec.listing.requests(counts.get(spec.kind, 0))
+                   for spec in kinds.LIVE if spec.listing is not None)
 
 
 def child(mode: str, url: str, folder: str, started_process: float) -> None:
@@ -155,8 +163,7 @@ def main() -> None:
                 result = measure_plan(emulator, Path(tmp) / f"m{count}", count,
                                       args.latency_ms)
                 total = sum(result["requests"].values())
-                # a list per 100 of each kind, and one each for models, stores and uploads
-                expected = 2 * max(1, math.ceil(count / 2 / 100)) + 3
+                expected = expected_requests(count)
                 ratio = result["seconds"] / result["lists_alone"]
                 print(f"{count:>8} {total:>9} {expected:>9} {result['seconds']:>8.3f} "
                       f"{result['lists_alone']:>8.3f} {ratio:>6.2f} {result['peak_mib']:>9.1f} "

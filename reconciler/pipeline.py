@@ -308,7 +308,7 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
         pool.shutdown(wait=False, cancel_futures=True)
     ours = partition(live.objects, scope)
     live.objects = ours.ours
-    for kind, reason in live.unsupported.items():
+    for kind, reason in live.unsupported.items():  # an undeclared one is quietly empty
         if any(r.kind == kind for r in manifests.resources):
             raise ReconcilerError(f"cannot manage {kind} manifests here: {reason}",
                                   hint="remove them, or point the reconciler at a server "
@@ -331,8 +331,7 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
         return diff(manifests.resources, live.objects, endpoint=connection.base_url,
                     targets=selection.targets, replace=replace,
                     no_delete=selection.no_delete, scope=scope, foreign=ours.foreign,
-                    prune=prune, warnings=[*manifest_warnings,
-                                           *(f"{k}: {v}" for k, v in live.unsupported.items())])
+                    prune=prune, warnings=manifest_warnings)
 
     plan = compare()
     if replan(sources.providers, plan, live):

@@ -17,7 +17,7 @@ from reconciler.kinds import (
     tool,
     vector_store,
 )
-from reconciler.model.kindspec import Address, FileUse, KindSpec
+from reconciler.model.kindspec import Address, FileUse, KindSpec, UpdateMode
 
 REGISTRY: tuple[KindSpec, ...] = (
     assistant.KIND,
@@ -42,7 +42,7 @@ LIVE: tuple[KindSpec, ...] = RESOURCES + tuple(
 and deletes planned, in this order)."""
 
 __all__ = ["API_VERSIONS", "DECLARED", "LIVE", "REGISTRY", "RESOURCES", "Address", "FileUse",
-           "KindSpec", "get", "names"]
+           "KindSpec", "UpdateMode", "get", "names"]
 
 
 def get(kind: str) -> KindSpec:

@@ -35,6 +35,35 @@ class FileUse(StrEnum):
     """It is an upload of ours: a repository file's content, held by the others."""
 
 
+class UpdateMode(StrEnum):
+    """What a kind's update request replaces (`plan.diff` builds the body it sends)."""
+
+    PARTIAL = "partial"
+    """The API merges the body into the object: an update sends only the fields that change
+    (with the ownership marks), and every other field stays as it is live."""
+    WHOLE = "whole"
+    """An update is a whole new version (a skill's `versions.create`, an API that replaces
+    the object): the body holds every field of the desired state, so the executor sends it
+    as planned, with no read of the live object first and no race with one."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What reading a kind's live objects costs a plan: the promise its provider's
+    `read_all` keeps, which the contract test and `bench/plan_apply.py` count."""
+
+    path: str
+    """The list request's path, e.g. `/v1/assistants`."""
+    page_size: int = 100
+    """Objects a page holds: N objects take ceil(N / page_size) list requests (one at 0)."""
+    per_object: str | None = None
+    """What a plan reads for each object beyond the lists, and when (None: nothing)."""
+
+    def requests(self, count: int) -> int:
+        """The list requests that read `count` objects."""
+        return max(1, -(-count // self.page_size))
+
+
 @dataclass(frozen=True)
 class ToolDialect:
     """How one API wants the tools a manifest references."""
@@ -76,8 +105,12 @@ class KindSpec:
     """Fields the API cannot change in place: a change means replace."""
     null_on_create: bool = True
     """Whether a create may send null fields (some APIs take null only on update)."""
+    update: UpdateMode = UpdateMode.PARTIAL
+    """Whether its API's update takes the fields that change or a whole new version."""
     provider: str | None = None
     """`module:Class` of its provider over the SDK (None: no live objects)."""
+    listing: Listing | None = None
+    """What reading its live objects costs (every kind with a provider declares it)."""
     checks_model: bool = False
     """Whether its `model` must be one the account lists."""
     shown_on_delete: tuple[str, ...] = ("name", "model")

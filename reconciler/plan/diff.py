@@ -22,7 +22,7 @@ from reconciler.diagnostics import Code, Diagnostics
 from reconciler.errors import ManifestError
 from reconciler.manifests.structure import did_you_mean
 from reconciler.model.desired import DesiredResource
-from reconciler.model.kindspec import Address, FileUse, registry
+from reconciler.model.kindspec import Address, FileUse, UpdateMode, registry
 from reconciler.plan import files as file_plan
 from reconciler.plan.model import (
     Action,
@@ -210,7 +210,7 @@ def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | N
         address=resource.address, kind=resource.kind, name=resource.name,
         action=Action.UPDATE, live_id=obj.id, before=before, after=effective,
         fields=tuple(fields), **because(ActionReason.ADOPT),
-        body=to_request(resource.kind, effective, marks, only=_changed_fields(fields)),
+        body=to_request(resource.kind, effective, marks, only=_update_fields(resource, fields)),
         fingerprint=fingerprint(obj), source=str(resource.source), files=tuple(files),
         depends_on=depends_on, chunking_strategy=resource.chunking_strategy)
 
@@ -295,7 +295,7 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
            else because(ActionReason.ADOPT_INTO_SCOPE) if only == [SCOPED] else {})
     return ResourceChange(action=Action.UPDATE, after=effective, fields=tuple(fields),
                           body=to_request(resource.kind, effective, marks,
-                                          only=_changed_fields(fields)),
+                                          only=_update_fields(resource, fields)),
                           **why, **live, **common)
 
 
@@ -342,6 +342,14 @@ def _reason(resource: DesiredResource, obj: LiveObject, fields: list[FieldChange
 def _held(body: dict[str, Any] | None, unknowns: Sequence[Unknown]) -> tuple[Unknown, ...]:
     """The unknown values the request body holds (an update sends only what changes)."""
     return tuple(u for u in unknowns if value_at(body, u.at) == u.text)
+
+
+def _update_fields(resource: DesiredResource, fields: Iterable[FieldChange]) -> set[str] | None:
+    """The fields an update's body holds: those that change (None: every field, for a kind
+    whose update is a whole new version)."""
+    if registry().get(resource.kind).update is UpdateMode.WHOLE:
+        return None
+    return _changed_fields(fields)
 
 
 def _changed_fields(fields: Iterable[FieldChange]) -> set[str]:

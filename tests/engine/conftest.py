@@ -13,12 +13,20 @@ import pytest
 from click.testing import CliRunner, Result
 
 from openai_emulator.process import EmulatorProcess, spawn
-from reconciler import ownership
+from reconciler import kinds, ownership
 from reconciler.cli import cli
 
 API_KEY = "sk-test-SECRET-4242"
 LOCK_WRITES = 3
 """Writes of an apply's lock: create, mark held, delete (and a renewal every 40 s)."""
+
+
+def list_requests(counts: dict[str, int]) -> dict[str, int]:
+    """The requests a plan reads the live state with, `counts[kind]` objects of each kind
+    (none of the others), as every kind's `listing` declares them, and the models."""
+    expected = {f"GET {spec.listing.path}": spec.listing.requests(counts.get(spec.kind, 0))
+                for spec in kinds.LIVE if spec.listing is not None}
+    return {**expected, "GET /v1/models": 1}
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +71,9 @@ class Project:
         return openai.OpenAI(base_url=self.emulator.url, api_key=API_KEY, max_retries=0)
 
     def live(self, kind: str) -> list[dict[str, Any]]:
-        resource = self.client.beta.assistants if kind == "Assistant" else self.client.beta.agents
-        return [item.model_dump(mode="json", by_alias=True, exclude_unset=True)
-                for item in resource.list(limit=100, order="asc")]
+        """Every live object of `kind`, as the server sent it, read by the kind's provider."""
+        provider = kinds.get(kind).hook("provider")(self.client)
+        return [obj.raw for obj in provider.read_all()]
 
     def managed(self, kind: str) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}

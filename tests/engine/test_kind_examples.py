@@ -14,7 +14,7 @@ import pytest
 from reconciler import kinds
 from reconciler.exitcodes import ExitCode
 from reconciler.model.kindspec import KindSpec
-from tests.engine.conftest import LOCK_WRITES, Project
+from tests.engine.conftest import LOCK_WRITES, Project, list_requests
 
 DECLARED = [spec for spec in kinds.DECLARED]
 
@@ -35,13 +35,15 @@ def example(spec: KindSpec) -> str:
 
 def managed(project: Project, kind: str) -> list[str]:
     """The ids of the live objects of `kind` the project manages (marked as ours)."""
-    from reconciler import ownership
+    return [raw["id"] for raw in project.managed(kind).values()]
 
-    client = project.client
-    listing = {"Assistant": client.beta.assistants.list, "Agent": client.beta.agents.list,
-               "VectorStore": client.vector_stores.list}[kind]
-    return [o.id for o in listing(limit=100)
-            if ownership.owner(getattr(o, "metadata", None)) is not None]
+
+def test_every_live_kind_declares_what_reading_it_costs() -> None:
+    for spec in kinds.LIVE:
+        assert spec.listing is not None, f"{spec.kind} has a provider but no listing"
+        assert spec.listing.path.startswith("/v1/") and spec.listing.page_size >= 1
+        assert spec.listing.requests(0) == 1
+        assert spec.listing.requests(spec.listing.page_size + 1) == 2
 
 
 def plan_json(project: Project) -> dict:  # type: ignore[type-arg]
@@ -79,6 +81,7 @@ def test_every_resource_kind_goes_the_whole_way(spec: KindSpec, project: Project
     project.clear_stats()
     assert plan_json(project)["changes"] == []
     assert project.writes() == 0
+    assert project.requests() == list_requests({spec.kind: 1}), "reads beyond the listings"
 
     name = next(line.split(":", 1)[1].strip() for line in text.splitlines()
                 if line.startswith("  name:"))

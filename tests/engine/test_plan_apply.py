@@ -10,7 +10,7 @@ import pytest
 
 from reconciler import ownership
 from reconciler.exitcodes import ExitCode
-from tests.engine.conftest import API_KEY, LOCK_WRITES, Project
+from tests.engine.conftest import API_KEY, LOCK_WRITES, Project, list_requests
 
 ASSISTANT = """
 apiVersion: reconciler/v1
@@ -397,9 +397,8 @@ def test_reading_sends_one_list_request_per_hundred(project: Project) -> None:
     project.write({"a.yaml": ASSISTANT})
     project.clear_stats()
     assert project.run("plan", "--no-delete").exit_code == 0
-    assert project.requests() == {"GET /v1/assistants": 3, "GET /v1/agents": 1,
-                                  "GET /v1/models": 1, "GET /v1/vector_stores": 1,
-                                  "GET /v1/files": 1}
+    assert project.requests() == list_requests({"Assistant": 250})
+    assert project.requests()["GET /v1/assistants"] == 3
 
 
 def test_no_connection_is_a_clear_error(project: Project,
@@ -415,7 +414,8 @@ def test_no_connection_is_a_clear_error(project: Project,
 
 
 def test_a_retired_api(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    """OpenAI answers the sunset Assistants API with 410: agents still work; assistant
+    """OpenAI answers the sunset Assistants API with 410: agents still work, and a project
+    that declares no assistant hears nothing of it (no warning on every plan); assistant
     manifests are refused with the reason; nothing is written."""
     from click.testing import CliRunner
 
@@ -431,8 +431,8 @@ def test_a_retired_api(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # ty
     try:
         applied = CliRunner().invoke(cli, ["apply", "--auto-approve"], env=env)
         assert applied.exit_code == ExitCode.OK, applied.output
-        assert "warning: Assistant: the server does not serve the Assistant API (410:" in (
-            applied.stdout)
+        assert "Agent/" in applied.stdout
+        assert "Assistant" not in applied.output and "warning" not in applied.output
         (tmp_path / "m" / "a.yaml").write_text(ASSISTANT)
         refused = CliRunner().invoke(cli, ["plan"], env=env)
         assert refused.exit_code == ExitCode.ERROR

@@ -15,12 +15,10 @@ from typing import Any
 import openai
 import openai.resources.files  # noqa: F401 - imported eagerly, see kinds/assistant/provider.py
 
+from reconciler.kinds.file import FILES_PAGE
 from reconciler.ownership import uploaded_sha
 from reconciler.provider import LiveObject, ProviderError
 from reconciler.provider.sdk import as_dict, call, pages
-
-FILES_PAGE = 10_000
-"""The Files API lists up to 10,000 files a page."""
 
 SentBytes = Callable[[int], None]
 """Told how many more bytes were sent (an upload's progress)."""
