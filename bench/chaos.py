@@ -1,7 +1,7 @@
 """Apply under injected faults, concurrent applies and killed applies, against the emulator,
 as a user runs it (fresh `python -m reconciler` processes).
 
-Three scenarios (`--only` runs one), each counting trials converged, managed objects claimed
+Four scenarios (`--only` runs one), each counting trials converged, managed objects claimed
 twice (duplicates), uploads of ours that nothing uses (orphans), and unmanaged objects whose
 bytes changed:
 
@@ -20,12 +20,19 @@ bytes changed:
   a random number of writes or a random delay; then `reconciler lock status --format json`
   shows the lock it left, `reconciler force-unlock ID --yes` breaks it, and one
   `reconciler apply --auto-approve` must converge. Recovery time: from the kill to the end of
-  that apply.
+  that apply (`--force`: its holder renewed it less than 40 s ago, but is known dead).
+- lock-loss: an apply of a 200-object project with 200 ms added to every request loses its
+  lock while it writes, and a second apply starts: (a) the lock is deleted by
+  `reconciler force-unlock ID --yes --force`, the second apply waits for no lock; (b) the
+  second apply's clock runs 200 s ahead (the whole process: `time.time` shifted), so that by
+  its own clock the first's lock has expired. The first must stop starting writes once its
+  lock is gone, the second must not take a lock renewed by the API's clock; a final apply
+  converges.
 
-    .venv/bin/python bench/chaos.py [--only faults|concurrency|kill] [--trials 2] [--rate 0.3]
-        [--runs 5] [--runs-no-wait 1] [--processes 8] [--kills 20] [--seed 12]
+    .venv/bin/python bench/chaos.py [--only faults|concurrency|kill|lock-loss] [--trials 2]
+        [--rate 0.3] [--runs 5] [--runs-no-wait 1] [--processes 8] [--kills 20] [--seed 12]
 
-Goal (issue 12): every trial converged; 0 duplicates, 0 orphans, 0 unmanaged changed.
+Goal (issues 12, 25): every trial converged; 0 duplicates, 0 orphans, 0 unmanaged changed.
 Exits 1 when it is missed.
 """
 
@@ -142,10 +149,17 @@ def _raw(client: openai.OpenAI, kind: str, object_id: str) -> bytes:
                  .http_response.content)
 
 
-def _command(root: Path, emulator: EmulatorProcess, *args: str
+SKEWED = ("import sys, time; real = time.time; time.time = lambda: real() + {skew}; "
+          "from reconciler.cli import main; main()")
+"""A reconciler process on a machine whose clock is `skew` seconds off."""
+
+
+def _command(root: Path, emulator: EmulatorProcess, *args: str, skew: float = 0.0
              ) -> tuple[list[str], dict[str, str]]:
     env = {**os.environ, "OPENAI_BASE_URL": emulator.url, "OPENAI_API_KEY": "chaos",
            "NO_COLOR": "1", "XDG_CACHE_HOME": str(root / ".cache")}
+    if skew:
+        return [sys.executable, "-c", SKEWED.format(skew=skew), *args], env
     return [sys.executable, "-m", "reconciler", *args], env
 
 
@@ -199,8 +213,9 @@ class Started:
     err: Path
 
     @classmethod
-    def of(cls, root: Path, emulator: EmulatorProcess, *args: str, log: str) -> Started:
-        argv, env = _command(root, emulator, *args)
+    def of(cls, root: Path, emulator: EmulatorProcess, *args: str, log: str,
+           skew: float = 0.0) -> Started:
+        argv, env = _command(root, emulator, *args, skew=skew)
         out, err = root / f"{log}.out", root / f"{log}.err"
         with out.open("wb") as stdout, err.open("wb") as stderr:
             return cls(subprocess.Popen(argv, cwd=root, env=env, stdout=stdout,
@@ -468,7 +483,7 @@ def recover(root: Path, emulator: EmulatorProcess, pid: int) -> dict[str, Any]:
     shown = run(root, emulator, "lock", "status", "--format", "json")
     locks = json.loads(shown.stdout) if shown.code == 0 else []
     for found in locks:
-        run(root, emulator, "force-unlock", found["id"], "--yes")
+        run(root, emulator, "force-unlock", found["id"], "--yes", "--force")
     applied = run(root, emulator, "apply", "--auto-approve")
     dead = sum(found["holder"].endswith(f" pid {pid}") for found in locks)
     return {"left": len(locks), "dead": dead, "status": shown.code, "apply": applied}
@@ -532,7 +547,79 @@ def kills(emulator: EmulatorProcess, options: argparse.Namespace) -> bool:
     return _goal(totals) and totals["locks"] == 0
 
 
-SCENARIOS = {"faults": faults, "concurrency": concurrency, "kill": kills}
+# --- lock loss ------------------------------------------------------------------------
+
+LOSS_PAIRS = 100
+"""The lock-loss project: a store, the assistant using it, 100 assistants and 100 agents."""
+LOSS_LATENCY_MS = 200
+LOSS_SKEW = 200.0
+"""Seconds the second apply's clock runs ahead in the skewed case (the ttl is 120 s)."""
+
+
+def _held_lock(client: openai.OpenAI, emulator: EmulatorProcess, apply: Started,
+               timeout: float = 120) -> str | None:
+    """The id of the lock `apply` holds once it has written a few objects (None: it ended
+    or took too long)."""
+    deadline = time.monotonic() + timeout
+    while apply.process.poll() is None and time.monotonic() < deadline:
+        held = [found for found in lock.status(client, None) if found.held]
+        if held and _writes(emulator) >= 12:
+            return held[0].id
+        time.sleep(0.05)
+    return None
+
+
+def loss(emulator: EmulatorProcess, case: str) -> dict[str, Any]:
+    """One apply that loses its lock (`case`: force-unlock or skew) and a second apply."""
+    emulator.reset()
+    client = _client(emulator)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        untouched = project(root, client, pairs=LOSS_PAIRS, pages=PAGES, drift=False)
+        emulator.call("DELETE", "/stats")
+        emulator.faults(latency_ms=LOSS_LATENCY_MS)
+        first = Started.of(root, emulator, "apply", "--auto-approve", log="first")
+        held = _held_lock(client, emulator, first)
+        if case == "force-unlock" and held is not None:
+            run(root, emulator, "force-unlock", held, "--yes", "--force")
+        second = Started.of(root, emulator, "apply", "--auto-approve", "--lock-timeout",
+                            "300", log="second", skew=LOSS_SKEW if case == "skew" else 0.0)
+        ended = [first.finish(timeout=600), second.finish(timeout=600)]
+        emulator.faults()
+        duplicated = duplicates(client)
+        final = run(root, emulator, "apply", "--auto-approve")
+        empty = reconciler(root, emulator, "plan", "--detailed-exitcode") == 0
+        return {"held": held is not None, "first": ended[0], "second": ended[1],
+                "lost": "lock was lost" in ended[0].stdout + ended[0].stderr,
+                "waited": ended[1].waited, "converged": final.code == 0 and empty,
+                **checks(client, untouched), "duplicates": duplicated}
+
+
+def lock_loss(emulator: EmulatorProcess, options: argparse.Namespace) -> bool:
+    """Both lock-loss cases; whether the goal was met."""
+    print(f"an apply of {2 * LOSS_PAIRS + 2} objects ({LOSS_LATENCY_MS} ms a request) loses "
+          "its lock, and a second apply starts; duplicates counted before a final apply")
+    print(f"{'case':14} {'first':>6} {'lost':>5} {'second':>7} {'waited':>7} {'dupes':>6} "
+          f"{'orphans':>7} {'unmanaged':>9} {'converged':>9}")
+    totals: Counter[str] = Counter()
+    for case in ("force-unlock", "skew"):
+        result = loss(emulator, case)
+        print(f"{case:14} {result['first'].code:>6} {'yes' if result['lost'] else 'no':>5} "
+              f"{result['second'].code:>7} {'yes' if result['waited'] else 'no':>7} "
+              f"{result['duplicates']:>6} {result['orphans']:>7} "
+              f"{result['unmanaged_changed']:>9} {'yes' if result['converged'] else 'NO':>9}")
+        if not result["held"]:
+            print(f"{'':14} the first apply was never seen holding its lock")
+        totals.update({key: int(result[key]) for key in (
+            "converged", "duplicates", "orphans", "unmanaged_changed")})
+        totals["trials"] += 1
+    print(f"\n{totals['trials']} cases: {totals['duplicates']} duplicates, "
+          f"{totals['converged']} converged")
+    return _goal(totals)
+
+
+SCENARIOS = {"faults": faults, "concurrency": concurrency, "kill": kills,
+             "lock-loss": lock_loss}
 
 
 def main() -> int:

@@ -4,6 +4,18 @@ The real `openai` SDK talks to it over HTTP on loopback exactly as it talks to O
 lives in SQLite. Nothing in the reconciler knows it is talking to the emulator, and the
 emulator imports nothing from the reconciler: it is a fake of OpenAI, not of the code under
 test.
+
+Its layers, each importing only from those below it (import-linter checks them):
+
+- the entry points: `__main__` (`python -m openai_emulator`), `process` (start one as a
+  child process, for tests and benchmarks) and `server` (`serve`: put it together and run);
+- `routes`: the single list of resource modules, gathered into the `Api` the app serves;
+- `resources`: the API, a module per resource, each exporting its `ROUTES` (and, as it needs,
+  `BETA`, `BODY_LIMITS`, `ADMIN_ROUTES`); no resource module imports another;
+- `domain`: what several resources share (the model catalog, an agent's fields, session
+  records, token prices, vector store records);
+- `infra`: the ASGI app and its gate, errors, pagination, request checking, SQLite state,
+  faults; it knows no resource.
 """
 
 

@@ -3,7 +3,9 @@ serve`).
 
 `serve` binds the socket itself so that `--port 0` can print the port it got (the line
 starting with `READY_PREFIX`, which whoever started it waits for), then hands the socket to
-uvicorn.
+uvicorn. It is where the emulator is put together: the state, the fault plan and the app
+(`infra.app`) serving what the resource modules export (`routes.api()`), so it sits above the
+registry, and the infrastructure below never imports a resource.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openai_emulator import EmulatorError
-from openai_emulator.loopback import is_loopback
+from openai_emulator.infra.loopback import is_loopback
 
 if TYPE_CHECKING:
-    from openai_emulator.faults import FaultPlan
+    from openai_emulator.infra.faults import FaultPlan
 
 READY_PREFIX = "openai_emulator: serving the OpenAI API at "
 
@@ -31,12 +33,13 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
     try:
         import uvicorn
 
-        from openai_emulator.app import build_app
+        from openai_emulator import routes
+        from openai_emulator.infra.app import build_app
     except ImportError as exc:
         raise EmulatorError(f"the emulator needs {exc.name}, which is not installed",
                             hint="pip install 'assistants-reconciler[emulator]'") from exc
-    from openai_emulator.faults import FaultInjector, FaultPlan
-    from openai_emulator.state import Settings, State
+    from openai_emulator.infra.faults import FaultInjector, FaultPlan
+    from openai_emulator.infra.state import Settings, State
 
     plan = _fault_plan(faults) if faults else FaultPlan()
     seed_models = _models(models) if models else None
@@ -50,7 +53,7 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
         raise EmulatorError(f"cannot use {db} as the emulator's state: {exc}",
                               hint="give --db a new file name, or an emulator's SQLite "
                                    "file") from exc
-    app = build_app(state, FaultInjector(plan))
+    app = build_app(state, routes.api(), FaultInjector(plan))
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit this: without it, a response written in two parts waits
@@ -72,7 +75,7 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
 def _fault_plan(path: Path) -> FaultPlan:
     from pydantic import ValidationError
 
-    from openai_emulator.faults import FaultPlan
+    from openai_emulator.infra.faults import FaultPlan
 
     try:
         return FaultPlan.model_validate(_read_json(path))
@@ -86,7 +89,7 @@ def _fault_plan(path: Path) -> FaultPlan:
 def _read_json(path: Path) -> Any:
     """The JSON in `path`, read as a request body is (no NaN, lone surrogates, deep nesting):
     what the emulator would serve from it must be encodable."""
-    from openai_emulator import jsontext
+    from openai_emulator.infra import jsontext
 
     try:
         return jsontext.loads(path.read_bytes())

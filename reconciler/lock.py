@@ -33,14 +33,20 @@ withdraws too after a few rounds and waits like the others. A holder marks its o
 `reconciler-state: held` once it holds; a contender that sees a held object withdraws at once
 (no rounds). The mark serves liveness only: holding still needs being alone in the listing.
 
-Expiry and clocks. A holder sets `reconciler-expires` to now + ttl (120 s) and renews it every
-ttl/3 from a thread. A lock object whose expiry is past, by the reader's clock, is ignored and
-deleted as clean-up, so a crashed holder blocks others for at most ttl. This is the one place
-where clocks matter: a holder whose renewals fail counts the lock as lost (`check` raises
-`LockLostError`) once its expiry is less than ttl/3 away, by its own clock; so two holders
-need a reader clock more than ttl/3 (40 s) ahead of the holder's. Skew between NTP-synced
-machines is well under a second. A write already in flight when the lock is lost still
-lands: the API offers no fencing token.
+Expiry and clocks: the API's. A holder sets `reconciler-expires` to now + ttl (120 s) and
+`reconciler-renewed` to now, and renews both every ttl/3 from a thread, where "now" is the
+API's clock, as the `Date` header of the lock's own requests tells it (`ServerTime`), never
+the machine's. A lock object whose expiry is past by the API's clock is ignored and deleted
+as clean-up, so a crashed holder blocks others for at most ttl, and a contender whose clock
+runs minutes ahead still sees a renewed lock as live. A holder whose renewals fail counts
+the lock as lost (`check` raises `LockLostError`) once its expiry is less than ttl/3 away.
+
+Losing the lock while holding it. Before each batch of writes the executor calls `verify`:
+one GET of the lock object; once it is gone (`force-unlock`, an expiry judged by another
+run) or no longer this run's, no new write starts. What can still land after the loss is
+the batch already in flight (at most `--parallelism` writes): the API offers no fencing
+token. `force_unlock` refuses a lock renewed within the last ttl/3 unless forced, and says
+how to tell whether its holder is alive.
 
 The rest of the tool never sees lock objects (`is_lock`: the vector store provider skips them).
 """
@@ -49,6 +55,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import email.utils
 import functools
 import getpass
 import math
@@ -78,6 +85,8 @@ EXPIRES_KEY = "reconciler-expires"
 RUN_KEY = "reconciler-run"
 ATTEMPT_KEY = "reconciler-attempt"
 COMMAND_KEY = "reconciler-command"
+RENEWED_KEY = "reconciler-renewed"
+"""Unix seconds, by the API's clock, of the holder's last renewal."""
 STATE_KEY = "reconciler-state"
 """`contending` from create until held, then `held`: liveness only (see the docstring)."""
 VERSION_KEY = "reconciler-version"
@@ -93,9 +102,50 @@ RELEASE_TRIES = 6
 """Attempts of a release (0.2 s more between each): a lock left behind blocks every other
 run until it expires."""
 LISTING_TRIES = 3
+DEFAULT_TTL = 120.0
+"""Seconds a lock lives without renewal (renewed every ttl/3)."""
 """Listings restarted when a page's cursor vanished (an object deleted meanwhile)."""
 
 Clock = Callable[[], float]
+
+
+class ServerTime:
+    """The API's clock: this machine's, shifted by the offset its answers' `Date` headers
+    show. Lock expiry is judged by it, so a machine whose clock is off neither takes a live
+    lock as expired nor writes expiries others misread.
+
+    `Date` counts whole seconds and was written before the answer arrived, so each answer
+    bounds the offset from below (`date - arrival`); the greatest bound seen is the estimate
+    (at most about a second behind the API, the safe side: a lock is judged expired late,
+    never early). A bound more than 2 s below the estimate means a clock was set back: it
+    starts again from there."""
+
+    def __init__(self, clock: Clock = time.time) -> None:
+        self.clock = clock
+        self.offset: float | None = None
+
+    def observe(self, headers: Any) -> None:
+        """Learn from an answer's headers (none with a `Date`: the estimate stays)."""
+        text = headers.get("date") if headers is not None else None
+        try:
+            sent = email.utils.parsedate_to_datetime(text).timestamp() if text else None
+        except (TypeError, ValueError):
+            sent = None
+        if sent is None:
+            return
+        bound = sent - self.clock()
+        if self.offset is None or bound > self.offset or bound < self.offset - 2:
+            self.offset = bound
+
+    def now(self) -> float:
+        return self.clock() + (self.offset or 0.0)
+
+
+def _parsed(response: Any, server: ServerTime | None) -> Any:
+    """An SDK raw response's object, its `Date` told to `server`."""
+    if server is not None:
+        server.observe(response.headers)
+    return response.parse()
 
 
 def is_lock(metadata: dict[str, Any] | None) -> bool:
@@ -119,6 +169,8 @@ class LockInfo:
     command: str = ""
     held: bool = False
     """Whether its holder has said it holds (else it may be a contender about to leave)."""
+    renewed: int | None = None
+    """Unix seconds, by the API's clock, of its last renewal (None: not renewed yet)."""
 
     def expired(self, now: float) -> bool:
         return self.expires < now
@@ -152,11 +204,13 @@ class LockInfo:
         if raw.get("status") == "expired":
             expires = min(expires, 0)
         scope = metadata[LOCK_KEY]
+        renewed = metadata.get(RENEWED_KEY, "")
         return cls(id=str(raw["id"]), scope=None if scope == NO_SCOPE else scope,
                    holder=metadata.get(HOLDER_KEY, "?"), started=metadata.get(STARTED_KEY, "?"),
                    expires=expires, run=metadata.get(RUN_KEY, ""), created_at=created_at,
                    command=metadata.get(COMMAND_KEY, ""),
-                   held=metadata.get(STATE_KEY) == "held")
+                   held=metadata.get(STATE_KEY) == "held",
+                   renewed=int(renewed) if renewed.isdigit() else None)
 
 
 def _order(lock: LockInfo) -> tuple[int, str]:
@@ -179,8 +233,9 @@ class LockHeldError(ReconcilerError):
         super().__init__(
             f"the apply lock{scope} {state} {lock.holder}{doing} since {lock.started}, "
             f"{lock.expiry(now)} (lock {lock.id}){after}; nothing was changed",
-            hint="wait for it with --lock-timeout SECONDS, or if the holder is dead: "
-                 f"reconciler force-unlock {lock.id}")
+            hint="wait for it with --lock-timeout SECONDS; `reconciler lock status` shows "
+                 "whether its holder still renews it (a lock not renewed for its ttl "
+                 "expires by itself, and the next apply takes over)")
         self.lock = lock
 
 
@@ -197,12 +252,17 @@ def holder_name() -> str:
     return f"{user}@{socket.gethostname()} pid {os.getpid()}"
 
 
-def _lock_objects(client: openai.OpenAI, scope: str | None) -> list[LockInfo]:
-    """Every lock object of a scope, oldest first, read through every page.
+def _lock_objects(client: openai.OpenAI, scope: str | None,
+                  server: ServerTime | None = None) -> list[LockInfo]:
+    """Every lock object of a scope, oldest first, read through every page (the first
+    page's `Date` told to `server`).
 
     A page whose cursor was deleted meanwhile (a withdrawal) is met by reading again."""
     wanted = NO_SCOPE if scope is None else scope
-    listing = functools.partial(client.vector_stores.list, limit=PAGE_SIZE, order="asc")
+
+    def listing() -> Any:
+        return _parsed(client.vector_stores.with_raw_response.list(
+            limit=PAGE_SIZE, order="asc"), server)
     for attempt in range(LISTING_TRIES):
         found: list[LockInfo] = []
         read = 0
@@ -235,15 +295,19 @@ def _delete(client: openai.OpenAI, lock_id: str, *, tries: int = WRITE_TRIES,
             pause(0.2 * (attempt + 1))
 
 
-def status(client: openai.OpenAI, scope: str | None) -> list[LockInfo]:
-    """The lock objects of a scope, oldest first (expired ones too: see `expired`)."""
-    return _lock_objects(client, scope)
+def status(client: openai.OpenAI, scope: str | None,
+           server: ServerTime | None = None) -> list[LockInfo]:
+    """The lock objects of a scope, oldest first (expired ones too: see `expired`, judged
+    by `server`, which the listing sets)."""
+    return _lock_objects(client, scope, server)
 
 
-def lock_info(client: openai.OpenAI, lock_id: str) -> LockInfo:
+def lock_info(client: openai.OpenAI, lock_id: str,
+              server: ServerTime | None = None) -> LockInfo:
     """The lock object `lock_id`; a ReconcilerError if there is none or it is no lock."""
     try:
-        raw = as_dict(call(lambda: client.vector_stores.retrieve(lock_id)))
+        raw = as_dict(call(lambda: _parsed(
+            client.vector_stores.with_raw_response.retrieve(lock_id), server)))
     except NotFoundError:
         raise ReconcilerError(f"there is no lock {lock_id}: nothing to unlock",
                               hint="see the locks with `reconciler lock status`") from None
@@ -255,9 +319,38 @@ def lock_info(client: openai.OpenAI, lock_id: str) -> LockInfo:
     return lock
 
 
-def force_unlock(client: openai.OpenAI, lock_id: str) -> LockInfo:
-    """Delete exactly the lock object `lock_id` (refused if it is no lock object)."""
-    lock = lock_info(client, lock_id)
+def recently_renewed(lock: LockInfo, now: float) -> bool:
+    """Whether the lock was renewed within the last third of its ttl by the API's clock
+    `now`: its holder is very likely alive (it renews every ttl/3)."""
+    if lock.expired(now):
+        return False
+    renewed = lock.renewed if lock.renewed is not None else lock.expires - DEFAULT_TTL
+    return now - renewed < (lock.expires - renewed) / 3
+
+
+def refuse_if_alive(lock: LockInfo, now: float) -> None:
+    """A ReconcilerError when the lock was renewed within the last ttl/3 by the API's clock
+    `now`: its holder is alive, and deleting its lock lets a second apply write beside it."""
+    if not recently_renewed(lock, now):
+        return
+    renewed = lock.renewed if lock.renewed is not None else lock.expires - DEFAULT_TTL
+    every = f"{(lock.expires - renewed) / 3:.0f} s"
+    raise ReconcilerError(
+        f"the apply lock {lock.id} was renewed {max(0, int(now - renewed))} s ago by "
+        f"{lock.holder}: its holder is alive (it renews every {every}), and deleting its lock "
+        "lets a second apply write beside it; nothing was deleted",
+        hint=f"wait for it (apply --lock-timeout SECONDS); to tell whether it is alive, run "
+             f"`reconciler lock status` again after {every}: a live holder's expiry moves. "
+             f"Only for a holder you know is gone: reconciler force-unlock {lock.id} --force")
+
+
+def force_unlock(client: openai.OpenAI, lock_id: str, *, force: bool = False) -> LockInfo:
+    """Delete exactly the lock object `lock_id` (refused if it is no lock object, and,
+    without `force`, if it was renewed within the last ttl/3: its holder is alive)."""
+    server = ServerTime()
+    lock = lock_info(client, lock_id, server)
+    if not force:
+        refuse_if_alive(lock, server.now())
     _delete(client, lock.id)
     return lock
 
@@ -273,7 +366,7 @@ class ApplyLock:
     renewals have failed for too long or the lock object was deleted."""
 
     def __init__(self, client: openai.OpenAI, scope: str | None, *, timeout: float = 0.0,
-                 ttl: float = 120.0, poll: float = 2.0, command: str = "apply",
+                 ttl: float = DEFAULT_TTL, poll: float = 2.0, command: str = "apply",
                  on_wait: Callable[[LockInfo], None] | None = None,
                  on_lost: Callable[[], None] | None = None, clock: Clock = time.time,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -287,6 +380,8 @@ class ApplyLock:
         self.on_lost = on_lost
         """Called (from the renewing thread) when the held lock is lost: stop writing."""
         self.clock = clock
+        """This machine's clock: for how long to wait (expiry is the API's, `server`)."""
+        self.server = ServerTime(clock)
         self.sleep = sleep
         self.run = secrets.token_hex(8)
         self.holder = holder_name()
@@ -356,7 +451,7 @@ class ApplyLock:
             left = begun + self.timeout - now
             blocking = _blocking(live)
             if left <= 0:
-                raise LockHeldError(blocking, now=now, waited=now - begun)
+                raise LockHeldError(blocking, now=self.server.now(), waited=now - begun)
             if self.on_wait is not None and blocking.id not in seen:
                 seen.add(blocking.id)
                 self.on_wait(blocking)
@@ -365,9 +460,10 @@ class ApplyLock:
     def _live(self, *, keep: str | None) -> list[LockInfo]:
         """The live locks of the scope, oldest first; expired ones, and our own earlier
         attempts other than `keep`, are deleted on the way (best effort)."""
-        now = self.clock()
         live = []
-        for lock in _lock_objects(self.client, self.scope):
+        found = _lock_objects(self.client, self.scope, self.server)
+        now = self.server.now()
+        for lock in found:
             stale = lock.run == self.run and lock.id != keep
             if lock.expired(now) or stale:
                 self._forget(lock.id)
@@ -386,8 +482,9 @@ class ApplyLock:
         metadata = self._metadata(self._expiry(), held=False)
         for attempt in range(WRITE_TRIES):
             try:
-                created = call(lambda: self.client.vector_stores.create(
-                    name=LOCK_NAME, expires_after=cast(Any, EXPIRES_AFTER), metadata=metadata))
+                created = call(lambda: _parsed(self.client.vector_stores.with_raw_response.create(
+                    name=LOCK_NAME, expires_after=cast(Any, EXPIRES_AFTER), metadata=metadata),
+                    self.server))
                 lock = LockInfo.from_store(as_dict(created))
                 assert lock is not None
                 return lock
@@ -422,11 +519,12 @@ class ApplyLock:
             LOCK_KEY: NO_SCOPE if self.scope is None else self.scope,
             HOLDER_KEY: self.holder, STARTED_KEY: self._started, EXPIRES_KEY: str(expires),
             RUN_KEY: self.run, ATTEMPT_KEY: str(self._attempt), COMMAND_KEY: self.command,
+            RENEWED_KEY: str(int(self.server.now())),
             STATE_KEY: "held" if held else "contending", VERSION_KEY: __version__}
         return {key: value[:512] for key, value in values.items()}
 
     def _expiry(self) -> int:
-        return math.ceil(self.clock() + self.ttl)
+        return math.ceil(self.server.now() + self.ttl)
 
     # --- holding -------------------------------------------------------------------------
 
@@ -454,7 +552,7 @@ class ApplyLock:
         """Push the expiry forward every ttl/3; sooner again after a failure."""
         first = self.info
         pause = 0.0 if first is None else max(0.0, first.expires - 2 * self.ttl / 3
-                                              - self.clock())
+                                              - self.server.now())
         while not stop.wait(pause):
             info = self.info
             if info is None:
@@ -479,14 +577,15 @@ class ApplyLock:
     def _renew(self, info: LockInfo) -> None:
         expires = self._expiry()
         metadata = self._metadata(expires)
-        call(lambda: self.client.vector_stores.update(info.id, metadata=metadata))
+        call(lambda: _parsed(self.client.vector_stores.with_raw_response.update(
+            info.id, metadata=metadata), self.server))
         with self._mutex:
             if self.info is info:  # not released meanwhile
                 self.info = replace(info, expires=expires, held=True)
 
     def _past_margin(self, info: LockInfo) -> bool:
         """Whether others may soon count the lock as expired (ttl/3 allowed for skew)."""
-        return self.clock() >= info.expires - self.ttl / 3
+        return self.server.now() >= info.expires - self.ttl / 3
 
     @property
     def lost(self) -> bool:
@@ -505,6 +604,35 @@ class ApplyLock:
                 f"the apply lock {info.id} was lost: {reason}; no further change is started",
                 hint="another apply may be running: check with `reconciler lock status`, "
                      "then run plan again")
+
+    def verify(self) -> str | None:
+        """Before a batch of writes: read the lock object (one GET) and say why no write may
+        start any more (None: still held by this run). A read that fails transiently is no
+        proof of loss: renewal's margin covers it."""
+        info = self.info
+        if info is None:
+            return "the apply lock is not held"
+        if self.lost:
+            return f"the apply lock {info.id} was lost: {self._lost or 'renewal failed'}"
+        try:
+            raw = as_dict(call(lambda: _parsed(
+                self.client.vector_stores.with_raw_response.retrieve(info.id), self.server)))
+        except NotFoundError:
+            return self._lose(info, "its object was deleted (force-unlock, or judged expired "
+                                    "by another run)")
+        except ProviderError:
+            return None
+        live = LockInfo.from_store(raw)
+        if live is None or live.run != self.run:
+            return self._lose(info, "its object is no longer this run's")
+        return None
+
+    def _lose(self, info: LockInfo, why: str) -> str:
+        if self.info is info and self._lost is None:
+            self._lost = why
+            if self.on_lost is not None:
+                self.on_lost()
+        return f"the apply lock {info.id} was lost: {why}"
 
     def release(self) -> None:
         """Stop renewing and delete the lock object (one already gone is fine)."""

@@ -18,6 +18,11 @@ delete or replacement, no `prevent_destroy` the plan did not itself remove. An u
 still be named as ours, in the plan's scope or in none. An object already gone counts as
 deleted (and a replacement goes on to create); an update of one is refused.
 
+Before each batch of writes (at most `parallelism` changes started together), `guard` is asked
+whether writes may still start (the apply lock reads its object: one GET); once it says no,
+no further change starts, and each is reported as not started with its reason. What can
+land after that is the batch in flight.
+
 Files (`apply.filesync`): a store is created marked "files pending", its files synced, and only
 then marked with the digest of its files; an assistant uploads its code_interpreter files
 before it is written and deletes the uploads it no longer uses after. Ids the plan shows as
@@ -98,6 +103,8 @@ class Refused(ProviderError):
 
 
 Listener = Callable[[Outcome], None]
+Guard = Callable[[], "str | None"]
+"""Asked before each batch of writes: why no write may start any more (None: go on)."""
 
 
 class Executor:
@@ -105,8 +112,11 @@ class Executor:
 
     def __init__(self, providers: Mapping[str, Provider], *, parallelism: int = 4,
                  retry: RetryPolicy | None = None, listener: Listener | None = None,
-                 files: FileSync | None = None) -> None:
+                 files: FileSync | None = None, guard: Guard | None = None) -> None:
         self.providers = providers
+        self.guard = guard
+        self._halted: str | None = None
+        """Why no change starts any more (the guard said so)."""
         self.parallelism = max(1, parallelism)
         self.retry = retry or RetryPolicy()
         self.listener = listener
@@ -141,8 +151,17 @@ class Executor:
                                              skipped=True))
             else:
                 runnable.append(change)
-        for outcome in pool.map(apply, runnable):
-            self._done(outcomes, outcome)
+        for start in range(0, len(runnable), self.parallelism):
+            batch = runnable[start:start + self.parallelism]
+            if self._halted is None and self.guard is not None:
+                self._halted = self.guard()
+            if self._halted is not None:
+                for change in batch:
+                    self._done(outcomes, Outcome(change, False, change.live_id, 0.0, 0,
+                                                 f"not started: {self._halted}", skipped=True))
+                continue
+            for outcome in pool.map(apply, batch):
+                self._done(outcomes, outcome)
 
     def _done(self, outcomes: dict[str, Outcome], outcome: Outcome) -> None:
         change = outcome.change

@@ -8,19 +8,16 @@ from pathlib import Path
 
 import click
 
-from reconciler import kinds, schemas
+from reconciler import kinds
 from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.commands.plan_apply import interactive
 from reconciler.console import echo
+from reconciler.engine import importing
 from reconciler.errors import ReconcilerError
-from reconciler.importing import candidates as importable
-from reconciler.importing.convert import Conversion, convert
-from reconciler.importing.write import render, target
 from reconciler.manifests.loader import display_path
 from reconciler.model.common import NAME_PATTERN
-from reconciler.outputs import check_folder, write_below
-from reconciler.pipeline import Sources, present_manifests, read_live
+from reconciler.outputs import check_folder
 from reconciler.provider import LiveObject
 from reconciler.provider.retry import RetryPolicy
 
@@ -70,16 +67,34 @@ def import_(app: AppContext, kind: str | None, object_id: str | None, name: str 
         check_folder(folder, "--dir")
     client = connect(app, base_url, organization, project, emulator=emulator).client(
         retry=RetryPolicy(total=retry_timeout))
-    existing = present_manifests(settings)
-    candidates = importable.unmanaged(read_live(Sources.over(client)).objects, existing)
-    chosen = _choose(candidates, kind, object_id, import_all)
-    if not chosen:
+    result = importing.run(settings, client, lambda candidates: _choose(
+        candidates, kind, object_id, import_all), importing.ImportOptions(
+            folder=folder, names={object_id: name} if object_id and name else None,
+            dry_run=dry_run, force=force), _View(dry_run))
+    if not result.files:
         echo("Nothing to import: every live object is managed or already imported.")
         return
-    conversion = convert(chosen, taken=importable.taken(existing), names=(
-        {object_id: name} if object_id and name else None),
-        known_tools=importable.known_tools(existing))
-    _write(conversion, folder, settings.root / "schemas", dry_run=dry_run, force=force)
+    for warning in result.warnings:
+        echo(f"warning: {warning}", err=True)
+    if not dry_run:
+        echo(f"\n{result.imported} object(s) imported. Next: `reconciler plan` "
+             "shows only their adoption; `reconciler apply` takes them over.")
+
+
+class _View:
+    def __init__(self, dry_run: bool) -> None:
+        self.dry_run = dry_run
+
+    def schemas(self, folder: Path) -> None:
+        echo(f"wrote the JSON Schemas to {display_path(folder)}/ (editor support)")
+
+    def file(self, file: importing.ImportedFile) -> None:
+        manifest = file.manifest
+        origin = f" from {manifest.live_id}" if manifest.live_id else ""
+        verb = "would write" if self.dry_run else "wrote"
+        echo(f"{verb} {display_path(file.path)} ({manifest.kind}/{manifest.name}{origin})")
+        if self.dry_run:
+            echo("".join(f"    {line}\n" for line in file.text.splitlines()))
 
 
 def _choose(candidates: list[LiveObject], kind: str | None, object_id: str | None,
@@ -122,31 +137,3 @@ def _numbers(answer: str, count: int) -> list[int]:
             raise click.UsageError(f"out of range (1-{count}): {part}")
         picked += [i - 1 for i in range(first, last + 1) if i - 1 not in picked]
     return picked
-
-
-def _write(conversion: Conversion, folder: Path, schema_root: Path, *, dry_run: bool,
-           force: bool) -> None:
-    manifests = conversion.resources + conversion.tools
-    files = {target(folder, m): m for m in manifests}
-    clashes = [p for p in files if p.exists()]
-    if clashes and not force and not dry_run:
-        raise ReconcilerError("these files exist; nothing was written:\n  "
-                              + "\n  ".join(display_path(p) for p in clashes),
-                              hint="choose another --dir, or --force to overwrite")
-    if not dry_run and not (schema_root / schemas.VERSION_DIR).is_dir():
-        schemas.export(schema_root)
-        echo(f"wrote the JSON Schemas to {display_path(schema_root)}/ (editor support)")
-    verb = "would write" if dry_run else "wrote"
-    for path, manifest in files.items():
-        text = render(manifest, path, schema_root)
-        origin = f" from {manifest.live_id}" if manifest.live_id else ""
-        echo(f"{verb} {display_path(path)} ({manifest.kind}/{manifest.name}{origin})")
-        if dry_run:
-            echo("".join(f"    {line}\n" for line in text.splitlines()))
-        else:
-            write_below(folder, path, text, overwrite=force)
-    for warning in conversion.warnings:
-        echo(f"warning: {warning}", err=True)
-    if not dry_run:
-        echo(f"\n{len(conversion.resources)} object(s) imported. Next: `reconciler plan` "
-             "shows only their adoption; `reconciler apply` takes them over.")

@@ -56,15 +56,17 @@ def status(app: AppContext, fmt: str, retry_timeout: float, base_url: str | None
       reconciler lock status
       reconciler lock status --format json | jq '.[0].holder'
     """
-    import time
 
+    from reconciler.lock import ServerTime
     from reconciler.lock import status as lock_status
     from reconciler.provider.retry import RetryPolicy
 
     scope = app.settings().config.scope
     connection = connect(app, base_url, organization, project, emulator=emulator)
-    locks = lock_status(connection.client(retry=RetryPolicy(total=retry_timeout)), scope)
-    now = time.time()
+    server = ServerTime()
+    locks = lock_status(connection.client(retry=RetryPolicy(total=retry_timeout)), scope,
+                        server)
+    now = server.now()  # the API's clock judges expiry, as apply does
     if fmt == "json":
         echo(json.dumps([found.as_json(now) for found in locks], indent=2, ensure_ascii=False))
     elif not locks:
@@ -78,17 +80,20 @@ def status(app: AppContext, fmt: str, retry_timeout: float, base_url: str | None
 @click.argument("lock_id", metavar="LOCK_ID")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a "
                                           "terminal).")
+@click.option("--force", is_flag=True, help="Delete a lock renewed within the last third of "
+                                            "its ttl too (40 s: its holder looks alive).")
 @retry_option
 @connection_options
 @click.pass_obj
-def force_unlock(app: AppContext, lock_id: str, yes: bool, retry_timeout: float,
+def force_unlock(app: AppContext, lock_id: str, yes: bool, force: bool, retry_timeout: float,
                  base_url: str | None, organization: str | None, emulator: bool,
                  project: str | None) -> None:
     """Delete an apply lock whose holder is dead, so that apply can run again.
 
     Deletes exactly the lock object LOCK_ID (as `reconciler lock status` or apply's
-    error names it), and refuses any id that is not a lock object. If its holder is still
-    running, two applies may then change the same objects at once: check first. Asks for
+    error names it), and refuses any id that is not a lock object. A lock renewed within the
+    last 40 s (a third of its ttl, by the API's clock) has a live holder: it is refused
+    unless --force, since two applies would then change the same objects at once. Asks for
     confirmation on a terminal; without one, only --yes deletes.
 
     \b
@@ -96,17 +101,21 @@ def force_unlock(app: AppContext, lock_id: str, yes: bool, retry_timeout: float,
       reconciler lock status
       reconciler force-unlock vs_abc123
       reconciler force-unlock vs_abc123 --yes     # CI, scripts
+      reconciler force-unlock vs_abc123 --force   # its holder is gone, though it renewed
     """
     from reconciler import lock as apply_lock
     from reconciler.provider.retry import RetryPolicy
 
     connection = connect(app, base_url, organization, project, emulator=emulator)
     client = connection.client(retry=RetryPolicy(total=retry_timeout))
-    found = apply_lock.lock_info(client, lock_id)
-    echo(found.describe())
+    server = apply_lock.ServerTime()
+    found = apply_lock.lock_info(client, lock_id, server)
+    echo(found.describe(server.now()))
+    if not force:
+        apply_lock.refuse_if_alive(found, server.now())
     if not yes:
         _confirm(found.id)
-    apply_lock.force_unlock(client, found.id)
+    apply_lock.force_unlock(client, found.id, force=force)
     echo(f"Lock {found.id} deleted: apply can run again.")
 
 

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from openai_emulator.openapi import json_schema_compatible, load_spec
+from openai_emulator.infra.openapi import json_schema_compatible, load_spec
 from openai_emulator.process import EmulatorProcess, spawn
 
 REPO = Path(__file__).resolve().parents[2]

@@ -27,7 +27,7 @@ from typing import Any
 import openai
 import pytest
 
-from openai_emulator.state import default_models
+from openai_emulator.infra.state import default_models
 from tests.emulator.harness import Conformance, Emulator, start_emulator
 
 FINE_TUNED = "ft:gpt-4o-mini:acemeco:suffix:abc123"

@@ -16,8 +16,8 @@ import openai
 import pytest
 from click.testing import CliRunner
 
-from openai_emulator.seed import DAY, seed_sessions
-from openai_emulator.state import State
+from openai_emulator.infra.state import State
+from openai_emulator.resources.seed import DAY, seed_sessions
 from reconciler import localemulator as server
 from reconciler.cli import cli
 from tests.emulator.harness import Emulator

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from openai_emulator.openapi import extract, subset
+from openai_emulator.infra.openapi import extract, subset
 from reconciler.cli import cli
 from tests.emulator.harness import sdk_client, spec, start_emulator
 
@@ -75,7 +75,7 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_packaged_subset_matches_the_spec() -> None:
     assert subset() == extract(spec()), (
-        "run `python -m openai_emulator.openapi tests/data/openai-openapi/openapi.yaml`")
+        "run `python -m openai_emulator.infra.openapi tests/data/openai-openapi/openapi.yaml`")
 
 
 def test_the_emulator_imports_nothing_from_the_reconciler() -> None:
@@ -84,8 +84,9 @@ def test_the_emulator_imports_nothing_from_the_reconciler() -> None:
     import sys
 
     probe = ("import sys, pkgutil, importlib, openai_emulator as e\n"
-             "for m in pkgutil.iter_modules(e.__path__):\n"
-             "    importlib.import_module('openai_emulator.' + m.name)\n"
+             "for m in pkgutil.walk_packages(e.__path__, 'openai_emulator.'):\n"
+             "    importlib.import_module(m.name)\n"
+             "assert 'openai_emulator.resources.agents' in sys.modules\n"
              "print(sorted(n for n in sys.modules if n.split('.')[0] == 'reconciler'))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True)

@@ -15,7 +15,7 @@ from typing import Any
 import openai
 import pytest
 
-from openai_emulator.sessions import FAIL_MARKER
+from openai_emulator.resources.sessions import FAIL_MARKER
 from tests.emulator.harness import Emulator
 from tests.emulator.session_checks import SessionConformance, checked_client
 

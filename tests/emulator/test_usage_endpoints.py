@@ -15,9 +15,9 @@ from typing import Any
 import openai
 import pytest
 
-from openai_emulator.seed import DAY
-from openai_emulator.state import default_models
-from openai_emulator.usage import cost_usd
+from openai_emulator.domain.tokens import cost_usd
+from openai_emulator.infra.state import default_models
+from openai_emulator.resources.seed import DAY
 from tests.emulator.harness import Emulator, start_emulator
 from tests.emulator.session_checks import SessionConformance, checked_client
 

@@ -326,3 +326,27 @@ def test_retry_waits_honour_retry_after_and_stop_at_the_total() -> None:
     assert sum(waits) <= 10.0, "no retry starts past the total"
     backoff = [policy.wait(n, TransientError("x")) for n in range(1, 12)]
     assert all(0 <= b <= min(4.0, 0.5 * 2 ** (n - 1)) for n, b in enumerate(backoff, 1))
+
+
+def test_the_guard_is_asked_before_each_batch_and_a_no_starts_nothing_more() -> None:
+    """The apply lock's check: asked before each batch of at most `parallelism` writes; once
+    it says why writes may not start (its object is gone), the rest is not started."""
+    provider = FakeProvider()
+    provider.holds("gone")
+    asked: list[int] = []
+
+    def guard() -> str | None:
+        asked.append(len(provider.calls))
+        return "the apply lock vs_1 was lost: its object was deleted" if len(asked) == 3 \
+            else None
+
+    plan = Plan(endpoint="x", changes=(*(_create(f"a{i}") for i in range(5)),
+                                       _delete("gone")))
+    outcomes = Executor({"Assistant": provider}, parallelism=2, retry=NO_WAIT,
+                        guard=guard).run(plan)
+    assert asked == [0, 2, 4], "once per batch of two, before it starts"
+    assert [name for _, name in provider.calls] == ["a0", "a1", "a2", "a3"]
+    assert [o.ok for o in outcomes] == [True] * 4 + [False, False]
+    for late in outcomes[4:]:
+        assert late.skipped and late.attempts == 0
+        assert late.error == "not started: the apply lock vs_1 was lost: its object was deleted"

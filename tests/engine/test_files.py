@@ -381,7 +381,9 @@ def test_apply_killed_mid_upload_then_converges(kb: Project) -> None:
     held = kb.run("lock", "status", "--format", "json")
     [lock] = json.loads(held.stdout)
     assert kb.run("apply", "--auto-approve").exit_code == ExitCode.ERROR
-    assert kb.run("force-unlock", lock["id"], "--yes").exit_code == ExitCode.OK
+    alive = kb.run("force-unlock", lock["id"], "--yes")  # renewed seconds ago: looks alive
+    assert alive.exit_code == ExitCode.ERROR and "--force" in alive.stderr
+    assert kb.run("force-unlock", lock["id"], "--yes", "--force").exit_code == ExitCode.OK
     plan = plan_json(kb)
     assert [c["live_id"] for c in plan["changes"] if c["kind"] == "File"] == [edited_id]
     reused = {f["upload_id"] for c in plan["changes"] for f in c["files"] if f["upload_id"]}

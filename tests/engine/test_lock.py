@@ -92,7 +92,8 @@ def test_a_second_contender_fails_at_once_naming_the_holder(project: Project) ->
         message, hint = raised.value.message, raised.value.hint or ""
         assert held.holder in message and held.started in message and held.id in message
         assert "expires in" in message and "scope team-a" in message
-        assert "--lock-timeout SECONDS" in hint and f"reconciler force-unlock {held.id}" in hint
+        assert "--lock-timeout SECONDS" in hint and "reconciler lock status" in hint
+        assert "force-unlock" not in hint  # no invitation to delete a live lock
         assert raised.value.lock.id == held.id
         assert [f.id for f in apply_lock.status(project.client, "team-a")] == [held.id], \
             "the loser withdrew its object"
@@ -214,7 +215,7 @@ def test_a_deleted_lock_is_lost(project: Project) -> None:
     told = threading.Event()  # apply passes the event that stops every new request
     lock = lock_for(project, ttl=0.9, on_lost=told.set)
     held = lock.acquire()
-    apply_lock.force_unlock(project.client, held.id)
+    apply_lock.force_unlock(project.client, held.id, force=True)
     wait_until(lambda: lock.lost)
     assert told.wait(5)
     with pytest.raises(LockLostError, match="deleted"):
@@ -223,8 +224,8 @@ def test_a_deleted_lock_is_lost(project: Project) -> None:
 
 
 def test_failing_renewals_lose_the_lock_before_it_expires(project: Project) -> None:
-    lock = lock_for(project, ttl=0.9)
-    held = lock.acquire()
+    lock = lock_for(project, ttl=6.0)  # lost 2 s before it expires; the API's clock is
+    held = lock.acquire()                # known to about a second (its `Date` header)
     project.emulator.faults({"fault": "server_error", "methods": ["POST"],
                              "path": "/v1/vector_stores/*"})
     wait_until(lambda: lock.lost)
@@ -245,7 +246,7 @@ def test_force_unlock_deletes_only_lock_objects(project: Project) -> None:
     assert project.client.vector_stores.retrieve(store.id).name == "docs"
     lock = lock_for(project)
     held = lock.acquire()
-    assert apply_lock.force_unlock(project.client, held.id).id == held.id
+    assert apply_lock.force_unlock(project.client, held.id, force=True).id == held.id
     assert apply_lock.status(project.client, "team-a") == []
     lock.release()
 
@@ -288,23 +289,59 @@ def test_lock_status_command(project: Project) -> None:
 
 
 def test_force_unlock_command(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    lock = lock_for(project, None)
+    lock = lock_for(project, None, ttl=120.0)  # renewed now, next in 40 s: a live holder
     held = lock.acquire()
-    refused = project.run("force-unlock", held.id)
+    alive = project.run("force-unlock", held.id, "--yes")
+    assert alive.exit_code == ExitCode.ERROR and "its holder is alive" in alive.stderr
+    assert "run `reconciler lock status` again after 40 s" in alive.stderr
+    assert f"force-unlock {held.id} --force" in alive.stderr
+    assert [f.id for f in apply_lock.status(project.client, None)] == [held.id]
+    refused = project.run("force-unlock", held.id, "--force")
     assert refused.exit_code == ExitCode.ERROR and "no terminal" in refused.stderr
     assert f"force-unlock {held.id} --yes" in refused.stderr
     monkeypatch.setattr("reconciler.commands.lock.interactive", lambda: True)
-    cancelled = project.run("force-unlock", held.id, input="no\n")
+    cancelled = project.run("force-unlock", held.id, "--force", input="no\n")
     assert cancelled.exit_code == ExitCode.ERROR and "cancelled" in cancelled.stderr
     assert [f.id for f in apply_lock.status(project.client, None)] == [held.id]
     other = project.client.vector_stores.create(name="docs")
     wrong = project.run("force-unlock", other.id, "--yes")
     assert wrong.exit_code == ExitCode.ERROR and "not an apply lock" in wrong.stderr
-    done = project.run("force-unlock", held.id, input="yes\n")
+    done = project.run("force-unlock", held.id, "--force", input="yes\n")
     assert done.exit_code == ExitCode.OK, done.output
     assert held.holder in done.stdout and f"Lock {held.id} deleted" in done.stdout
     assert apply_lock.status(project.client, None) == []
-    again = lock_for(project, None).acquire()
-    monkeypatch.setattr("reconciler.commands.lock.interactive", lambda: False)
-    assert project.run("force-unlock", again.id, "--yes").exit_code == ExitCode.OK
     lock.release()
+    dead = crashed_lock(project.client, "-", expires=int(time.time()) + 30)  # renewed 90 s ago
+    monkeypatch.setattr("reconciler.commands.lock.interactive", lambda: False)
+    assert project.run("force-unlock", dead, "--yes").exit_code == ExitCode.OK
+
+
+def test_a_contender_whose_clock_runs_ahead_does_not_take_a_live_lock(
+        project: Project) -> None:
+    """Its clock 200 s ahead, a contender would read a renewed lock (ttl 120 s) as expired
+    and delete it; expiry is judged by the API's clock (its answers' `Date`)."""
+    with lock_for(project, ttl=120.0) as holder:
+        assert holder.info is not None
+        ahead = lock_for(project, ttl=120.0, timeout=0, clock=lambda: time.time() + 200)
+        with pytest.raises(LockHeldError):
+            ahead.acquire()
+        assert [f.id for f in apply_lock.status(project.client, "team-a")] == [holder.info.id]
+        assert holder.verify() is None
+        behind = lock_for(project, ttl=120.0, clock=lambda: time.time() - 200)
+        assert abs(behind.server.now() - time.time()) > 100  # nothing read yet
+        apply_lock.status(project.client, "team-a", behind.server)
+        assert abs(behind.server.now() - time.time()) < 3
+
+
+def test_the_holder_stops_starting_writes_once_its_lock_is_deleted(project: Project) -> None:
+    told = threading.Event()
+    with lock_for(project, ttl=120.0, on_lost=told.set) as lock:
+        assert lock.info is not None and lock.verify() is None
+        apply_lock.force_unlock(project.client, lock.info.id, force=True)
+        why = lock.verify()
+        assert why is not None and "was deleted" in why and told.is_set() and lock.lost
+        with pytest.raises(LockLostError):
+            lock.check()
+        taken = lock_for(project, ttl=120.0, timeout=0).acquire()  # another run takes it
+        assert lock.verify() is not None  # still lost: never this run's again
+        assert taken.id != lock.info.id

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from openai_emulator.process import spawn
-from reconciler.commands.migrate import _own_functions
+from reconciler.engine.migrating import _own_functions
 from reconciler.errors import ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.importing.migrate import migrate

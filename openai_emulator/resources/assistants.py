@@ -1,4 +1,4 @@
-"""`/v1/models` and `/v1/assistants` (Assistants API v2)."""
+"""`/v1/assistants` (Assistants API v2)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from openai_emulator import listing
-from openai_emulator.beta import BetaHeader
-from openai_emulator.errors import ApiError, invalid
-from openai_emulator.http import delete_object, json_body, load_object, ok, state_of
-from openai_emulator.state import State, new_id
-from openai_emulator.validation import check_function_names, check_metadata, validate_body
+from openai_emulator.domain.catalog import check_model
+from openai_emulator.domain.vector_records import create_store
+from openai_emulator.infra import listing
+from openai_emulator.infra.contract import BetaHeader
+from openai_emulator.infra.errors import invalid
+from openai_emulator.infra.http import delete_object, json_body, load_object, ok, state_of
+from openai_emulator.infra.state import State, new_id
+from openai_emulator.infra.validation import check_function_names, check_metadata, validate_body
 
 KIND = "assistant"
 DEFAULTS: dict[str, Any] = {
@@ -22,56 +24,6 @@ DEFAULTS: dict[str, Any] = {
     "tool_resources": {}, "metadata": {}, "temperature": 1.0, "top_p": 1.0,
     "response_format": "auto", "reasoning_effort": None,
 }
-
-
-SYSTEM_OWNERS = frozenset({"system", "openai", "openai-internal", "openai-dev"})
-"""Owners of the models every account sees; any other owner (an organisation's fine-tuned
-models) is the caller's, who may delete them."""
-DELETED_MODEL = "deleted_model"
-
-
-def live_models(state: State) -> list[dict[str, Any]]:
-    """The account's models, less those it deleted (kept in the store: a reset restores them)
-    and those whose shutdown date has come: the API no longer lists a shut-down model."""
-    deleted = {m["id"] for m in state.store.all(DELETED_MODEL)}
-    today = state.today().isoformat()
-    return [m for m in state.models if m["id"] not in deleted
-            and not (isinstance(m.get("shutdown_date"), str) and m["shutdown_date"] <= today)]
-
-
-async def list_models(request: Request) -> JSONResponse:
-    return ok({"object": "list", "data": live_models(state_of(request))})
-
-
-def _find_model(state: State, model_id: str) -> dict[str, Any]:
-    for model in live_models(state):
-        if model["id"] == model_id:
-            return model
-    raise ApiError(404, f"The model '{model_id}' does not exist or you do not have access to "
-                        "it.", code="model_not_found")
-
-
-async def get_model(request: Request) -> JSONResponse:
-    return ok(_find_model(state_of(request), request.path_params["model"]))
-
-
-async def delete_model(request: Request) -> JSONResponse:
-    """Delete a fine-tuned model the caller owns; OpenAI's own models answer 403."""
-    state = state_of(request)
-    model = _find_model(state, request.path_params["model"])
-    if model["owned_by"] in SYSTEM_OWNERS:
-        raise ApiError(403, f"You do not have permission to delete the model '{model['id']}': "
-                            "only fine-tuned models your organization owns can be deleted.",
-                       code="insufficient_permissions")
-    state.store.insert(DELETED_MODEL, {"id": model["id"]}, created_at=state.now())
-    return ok({"id": model["id"], "object": "model", "deleted": True})
-
-
-def check_model(state: State, model: str) -> None:
-    """Refuse a model the account does not have, as OpenAI does."""
-    if model not in {m["id"] for m in live_models(state)}:
-        raise ApiError(400, f"The requested model '{model}' does not exist.", param="model",
-                       code="model_not_found")
 
 
 async def create_assistant(request: Request) -> JSONResponse:
@@ -167,8 +119,6 @@ def _tool_resources(state: State, resources: dict[str, Any] | None) -> dict[str,
     search = result.get("file_search") or {}
     helpers = search.pop("vector_stores", None)
     if helpers:
-        from openai_emulator.vector_stores import create_store
-
         store = create_store(state, helpers[0])
         search["vector_store_ids"] = [store["id"]]
     return result
@@ -178,9 +128,6 @@ BETA = BetaHeader("/v1/assistants", "assistants=v2", "Assistants")
 """Requests under this prefix must carry `OpenAI-Beta: assistants=v2`, as OpenAI's do."""
 
 ROUTES = [
-    Route("/v1/models", list_models, methods=["GET"]),
-    Route("/v1/models/{model:path}", get_model, methods=["GET"]),
-    Route("/v1/models/{model:path}", delete_model, methods=["DELETE"]),
     Route("/v1/assistants", create_assistant, methods=["POST"]),
     Route("/v1/assistants", list_assistants, methods=["GET"]),
     Route("/v1/assistants/{assistant_id}", get_assistant, methods=["GET"]),

@@ -23,10 +23,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from openai_emulator.http import json_body, ok, state_of, stored
-from openai_emulator.state import State
-from openai_emulator.validation import validate_body
-from openai_emulator.vector_stores import FILE, STORE, TEXT, file_status
+from openai_emulator.domain.vector_records import FILE, STORE, TEXT, file_status
+from openai_emulator.infra.http import json_body, ok, state_of, stored
+from openai_emulator.infra.state import State
+from openai_emulator.infra.validation import validate_body
 
 WORD = re.compile(r"\S+")
 TERM = re.compile(r"\w+")

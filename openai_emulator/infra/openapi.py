@@ -1,9 +1,9 @@
 """The request schemas the emulator validates against, extracted from OpenAI's OpenAPI spec.
 
 The emulator ships inside the package, so it carries the schemas it needs in
-`data/openapi-subset.json` (from the MIT-licensed openai-openapi repository). Regenerate with
-`python -m openai_emulator.openapi PATH/TO/openapi.yaml`; a test checks the packaged file
-equals a fresh extraction whenever the full spec is available.
+`openai_emulator/data/openapi-subset.json` (from the MIT-licensed openai-openapi repository).
+Regenerate with `python -m openai_emulator.infra.openapi PATH/TO/openapi.yaml`; a test checks
+the packaged file equals a fresh extraction whenever the full spec is available.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ DROPPED_KEYS = ("example", "examples", "x-oaiMeta", "x-oaiTypeLabel", "x-stainle
 SUBSET_FILE = "openapi-subset.json"
 NOTICE = ("Extracted from openapi.yaml of the openai-openapi repository (MIT License, "
           "Copyright OpenAI). Do not edit: regenerate with "
-          "`python -m openai_emulator.openapi PATH/TO/openapi.yaml`.")
+          "`python -m openai_emulator.infra.openapi PATH/TO/openapi.yaml`.")
 
 
 def extract(spec: dict[str, Any]) -> dict[str, Any]:
@@ -114,7 +114,7 @@ def load_spec(path: Path) -> dict[str, Any]:
 def main(argv: list[str]) -> None:
     """Regenerate the packaged subset from a full spec."""
     spec = load_spec(Path(argv[0]))
-    target = Path(__file__).parent / "data" / SUBSET_FILE
+    target = Path(__file__).parent.parent / "data" / SUBSET_FILE
     target.write_text(json.dumps(extract(spec), indent=1, sort_keys=False) + "\n", "utf-8")
     print(f"wrote {target}")
 

@@ -1,35 +1,18 @@
-"""`/v1/agents` (Agents API, beta): reusable agents with their resolved defaults.
-
-Requests are checked against models mirroring the `openai` package's `AgentCreateParams` and
-`AgentUpdateParams`; answers carry every default resolved, as `openai.types.beta.Agent`
-documents them. The `OpenAI-Beta: agents=v1` header is required (checked in the app).
+"""An agent's fields as the Agents API takes and resolves them: the request models mirroring
+the `openai` package's param types for the fields (tools, reasoning, text, ...), and how each
+field's default resolves (`RESOLVERS`, `apply_update`). `/v1/agents` checks and stores agents
+with them; a session runs a copy of one, with the request's overrides applied the same way.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
-
-from openai_emulator import listing
-from openai_emulator.assistants import check_model
-from openai_emulator.beta import BetaHeader
-from openai_emulator.errors import invalid
-from openai_emulator.http import delete_object, json_body, load_object, ok, state_of
-from openai_emulator.state import new_id
-from openai_emulator.validation import (
-    check_function_names,
-    check_metadata,
-    validate_model_body,
-)
 
 KIND = "agent"
-MAX_TOOLS_BYTES = 3 * 1024 * 1024
+"""The store's kind for an agent."""
 Effort = Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"]
 Tier = Literal["auto", "default", "flex", "priority", "fast", "ultrafast"]
 
@@ -144,24 +127,6 @@ class ExperimentalIn(_In):
     time_awareness: bool | None = None
 
 
-class AgentUpdateIn(_In):
-    model: str | None = None
-    compaction: CompactionIn | None = None
-    experimental: ExperimentalIn | None = None
-    instructions: str | None = None
-    metadata: dict[str, str] | None = None
-    multi_agent: MultiAgentIn | None = None
-    name: str | None = None
-    reasoning: ReasoningIn | None = None
-    service_tier: Tier | None = None
-    text: TextIn | None = None
-    tools: list[ToolIn] | None = None
-
-
-class AgentCreateIn(AgentUpdateIn):
-    model: str
-
-
 # --- resolution of defaults ------------------------------------------------------------
 
 
@@ -220,39 +185,6 @@ RESOLVERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _check(parsed: AgentUpdateIn, request: Request) -> None:
-    state = state_of(request)
-    fields = parsed.model_fields_set
-    if "model" in fields and parsed.model is not None:
-        check_model(state, parsed.model)
-    if "model" in fields and parsed.model is None:
-        raise invalid("Invalid value for 'model': expected a string, but got null instead.",
-                      "model", "invalid_type")
-    check_metadata(parsed.metadata)
-    if parsed.tools:
-        dumped = [t.model_dump(by_alias=True, exclude_none=True) for t in parsed.tools]
-        check_function_names(dumped, nested=False)
-        size = len(json.dumps(dumped, separators=(",", ":"), ensure_ascii=False).encode())
-        if size > MAX_TOOLS_BYTES:
-            raise invalid(f"Invalid 'tools': the tool list is {size} bytes of JSON; the limit "
-                          f"is {MAX_TOOLS_BYTES}.", "tools", "array_above_max_size")
-
-
-async def create_agent(request: Request) -> JSONResponse:
-    state = state_of(request)
-    parsed = validate_model_body(AgentCreateIn, await json_body(request))
-    _check(parsed, request)
-    now = state.now()
-    agent: dict[str, Any] = {"id": new_id("agent_"), "object": "agent", "created_at": now,
-                             "updated_at": now}
-    for key, resolve in RESOLVERS.items():
-        agent[key] = resolve(getattr(parsed, key))
-    agent["experimental"] = {"time_awareness": bool(
-        parsed.experimental and parsed.experimental.time_awareness)}
-    state.store.insert(KIND, agent, created_at=now)
-    return ok(agent)
-
-
 def apply_update(agent: dict[str, Any], parsed: BaseModel) -> None:
     """Set on `agent` the fields a checked update (or a session's override) gives, resolved
     as the API resolves them."""
@@ -263,43 +195,3 @@ def apply_update(agent: dict[str, Any], parsed: BaseModel) -> None:
                 agent["experimental"]["time_awareness"] = value.time_awareness
         else:
             agent[key] = RESOLVERS[key](value)
-
-
-async def update_agent(request: Request) -> JSONResponse:
-    state = state_of(request)
-    parsed = validate_model_body(AgentUpdateIn, await json_body(request))
-    agent = _load(request)
-    _check(parsed, request)
-    apply_update(agent, parsed)
-    agent["updated_at"] = max(state.now(), agent["updated_at"])
-    state.store.replace(KIND, agent)
-    return ok(agent)
-
-
-async def list_agents(request: Request) -> JSONResponse:
-    params = listing.parse(request, allow_before=False)
-    return ok(listing.from_store(state_of(request).store, KIND, params))
-
-
-async def get_agent(request: Request) -> JSONResponse:
-    return ok(_load(request))
-
-
-async def delete_agent(request: Request) -> JSONResponse:
-    return delete_object(request, KIND, "agent_id", "agent")
-
-
-def _load(request: Request) -> dict[str, Any]:
-    return load_object(request, KIND, "agent_id", "agent")
-
-
-BETA = BetaHeader("/v1/agents", "agents=v1", "Agents")
-"""Requests under this prefix (sessions too) must carry `OpenAI-Beta: agents=v1`."""
-
-ROUTES = [
-    Route("/v1/agents", create_agent, methods=["POST"]),
-    Route("/v1/agents", list_agents, methods=["GET"]),
-    Route("/v1/agents/{agent_id}", get_agent, methods=["GET"]),
-    Route("/v1/agents/{agent_id}", update_agent, methods=["POST"]),
-    Route("/v1/agents/{agent_id}", delete_agent, methods=["DELETE"]),
-]

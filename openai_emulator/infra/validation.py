@@ -11,9 +11,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 
-from openai_emulator.bodycheck import BodyChecker, json_type, param_name
-from openai_emulator.errors import invalid
-from openai_emulator.openapi import json_schema_compatible, subset
+from openai_emulator.infra.bodycheck import BodyChecker, json_type, param_name
+from openai_emulator.infra.errors import invalid
+from openai_emulator.infra.openapi import json_schema_compatible, subset
 
 FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 __all__ = ["json_type", "param_name", "validate_body", "validate_model_body"]

@@ -1,5 +1,9 @@
-"""The ASGI application: routes, and one middleware for counting, faults, auth and the beta
-headers. Admin endpoints live outside `/v1` under `/admin`."""
+"""The ASGI application: the resources' routes, and one middleware (the gate) for counting,
+faults, auth, the beta headers and body limits. Admin endpoints live outside `/v1` under
+`/admin`.
+
+What it serves comes in as an `Api` (`contract`), which the registry (`openai_emulator.routes`)
+builds from the resource modules: nothing here knows a resource."""
 
 from __future__ import annotations
 
@@ -18,13 +22,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from openai_emulator import routes, seed
-from openai_emulator.beta import BetaHeader
-from openai_emulator.errors import ApiError, rate_limited, server_error
-from openai_emulator.faults import FaultInjector, FaultPlan, FaultRule
-from openai_emulator.http import json_body
-from openai_emulator.loopback import is_loopback
-from openai_emulator.state import State
+from openai_emulator.infra.contract import Api
+from openai_emulator.infra.errors import ApiError, rate_limited, server_error
+from openai_emulator.infra.faults import FaultInjector, FaultPlan, FaultRule
+from openai_emulator.infra.http import json_body
+from openai_emulator.infra.loopback import is_loopback
+from openai_emulator.infra.state import State
 
 log = logging.getLogger("openai_emulator")
 
@@ -46,16 +49,16 @@ class Stats:
 
 
 class Gate:
-    """Counts every /v1 request, then applies faults, authentication and beta headers."""
+    """Counts every /v1 request, then applies faults, authentication, beta headers and body
+    limits (the JSON limit, or the one a resource gives its route)."""
 
     def __init__(self, app: ASGIApp, state: State, injector: FaultInjector, stats: Stats,
-                 routes: list[Route], betas: list[BetaHeader]) -> None:
+                 api: Api) -> None:
         self.app = app
         self.state = state
         self.injector = injector
         self.stats = stats
-        self.routes = routes
-        self.betas = betas
+        self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         refusal = self._foreign_host(scope) if scope["type"] == "http" else None
@@ -101,7 +104,7 @@ class Gate:
         await self._fail(rule, scope, receive, send)
 
     def _template(self, scope: Scope) -> str:
-        for route in self.routes:
+        for route in self.api.routes:
             match, _ = route.matches(scope)
             if match is not Match.NONE:
                 return str(route.path)
@@ -120,10 +123,10 @@ class Gate:
             await server_error(rule.status).response()(scope, receive, send)
 
     def _body_limit(self, scope: Scope) -> int:
+        """The JSON limit, unless a resource gives its route another (`Api.body_limits`)."""
         settings = self.state.settings
-        if scope["method"] == "POST" and scope["path"] == "/v1/files":
-            return settings.max_upload_bytes + MULTIPART_OVERHEAD
-        return settings.max_json_bytes
+        limit = self.api.body_limits.get((scope["method"], scope["path"]))
+        return settings.max_json_bytes if limit is None else limit(settings)
 
     def _oversized(self, scope: Scope) -> ApiError | None:
         """Refuse a body whose declared length is over the limit, before reading it."""
@@ -184,16 +187,12 @@ class Gate:
         expected = self.state.settings.api_key
         if expected is not None and key != expected:
             return ApiError(401, "Incorrect API key provided.", code="invalid_api_key")
-        for prefix, value, name in self.betas:
+        for prefix, value, name in self.api.betas:
             if scope["path"].startswith(prefix) and value not in headers.get("openai-beta", ""):
                 return ApiError(400, f"You must provide the 'OpenAI-Beta' header to access the "
                                      f"{name} API. Please try again by setting the header "
                                      f"'OpenAI-Beta: {value}'.")
         return None
-
-
-MULTIPART_OVERHEAD = 64 * 1024
-"""Room for the multipart envelope around an upload of the largest size accepted."""
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -237,19 +236,17 @@ class _QuietDrops(logging.Filter):
         return not isinstance(exc, DroppedConnection)
 
 
-def build_app(state: State, injector: FaultInjector | None = None) -> Starlette:
-    """Return the emulator application over `state`."""
+def build_app(state: State, api: Api, injector: FaultInjector | None = None) -> Starlette:
+    """Return the emulator application over `state`, serving `api`."""
     injector = injector or FaultInjector()
     stats = Stats()
-    api_routes = routes.api_routes()
-    admin = _admin_routes(state, injector, stats)
-    app = Starlette(routes=[*api_routes, *admin], exception_handlers={
+    admin = [*_admin_routes(state, injector, stats), *api.admin_routes]
+    app = Starlette(routes=[*api.routes, *admin], exception_handlers={
         ApiError: _api_error, HTTPException: _http_error, Exception: _crash})
     app.state.emulator = state
     app.state.stats = stats
     app.state.injector = injector
-    app.add_middleware(Gate, state=state, injector=injector, stats=stats, routes=api_routes,
-                       betas=routes.beta_headers())
+    app.add_middleware(Gate, state=state, injector=injector, stats=stats, api=api)
     logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
     return app
 
@@ -320,5 +317,4 @@ def _admin_routes(state: State, injector: FaultInjector, stats: Stats) -> list[R
         Route("/admin/stats", get_stats, methods=["GET"]),
         Route("/admin/stats", clear_stats, methods=["DELETE"]),
         Route("/admin/reset", reset, methods=["POST"]),
-        Route("/admin/seed/sessions", seed.seed_endpoint, methods=["POST"]),
     ]

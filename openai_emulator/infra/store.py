@@ -5,7 +5,8 @@ share a creation second; cursors (`after`, `before`) are object ids.
 
 Agent sessions have a table of their own (`sessions`): there can be tens of thousands, listed
 by agent and summed by the usage endpoints, so the columns those read are real columns,
-indexed; `sessions.py` and `usage.py` query it through `rows` and `write_many`.
+indexed; the sessions and usage resources, and the seeding, query it through `rows` and
+`write_many` (its rows: `domain.session_records`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from openai_emulator.store import Store
+from openai_emulator.infra.store import Store
 
 ALPHABET = string.ascii_letters + string.digits
 

@@ -7,9 +7,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from openai_emulator import jsontext
-from openai_emulator.errors import invalid, not_found
-from openai_emulator.state import State
+from openai_emulator.infra import jsontext
+from openai_emulator.infra.errors import invalid, not_found
+from openai_emulator.infra.state import State
 
 
 def state_of(request: Request) -> State:

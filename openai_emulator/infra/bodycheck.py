@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from openai_emulator.errors import ApiError, invalid
+from openai_emulator.infra.errors import ApiError, invalid
 
 JSON_WORDS = {"object": "an object", "array": "an array", "string": "a string",
               "integer": "an integer", "number": "a decimal", "boolean": "a boolean",

@@ -1,17 +1,17 @@
 """`/v1/agents/sessions` (Agents API, beta): sessions of an agent, run by a stand-in model.
 
 The emulator runs no model. A session created with input runs its first turn at once and
-records token usage that follows the input (`usage.stand_in_usage`): what `reconciler usage`,
-the organization usage endpoints (`usage.py`) and a dashboard need, deterministically. Requests
-are checked against models mirroring the `openai` package's `SessionCreateParams`; answers
-parse as `openai.types.beta.AgentSession`. Sessions have their own indexed table (`store`),
-so that tens of thousands list quickly by agent; a deleted session leaves the lists but its
-usage stays counted, as billing does.
+records token usage that follows the input (`domain.tokens.stand_in_usage`): what `reconciler
+usage`, the organization usage endpoints (`resources.usage`) and a dashboard need,
+deterministically. Requests are checked against models mirroring the `openai` package's
+`SessionCreateParams`; answers parse as `openai.types.beta.AgentSession`. Sessions have their
+own indexed table (`infra.store`; its records: `domain.session_records`), so that tens of
+thousands list quickly by agent; a deleted session leaves the lists but its usage stays
+counted, as billing does.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Annotated, Any, Literal
 
@@ -21,24 +21,22 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from openai_emulator import agents, listing, usage
-from openai_emulator.assistants import check_model
-from openai_emulator.errors import ApiError, invalid, not_found
-from openai_emulator.http import json_body, ok, state_of, stored
-from openai_emulator.state import State, new_id
-from openai_emulator.store import Store
-from openai_emulator.validation import check_function_names, check_metadata, validate_model_body
+from openai_emulator.domain import agent_config, tokens
+from openai_emulator.domain.catalog import check_model
+from openai_emulator.domain.session_records import INSERT, SNAPSHOT, new_session, row, snapshot
+from openai_emulator.infra import listing
+from openai_emulator.infra.errors import ApiError, invalid, not_found
+from openai_emulator.infra.http import json_body, ok, state_of, stored
+from openai_emulator.infra.state import State, new_id
+from openai_emulator.infra.store import Store
+from openai_emulator.infra.validation import (
+    check_function_names,
+    check_metadata,
+    validate_model_body,
+)
 
 FAIL_MARKER = "[[fail]]"
 """Input containing this makes the stand-in model fail the turn (status `failed`)."""
-DEFAULT_PROJECT = "proj_emulator"
-"""The project every session belongs to (the emulator has one), for `group_by=project_id`."""
-SNAPSHOT = ("id", "instructions", "model", "multi_agent", "name", "reasoning", "service_tier",
-            "text", "tools", "compaction", "experimental")
-COLUMNS = ("id", "agent_id", "created_at", "model", "project_id", "service_tier", "requests",
-           "input_tokens", "cached_tokens", "output_tokens", "body")
-INSERT = (f"INSERT OR IGNORE INTO sessions ({', '.join(COLUMNS)}) "
-          f"VALUES ({', '.join('?' * len(COLUMNS))})")
 
 
 class _In(BaseModel):
@@ -104,15 +102,15 @@ class EnvHostedIn(_In):
 
 
 class SessionAgentIn(_In):
-    compaction: agents.CompactionIn | None = None
-    experimental: agents.ExperimentalIn | None = None
+    compaction: agent_config.CompactionIn | None = None
+    experimental: agent_config.ExperimentalIn | None = None
     instructions: str | None = None
     model: str | None = None
-    multi_agent: agents.MultiAgentIn | None = None
-    reasoning: agents.ReasoningIn | None = None
-    service_tier: agents.Tier | None = None
-    text: agents.TextIn | None = None
-    tools: list[agents.ToolIn] | None = None
+    multi_agent: agent_config.MultiAgentIn | None = None
+    reasoning: agent_config.ReasoningIn | None = None
+    service_tier: agent_config.Tier | None = None
+    text: agent_config.TextIn | None = None
+    tools: list[agent_config.ToolIn] | None = None
 
 
 class PromptCacheIn(_In):
@@ -157,17 +155,17 @@ def _input_text(value: str | list[MessageIn] | None) -> tuple[str, int]:
 def _run(session: dict[str, Any], value: str | list[MessageIn] | None) -> int:
     """Run the first turn (when there is input) into `session`; return the model requests."""
     if value is None:
-        session["usage"] = usage.token_usage(0, 0, 0, 0)
+        session["usage"] = tokens.token_usage(0, 0, 0, 0)
         return 0
     text, images = _input_text(value)
-    used = usage.stand_in_usage(session["agent"], text, images)
+    used = tokens.stand_in_usage(session["agent"], text, images)
     if FAIL_MARKER in text:
-        used = usage.token_usage(used["input_tokens"], 0, 0, 0)
+        used = tokens.token_usage(used["input_tokens"], 0, 0, 0)
         session["status"] = "failed"
         session["error"] = f"The stand-in model failed the turn: the input contains {FAIL_MARKER}."
     session["usage"] = used
     control = session["spend_control"]
-    control["consumed"] = usage.spend(session["agent"]["model"], used)
+    control["consumed"] = tokens.spend(session["agent"]["model"], used)
     if (session["status"] == "idle" and control["limit"] is not None
             and (control["consumed"] or 0) >= control["limit"]):
         session["status"] = "budget_reached"
@@ -197,30 +195,16 @@ def _refuse_unsupported(parsed: SessionCreateIn) -> None:
     check_metadata(parsed.metadata)
 
 
-def snapshot(agent: dict[str, Any]) -> dict[str, Any]:
-    """A session's copy of an agent, as `AgentSession.agent` has it: its tools without
-    `tool_search` and without an MCP server's HTTP headers, which sessions do not show."""
-    copied = {key: copy.deepcopy(agent[key]) for key in SNAPSHOT}
-    tools = []
-    for tool in copied["tools"]:
-        if tool["type"] == "mcp":
-            tool["transport"].pop("headers", None)
-        if tool["type"] != "tool_search":
-            tools.append(tool)
-    copied["tools"] = tools
-    return copied
-
-
 def _snapshot(state: State, parsed: SessionCreateIn) -> dict[str, Any]:
     """The agent the session runs: the stored one, with the request's overrides."""
     if parsed.agent_id is not None:
-        agent = stored(state, agents.KIND, parsed.agent_id, "agent")
+        agent = stored(state, agent_config.KIND, parsed.agent_id, "agent")
     elif parsed.agent is None or parsed.agent.model is None:
         param = "agent_id" if parsed.agent is None else "agent.model"
         raise invalid(f"Missing required parameter: '{param}'.", param,
                       "missing_required_parameter")
     else:
-        agent = {key: resolve(None) for key, resolve in agents.RESOLVERS.items()
+        agent = {key: resolve(None) for key, resolve in agent_config.RESOLVERS.items()
                  if key in SNAPSHOT}
         agent.update(id=new_id("agent_"), experimental={"time_awareness": False})
     if parsed.agent is not None:
@@ -235,7 +219,7 @@ def _override(state: State, agent: dict[str, Any], override: SessionAgentIn) -> 
     if "tools" in fields and override.tools:
         check_function_names([t.model_dump(by_alias=True) for t in override.tools],
                              nested=False)
-    agents.apply_update(agent, override)
+    agent_config.apply_update(agent, override)
 
 
 def _check_model(state: State, model: str | None) -> None:
@@ -270,28 +254,6 @@ def _environment(env: EnvNoneIn | EnvHostedIn | EnvSelfHostedIn) -> dict[str, An
                         if network else []},
             "packages": {name: list(getattr(packages, name) or []) if packages else []
                          for name in ("npm", "python", "system")}}
-
-
-def new_session(agent: dict[str, Any], *, created_at: int, last_active_at: int,
-                environment: dict[str, Any], metadata: dict[str, str],
-                limit: int | None = None, session_id: str | None = None) -> dict[str, Any]:
-    """An idle session without usage yet (`AgentSession`'s every required key)."""
-    return {"id": session_id or new_id("sess_"), "object": "agent.session", "agent": agent,
-            "created_at": created_at, "last_active_at": last_active_at,
-            "environment": environment, "error": None, "metadata": metadata,
-            "required_actions": [], "spend_control": {"limit": limit, "consumed": None},
-            "status": "idle", "usage": None, "vault_ids": []}
-
-
-def row(session: dict[str, Any], *, requests: int,
-        project_id: str = DEFAULT_PROJECT) -> tuple[object, ...]:
-    """The `sessions` table row of a session (in COLUMNS order)."""
-    used = session["usage"]
-    tier = session["agent"]["service_tier"]
-    return (session["id"], session["agent"]["id"], session["created_at"],
-            session["agent"]["model"], project_id, "default" if tier == "auto" else tier,
-            requests, used["input_tokens"], used["input_tokens_details"]["cached_tokens"],
-            used["output_tokens"], json.dumps(session))
 
 
 async def create_session(request: Request) -> JSONResponse:

@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import Route
 
-from openai_emulator import listing
-from openai_emulator.bodycheck import supported
-from openai_emulator.errors import ApiError, invalid
-from openai_emulator.http import ok, state_of, stored
-from openai_emulator.state import State, new_id
+from openai_emulator.infra import listing
+from openai_emulator.infra.bodycheck import supported
+from openai_emulator.infra.contract import BodyLimit
+from openai_emulator.infra.errors import ApiError, invalid
+from openai_emulator.infra.http import ok, state_of, stored
+from openai_emulator.infra.state import Settings, State, new_id
 
 KIND = "file"
 PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data", "evals")
@@ -152,6 +153,18 @@ async def file_content(request: Request) -> FileResponse:
     return FileResponse(state.content_path(record["id"]), media_type="application/octet-stream",
                         filename=record["filename"])
 
+
+MULTIPART_OVERHEAD = 64 * 1024
+"""Room for the multipart envelope around an upload of the largest size accepted."""
+
+
+def _upload_limit(settings: Settings) -> int:
+    return settings.max_upload_bytes + MULTIPART_OVERHEAD
+
+
+BODY_LIMITS: dict[tuple[str, str], BodyLimit] = {("POST", "/v1/files"): _upload_limit}
+"""The upload takes up to `--max-upload-bytes` and its multipart envelope (the gate's limit:
+`_save` refuses a file over `max_upload_bytes` itself); the other routes have the JSON limit."""
 
 ROUTES = [
     Route("/v1/files", upload_file, methods=["POST"]),

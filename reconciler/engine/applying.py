@@ -142,7 +142,7 @@ def apply(settings: Settings, connection: Connection, options: ApplyOptions,
         total = len(chosen.changes)
         executor = Executor(providers_for(client), parallelism=options.parallelism,
                             retry=retry, listener=lambda o: view.outcome(o, total),
-                            files=files)
+                            files=files, guard=lock.verify)
         with _interruptible(stop, view), contextlib.ExitStack() as stack:
             if hold is not None:
                 stack.enter_context(hold)

@@ -3,7 +3,8 @@
 `seed_sessions` writes them straight to the store in one transaction (50,000 in about a
 second), deterministic for a seed, ids included: the same seed and agent make the same
 sessions, so seeding again with a seed adds none. `POST /admin/seed/sessions` runs it in a
-running emulator; `server.request_seed` is how `reconciler emulator seed-usage` calls that.
+running emulator (this module's `ADMIN_ROUTES`; it has no `/v1` route);
+`reconciler.localemulator.request_seed` is how `reconciler emulator seed-usage` calls that.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import Route
 
-from openai_emulator import agents, sessions, usage
-from openai_emulator.errors import invalid
-from openai_emulator.http import json_body, ok, state_of, stored
-from openai_emulator.state import State
-from openai_emulator.validation import parse_model
+from openai_emulator.domain import agent_config, session_records, tokens
+from openai_emulator.infra.errors import invalid
+from openai_emulator.infra.http import json_body, ok, state_of, stored
+from openai_emulator.infra.state import State
+from openai_emulator.infra.validation import parse_model
 
 DAY = 86_400
 HOURLY = tuple(accumulate((1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 10, 9, 10, 10, 10, 9, 7, 5, 4,
@@ -92,10 +94,10 @@ def seed_sessions(state: State, agent_ids: Sequence[str] | None = None, *, days:
                                          session_id=session_id, seed=seed)
             if session["status"] == "failed":
                 failures.add(session_id)
-            rows.append(sessions.row(session, requests=requests))
+            rows.append(session_records.row(session, requests=requests))
     there = _existing(state, [str(r[0]) for r in rows])
     new = [r for r in rows if r[0] not in there]
-    state.store.write_many(sessions.INSERT, new)
+    state.store.write_many(session_records.INSERT, new)
     return Seeded(len(new), len(rows) - len(new), len(failures - there), len(chosen),
                   first_day, end)
 
@@ -110,13 +112,13 @@ def _existing(state: State, session_ids: list[str]) -> set[str]:
 def _agents(state: State, agent_ids: Sequence[str] | None) -> list[dict[str, Any]]:
     """The snapshots of the agents to seed (a 404 for an unknown id)."""
     if agent_ids is None:
-        found = state.store.all(agents.KIND)
+        found = state.store.all(agent_config.KIND)
     else:
-        found = [stored(state, agents.KIND, a, "agent") for a in dict.fromkeys(agent_ids)]
+        found = [stored(state, agent_config.KIND, a, "agent") for a in dict.fromkeys(agent_ids)]
     if not found:
         raise invalid("There is no agent to seed sessions for: create one first, or name "
                       "some in 'agent_ids'.", "agent_ids", "invalid_value")
-    return [sessions.snapshot(agent) for agent in found]
+    return [session_records.snapshot(agent) for agent in found]
 
 
 def _session_id(seed: int, agent_id: str, number: int) -> str:
@@ -136,18 +138,18 @@ def _session(rng: random.Random, agent: dict[str, Any], created: int, end: int,
         input_tokens += context
         cached += int(context * rng.uniform(0.5, 0.9)) if turn else 0
         output += int(rng.lognormvariate(5.7, 0.7))
-    share = usage.reasoning_share(agent)
+    share = tokens.reasoning_share(agent)
     reasoning = int(output * share / (1 - share))
-    session = sessions.new_session(
+    session = session_records.new_session(
         agent, created_at=created, session_id=session_id, environment={"type": "none"},
         last_active_at=min(end, created + turns * rng.randint(4, 60)),
         metadata={"channel": rng.choice(CHANNELS), "seed": str(seed)})
     if rng.random() < failure_share:
         session.update(status="failed", error=rng.choice(ERRORS))
         output, reasoning = output // 2, reasoning // 2
-    used = usage.token_usage(input_tokens, cached, output + reasoning, reasoning)
+    used = tokens.token_usage(input_tokens, cached, output + reasoning, reasoning)
     session["usage"] = used
-    session["spend_control"]["consumed"] = usage.spend(agent["model"], used)
+    session["spend_control"]["consumed"] = tokens.spend(agent["model"], used)
     return session, turns
 
 
@@ -180,3 +182,8 @@ async def seed_endpoint(request: Request) -> JSONResponse:
         per_day=parsed.per_day, failure_share=parsed.failure_share, seed=parsed.seed,
         now=parsed.now)
     return ok(seeded.as_dict())
+
+
+ROUTES: list[Route] = []
+"""None under `/v1`: seeding is an admin endpoint."""
+ADMIN_ROUTES = [Route("/admin/seed/sessions", seed_endpoint, methods=["POST"])]

@@ -9,8 +9,8 @@ from typing import Any
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 
-from openai_emulator.errors import invalid
-from openai_emulator.store import Store
+from openai_emulator.infra.errors import invalid
+from openai_emulator.infra.store import Store
 
 Transform = Callable[[dict[str, Any]], dict[str, Any]]
 
