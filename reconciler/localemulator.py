@@ -114,19 +114,37 @@ def start(*, folder: Path, port: int, db: Path, index_delay: float,
     existing = running(folder)
     if existing is not None:
         return existing
+    # a pull request can commit any of them as a link to elsewhere
+    for path in (folder, db, folder / "emulator.log", record_path(folder)):
+        if path.is_symlink():
+            raise EmulatorError(f"{path} is a symbolic link: the emulator writes there, so "
+                                "it must be a real folder or file; nothing was started",
+                                hint="remove the link, or choose another --dir or --db")
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / "emulator.log"
     command = [sys.executable, "-m", "openai_emulator", "--port", str(port),
                "--db", str(db), "--index-delay", str(index_delay)]
     if today is not None:
         command += ["--today", today.isoformat()]
-    with log.open("w") as out:
+    with _created(log) as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     url = _wait_for_url(log, process, timeout)
     record = Running(pid=process.pid, url=url, db=str(db), log=str(log))
-    record_path(folder).write_text(json.dumps(asdict(record), indent=2) + "\n")
+    with _created(record_path(folder)) as out:
+        out.write((json.dumps(asdict(record), indent=2) + "\n").encode())
     return record
+
+
+def _created(path: Path) -> Any:
+    """`path` opened for writing (emptied), never through a symbolic link in its place."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
+                             0o644)
+    except OSError as exc:
+        raise EmulatorError(f"cannot write {path}: {exc.strerror or exc} (a symbolic link "
+                            "is never written through); nothing was started") from exc
+    return os.fdopen(descriptor, "wb")
 
 
 def _wait_for_url(log: Path, process: subprocess.Popen[bytes], timeout: float) -> str:

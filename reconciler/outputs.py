@@ -38,12 +38,20 @@ def check_file(path: Path, option: str) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Write a text file, making its folders; an OS error becomes a clear error."""
+    """Write a text file the user named (`plan --out`), making its folders, never through a
+    symbolic link in its place; an OS error becomes a clear error. A file inside the
+    project is written with `write_below`, which checks its folders too."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
+                             0o644)
     except OSError as exc:
-        raise ReconcilerError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        reason = ("it is a symbolic link" if exc.errno == errno.ELOOP
+                  else exc.strerror or str(exc))
+        raise ReconcilerError(f"cannot write {path}: {reason}; nothing was written there") \
+            from exc
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)
 
 
 def write_below(folder: Path, path: Path, text: str, *, overwrite: bool = False) -> None:

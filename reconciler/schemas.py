@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from reconciler import API_VERSION, kinds
 from reconciler.manifests.structure import DRAFT, model_schema
 from reconciler.model.config import ProjectConfig
-from reconciler.outputs import check_folder, write_text
+from reconciler.outputs import check_below, check_folder, write_below
 
 VERSION_DIR = API_VERSION.split("/")[1]
 
@@ -92,12 +92,17 @@ def dumps(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-def export(out: Path) -> list[Path]:
-    """Write every published schema under `out`; return the files written."""
+def export(out: Path, *, within: Path | None = None) -> list[Path]:
+    """Write every published schema under `out` through no symbolic link below `within`
+    (default: `out`; the project root when a command writes them into the project, so a
+    committed `schemas -> elsewhere` link is refused too); return the files written."""
     check_folder(out, "--out")
+    base, schemas = within or out, published()
+    for relative in schemas:  # a link anywhere: refused before anything is written
+        check_below(base, out / relative)
     written = []
-    for relative, schema in published().items():
+    for relative, schema in schemas.items():
         target = out / relative
-        write_text(target, dumps(schema))
+        write_below(base, target, dumps(schema), overwrite=True)
         written.append(target)
     return written

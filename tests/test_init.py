@@ -73,3 +73,31 @@ def test_init_at_config_path_and_bad_manifests_path(here: Path) -> None:
         refused = run("init", "--force", "--manifests", outside)
         assert refused.exit_code == ExitCode.ERROR
         assert f"--manifests {outside}: must be a folder inside this one" in refused.stderr
+
+
+def test_init_writes_through_no_symbolic_link(here: Path) -> None:
+    outside = here / "outside"
+    outside.mkdir()
+    (outside / "profile").write_text("keep\n")
+    (here / ".gitignore").symlink_to(outside / "profile")
+    result = run("init")
+    assert result.exit_code == ExitCode.ERROR
+    assert ".gitignore: it is a symbolic link" in result.output
+    assert (outside / "profile").read_text() == "keep\n"
+    (here / "reconciler.yaml").unlink()
+    (here / ".gitignore").unlink()
+    (here / "reconciler.yaml").symlink_to(outside / "profile")
+    result = run("init", "--force")
+    assert result.exit_code == ExitCode.ERROR and "it is a symbolic link" in result.output
+    assert (outside / "profile").read_text() == "keep\n"
+
+
+def test_the_emulator_state_folder_is_never_a_link(here: Path) -> None:
+    from reconciler import localemulator
+
+    (here / "elsewhere").mkdir()
+    (here / ".reconciler").symlink_to(here / "elsewhere")
+    with pytest.raises(localemulator.EmulatorError, match="is a symbolic link"):
+        localemulator.start(folder=here / ".reconciler", port=0,
+                            db=here / ".reconciler" / "emulator.sqlite", index_delay=0)
+    assert list((here / "elsewhere").iterdir()) == []

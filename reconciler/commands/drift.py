@@ -23,6 +23,10 @@ from reconciler.render import diagnostics as render_diagnostics
 from reconciler.render import plan as render_plan
 
 
+HEAL = "reconciler apply --refresh=full"
+"""What sets drift back: the same full refresh that found it."""
+
+
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(render_plan.FORMATS), default="text",
               show_default=True, help="text for people, json for tools, markdown for an issue.")
@@ -64,7 +68,7 @@ def drift(app: AppContext, fmt: str, open_issue: str | None, retry_timeout: floa
     if planned.plan.has_changes:
         count = len(planned.plan.changes)
         echo(f"Drift found: {count} change{'s' if count != 1 else ''} would make the live "
-             "account match the manifests again (exit 2).", err=True)
+             f"account match the manifests again (exit 2): `{HEAL}` makes them.", err=True)
         click.get_current_context().exit(ExitCode.CHANGES)
 
 
@@ -100,8 +104,10 @@ def _issue_body(plan: Plan, mark: str, environment: str | None, when: str,
     env_flag = f" --env {environment}" if environment else ""
     full = (f"{mark}\n**The live account differs from the manifests**"
             f"{f' ({where})' if where else ''}: found by `reconciler drift` at {when}.\n\n"
-            f"Run `reconciler apply{env_flag}` to set it back, or change the manifests to "
-            "keep what was changed by hand. Every drift check updates this issue, and the "
+            f"Run `{HEAL}{env_flag}` to set it back (the full refresh this check made: a "
+            "plain `apply` trusts the digest a store records, and would not see a file "
+            "swapped by hand), or change the manifests to keep what was changed by hand. "
+            "Every drift check updates this issue, and the "
             "first one that finds no drift closes it.\n\n" + render_plan.render_markdown(plan))
     return github.fit(full, pointer=github.cut_pointer(total=len(full), artifact_url=None,
                                                        run_url=workflow.run_url))

@@ -14,7 +14,7 @@ import click
 from reconciler.commands.context import AppContext
 from reconciler.console import echo
 from reconciler.errors import ReconcilerError
-from reconciler.outputs import write_text
+from reconciler.outputs import write_below
 
 CONFIG_NAME = "reconciler.yaml"
 IGNORED = ".reconciler/"
@@ -65,7 +65,7 @@ def init(app: AppContext, manifests: str, gitignore: bool, force: bool) -> None:
     if path.exists() and not force:
         raise ReconcilerError(f"{path} exists; nothing was written",
                               hint="--force overwrites it")
-    write_text(path, CONFIG_TEXT.format(manifests=manifests))
+    write_below(path.parent, path, CONFIG_TEXT.format(manifests=manifests), overwrite=True)
     echo(f"wrote {path}")
     if gitignore:
         echo(_ignore_state(path.parent / ".gitignore"))
@@ -92,5 +92,7 @@ def _ignore_state(path: Path) -> str:
     if IGNORED.strip("/") in listed:
         return f"{path} already ignores {IGNORED}"
     separator = "" if not text or text.endswith("\n") else "\n"
-    write_text(path, f"{text}{separator}# the local emulator's state (reconciler)\n{IGNORED}\n")
+    write_below(path.parent, path,
+                f"{text}{separator}# the local emulator's state (reconciler)\n{IGNORED}\n",
+                overwrite=True)
     return f"added {IGNORED} to {path}"

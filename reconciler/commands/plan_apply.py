@@ -90,13 +90,17 @@ def _selection(paths: Sequence[str], targets: Sequence[str], replace: Sequence[s
                      refresh_full=refresh == "full")
 
 
+refresh_option = click.option(
+    "--refresh", type=click.Choice(["auto", "full"]), default="auto", show_default=True,
+    help="full: list every managed store's files and check each upload, even where the "
+         "recorded digest says in sync (a drift check; `apply --refresh=full` heals what it "
+         "finds).")
+
+
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @selection_options
-@click.option("--refresh", type=click.Choice(["auto", "full"]), default="auto",
-              show_default=True,
-              help="full: list every managed store's files and check each upload, even where "
-                   "the recorded digest says in sync (for a scheduled drift check).")
+@refresh_option
 @click.option("--format", "fmt", type=click.Choice(render_plan.FORMATS), default="text",
               show_default=True, help="text for people, json for tools, markdown for a PR.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
@@ -159,6 +163,7 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @selection_options
+@refresh_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking (for CI).")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Changes applied at once.")
@@ -173,7 +178,8 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
 @click.pass_obj
 def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
           replace: tuple[str, ...], no_delete: bool, prune: bool, allow_mass_delete: bool,
-          auto_approve: bool, parallelism: int, retry_timeout: float, index_timeout: float,
+          refresh: str, auto_approve: bool, parallelism: int, retry_timeout: float,
+          index_timeout: float,
           lock_timeout: float, base_url: str | None, organization: str | None,
           project: str | None, emulator: bool) -> None:
     """Make the live account match the manifests.
@@ -195,13 +201,16 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
       reconciler apply
       reconciler apply --auto-approve --parallelism 8 --lock-timeout 600
       reconciler apply plan.json
+      reconciler apply --refresh=full     # heals what `reconciler drift` found
     """
     connection = connect(app, base_url, organization, project, emulator=emulator)
-    selection = _selection(paths, targets, replace, no_delete, prune, allow_mass_delete)
+    selection = _selection(paths, targets, replace, no_delete, prune, allow_mass_delete,
+                           refresh)
     saved_plan = Path(paths[0]) if len(paths) == 1 and paths[0].endswith(".json") else None
     if saved_plan:
         given = [flag for flag, value in (("--target", targets), ("--replace", replace),
-                                          ("--no-delete", no_delete), ("--prune", prune))
+                                          ("--no-delete", no_delete), ("--prune", prune),
+                                          ("--refresh=full", refresh == "full"))
                  if value]
         if given:
             raise click.UsageError(f"{', '.join(given)} cannot be given with a saved plan: it "

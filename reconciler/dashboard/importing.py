@@ -128,7 +128,7 @@ def write(snapshot: Snapshot, chosen: Sequence[str], digest: str) -> Written:
         _inside(root, folder)
     wrote_schemas = None
     if not (schema_root / schemas.VERSION_DIR).is_dir():
-        schemas.export(schema_root)
+        schemas.export(schema_root, within=root)
         wrote_schemas = display_path(schema_root)
     for file in planned.files:
         write_below(planned.folder, file.path, file.text)

@@ -88,7 +88,7 @@ def run(settings: Settings, client: openai.OpenAI, choose: Chooser, options: Imp
                               + "\n  ".join(display_path(p) for p in clashes),
                               hint="choose another --dir, or --force to overwrite")
     if not options.dry_run and not (schema_root / schemas.VERSION_DIR).is_dir():
-        schemas.export(schema_root)
+        schemas.export(schema_root, within=settings.root)
         view.schemas(schema_root)
     files = []
     for path, manifest in paths.items():

@@ -20,7 +20,7 @@ from reconciler.kinds.tool.index import entries as tool_entries
 from reconciler.manifests.loader import display_path
 from reconciler.manifests.project import ManifestSet
 from reconciler.model.desired import DesiredResource
-from reconciler.outputs import write_text
+from reconciler.outputs import write_below
 from reconciler.pipeline import load_desired
 from reconciler.provider import LiveObject
 from reconciler.settings import Settings
@@ -75,7 +75,9 @@ def write(settings: Settings, result: MigrateResult, *, force: bool,
                               hint="--force overwrites them")
     schemas = settings.root / "schemas"
     for path, manifest in files.items():
-        write_text(path, render(manifest, path, schemas))
+        target, root = path.absolute(), settings.root.absolute()
+        write_below(root if target.is_relative_to(root) else target.parent, target,
+                    render(manifest, path, schemas), overwrite=True)
         wrote(path, manifest)
 
 

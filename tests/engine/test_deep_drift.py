@@ -255,3 +255,18 @@ def test_uploads_an_unmanaged_store_holds_are_only_detached() -> None:
     assert kept[2].reason == ("no pattern matches it any more; an unmanaged store still uses "
                               "it (vs_theirs): the upload is kept")
     assert keep_shared(changes, {}) == changes
+
+
+def test_the_command_drift_names_heals_a_swapped_file(kb: Project) -> None:
+    """`drift` finds a store file swapped by hand; the command it names sets it back (a
+    plain `apply` would not see it: the store's recorded digest vouches for it)."""
+    store_id = stores(kb)["kb"]["id"]
+    swap(kb, store_id, "docs/guide.md", *SWAPS["not our upload"])
+    found = kb.run("drift")
+    assert found.exit_code == ExitCode.CHANGES
+    command = found.stderr.split("`")[-2]
+    assert command == "reconciler apply --refresh=full"
+    assert kb.run("apply", "--auto-approve").stdout.count("No changes") == 1  # blind to it
+    healed = kb.run(*command.split()[1:], "--auto-approve")
+    assert healed.exit_code == ExitCode.OK, healed.output
+    assert kb.run("drift").exit_code == ExitCode.OK

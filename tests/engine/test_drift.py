@@ -51,7 +51,8 @@ def test_drift_exits_0_in_sync_and_2_after_a_change_by_hand(project: Project) ->
     assert '! instructions: "Changed in the dashboard." -> "Help with orders."' in (
         found.stdout)
     assert found.stderr.endswith("Drift found: 1 change would make the live account match "
-                                 "the manifests again (exit 2).\n")
+                                 "the manifests again (exit 2): `reconciler apply "
+                                 "--refresh=full` makes them.\n")
     data = json.loads(project.run("drift", "--format", "json").stdout)
     assert data["refresh_full"] is True and data["summary"]["update"] == 1
     broken = project.run("drift", "--base-url", "http://127.0.0.1:9/v1")
@@ -89,8 +90,8 @@ def test_drift_keeps_one_issue_per_environment_and_closes_it(project: Project,
                                     "differs from the manifests** (environment dev, scope "
                                     "s-dev): found by `reconciler drift` at ")
     assert "([run](https://github.example/octo/app/actions/runs/77))" in issue["body"]
-    assert "`Assistant/helper`" in issue["body"] and "reconciler apply --env dev" in (
-        issue["body"])
+    assert "`Assistant/helper`" in issue["body"] and (
+        "reconciler apply --refresh=full --env dev" in issue["body"])
     _by_hand(project, "Changed again.")
     assert drift() == ExitCode.CHANGES
     assert [i["number"] for i in fake.issues] == [3, issue["number"]]  # updated, not duplicated

@@ -310,3 +310,27 @@ def test_import_writes_through_no_symbolic_link(project: Project) -> None:
     assert result.exit_code == ExitCode.ERROR
     assert "manifests/agents is a symbolic link; nothing was written there" in result.output
     assert list(outside.iterdir()) == []
+
+
+def test_a_committed_schema_link_is_never_written_through(project: Project) -> None:
+    """With `schemas/v1/` absent, import writes the JSON Schemas: a committed
+    `schemas/reconciler-config.schema.json -> elsewhere` must not carry the write out."""
+    outside = project.root / "bashrc"
+    outside.write_text("export PATH=/usr/bin\n")
+    (project.root / "schemas").mkdir()
+    (project.root / "schemas" / "reconciler-config.schema.json").symlink_to(outside)
+    project.client.beta.agents.create(model="gpt-6.1-sol", name="Lab")
+    result = project.run("import", "--all")
+    assert result.exit_code == ExitCode.ERROR
+    assert "reconciler-config.schema.json is a symbolic link" in result.output
+    assert outside.read_text() == "export PATH=/usr/bin\n"
+    assert [p.name for p in (project.root / "schemas").iterdir()] == [
+        "reconciler-config.schema.json"], "nothing written beside the link either"
+    linked = project.root / "elsewhere"
+    linked.mkdir()
+    (project.root / "schemas" / "reconciler-config.schema.json").unlink()
+    (project.root / "schemas").rmdir()
+    (project.root / "schemas").symlink_to(linked)
+    result = project.run("import", "--all")
+    assert result.exit_code == ExitCode.ERROR and "is a symbolic link" in result.output
+    assert list(linked.iterdir()) == []
