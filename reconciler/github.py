@@ -33,7 +33,13 @@ from reconciler.secrets import redact_url, remember
 
 API_URL = "https://api.github.com"
 BODY_LIMIT = 65_536
-"""The most characters GitHub accepts in a comment or issue body."""
+"""The most characters GitHub accepts in a comment or issue body, counted in Unicode code
+points (Python's `len`), as its refusal says (`maximum is 65536 characters`): measured, an
+astral emoji counts once, not twice as in UTF-16, and bodies are refused over 262,144 UTF-8
+bytes, which 65,536 code points never exceed (at most 4 bytes each)."""
+ACTIONS_BOT = "github-actions[bot]"
+"""Who the workflow's own token (`secrets.GITHUB_TOKEN`) writes as; it may not read
+`GET /user`."""
 PER_PAGE = 100
 MAX_ATTEMPTS = 4
 RETRY = RetryPolicy(base=1.0, cap=10.0, total=60.0)
@@ -227,6 +233,7 @@ class GitHub:
             headers["Authorization"] = f"Bearer {workflow.token}"
         self.http = httpx2.Client(base_url=workflow.api_url, headers=headers, timeout=30.0,
                                   follow_redirects=False)
+        self._identity: str | None = None
 
     def __enter__(self) -> GitHub:
         return self
@@ -236,6 +243,21 @@ class GitHub:
 
     def repo_path(self, rest: str) -> str:
         return f"/repos/{self.workflow.repository}{rest}"
+
+    def identity(self) -> str:
+        """The login the token writes as: `GET /user` for a personal or app user token; the
+        workflow's token may not read it (403, or 404 on some servers) and writes as
+        `github-actions[bot]`."""
+        if self._identity is None:
+            try:
+                reply = self.request("GET", "/user")
+                login = reply.data.get("login") if isinstance(reply.data, dict) else None
+            except ReconcilerError as error:
+                if " (401: " in error.message:
+                    raise
+                login = None
+            self._identity = str(login) if login else ACTIONS_BOT
+        return self._identity
 
     def request(self, method: str, path: str, *, body: Item | None = None,
                 params: Mapping[str, str | int] | None = None,
@@ -365,13 +387,18 @@ def _message(response: httpx2.Response) -> str:
     return text + (f" ({'; '.join(str(e) for e in errors)})" if errors else "")
 
 
-def first_marked(items: Iterator[Item], mark: str) -> Item | None:
-    """The first item whose body's first line is `mark`, one a bot wrote first (a person may
-    quote the marker)."""
-    found = [item for item in items
-             if str(item.get("body") or "").split("\n", 1)[0].strip() == mark]
-    return min(found, key=lambda item: (item.get("user") or {}).get("type") != "Bot",
-               default=None)
+def first_marked(items: Iterator[Item], mark: str, author: Callable[[], str]) -> Item | None:
+    """The first item whose body's first line is `mark` and that `author()` (the token's own
+    login, asked only once an item is marked) wrote. Anyone may post a comment or open an
+    issue that starts with the marker (before our first one, or quoting it): such an item is
+    never updated, nor closed."""
+    marked = [item for item in items
+              if str(item.get("body") or "").split("\n", 1)[0].strip() == mark]
+    if not marked:
+        return None
+    login = author()
+    return next((item for item in marked if (item.get("user") or {}).get("login") == login),
+                None)
 
 
 class Done(Enum):
@@ -395,7 +422,7 @@ def upsert_comment(github: GitHub, number: int, mark: str, body: str) -> Written
     path = github.repo_path(f"/issues/{number}/comments")
 
     def look() -> Item | None:
-        return first_marked(github.pages(path), mark)
+        return first_marked(github.pages(path), mark, github.identity)
 
     found = look()
     if found is not None:
@@ -410,7 +437,7 @@ def open_drift_issue(github: GitHub, mark: str) -> Item | None:
     """The open drift issue marked `mark` (labelled `reconciler-drift`), if there is one."""
     issues = (issue for issue in github.pages(github.repo_path("/issues"), {
         "state": "open", "labels": DRIFT_LABEL}) if "pull_request" not in issue)
-    return first_marked(issues, mark)
+    return first_marked(issues, mark, github.identity)
 
 
 def report_drift(github: GitHub, mark: str, *, title: str, body: str | None,

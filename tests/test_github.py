@@ -46,8 +46,11 @@ class FakeGitHub:
     """Issues and their comments in memory, behind GitHub's REST paths (under `prefix`, as
     GitHub Enterprise Server serves them under /api/v3)."""
 
-    def __init__(self, *, prefix: str = "") -> None:
+    def __init__(self, *, prefix: str = "", login: str | None = None) -> None:
         self.prefix = prefix
+        self.login = login
+        """The token's user (`GET /user`); None: the workflow's token, which may not read it
+        (404 here) and writes as github-actions[bot]."""
         self.comments: dict[int, list[Item]] = {}
         self.issues: list[Item] = []
         self.sent: list[tuple[str, str]] = []
@@ -74,10 +77,18 @@ class FakeGitHub:
         self.server.shutdown()
         self.server.server_close()
 
-    def add_comment(self, number: int, body: str, *, bot: bool = False) -> Item:
+    @property
+    def writer(self) -> Item:
+        """Who the token writes as."""
+        if self.login is not None:
+            return {"login": self.login, "type": "User"}
+        return {"login": "github-actions[bot]", "type": "Bot"}
+
+    def add_comment(self, number: int, body: str, *, bot: bool = False,
+                    user: Item | None = None) -> Item:
         comment = {"id": next(self._ids), "body": body,
-                   "user": {"login": "github-actions[bot]" if bot else "someone",
-                            "type": "Bot" if bot else "User"},
+                   "user": user or ({"login": "github-actions[bot]", "type": "Bot"} if bot
+                                    else {"login": "someone", "type": "User"}),
                    "html_url": f"https://github.example/{REPOSITORY}/pull/{number}"
                                f"#issuecomment-{len(self.comments.get(number, []))}"}
         self.comments.setdefault(number, []).append(comment)
@@ -89,13 +100,15 @@ class FakeGitHub:
         route = path.removeprefix(self.prefix).removeprefix(f"/repos/{REPOSITORY}")
         parts = route.strip("/").split("/")
         with self._lock:
+            if route == "/user" and self.login is not None and method == "GET":
+                return 200, {"login": self.login}, {}
             if path == route or parts[0] != "issues":
                 return 404, {"message": "Not Found"}, {}
             if method == "GET" and len(parts) == 3 and parts[2] == "comments":
                 return self._page(self.comments.get(int(parts[1]), []), path, query, host)
             if method == "POST" and len(parts) == 3 and parts[2] == "comments":
                 assert body is not None
-                return 201, self.add_comment(int(parts[1]), body["body"], bot=True), {}
+                return 201, self.add_comment(int(parts[1]), body["body"], user=self.writer), {}
             if method == "PATCH" and parts[1:2] == ["comments"]:
                 found = next(c for cs in self.comments.values() for c in cs
                              if c["id"] == int(parts[2]))
@@ -119,7 +132,7 @@ class FakeGitHub:
         assert method == "POST" and body is not None
         number = next(self._numbers)
         issue = {"number": number, "title": body["title"], "body": body["body"],
-                 "state": "open", "labels": [{"name": n} for n in body.get("labels", [])],
+                 "state": "open", "user": self.writer, "labels": [{"name": n} for n in body.get("labels", [])],
                  "html_url": f"https://github.example/{REPOSITORY}/issues/{number}"}
         self.issues.append(issue)
         return 201, issue, {}
@@ -235,7 +248,7 @@ def test_a_comment_is_created_then_updated_in_place(fake: FakeGitHub, tmp_path: 
     assert only["body"] == "<!-- reconciler plan -->\n" + PLAN.replace("1 to", "2 to")
     path = f"/repos/{REPOSITORY}/issues/7/comments"
     assert fake.sent == [("GET", f"{path}?per_page=100"), ("POST", path),
-                         ("GET", f"{path}?per_page=100"),
+                         ("GET", f"{path}?per_page=100"), ("GET", "/user"),
                          ("PATCH", f"/repos/{REPOSITORY}/issues/comments/{only['id']}")]
 
 
@@ -250,7 +263,41 @@ def test_comments_are_searched_page_by_page(fake: FakeGitHub, tmp_path: Path) ->
     assert [p for m, p in fake.sent if m == "GET"] == [
         f"/repos/{REPOSITORY}/issues/7/comments?per_page=100",
         f"/repos/{REPOSITORY}/issues/7/comments?per_page=100&page=2",
-        f"/repos/{REPOSITORY}/issues/7/comments?per_page=100&page=3"]
+        f"/repos/{REPOSITORY}/issues/7/comments?per_page=100&page=3", "/user"]
+
+
+def test_a_marked_comment_by_anyone_else_is_never_updated(fake: FakeGitHub,
+                                                           tmp_path: Path) -> None:
+    """Before the bot's first post, any commenter can plant a comment whose first line is
+    the marker: the workflow must not PATCH it on every push, but post its own."""
+    planted = fake.add_comment(7, "<!-- reconciler plan -->\nplanted by a commenter")
+    result = comment(actions_env(fake, tmp_path), body=PLAN)
+    assert result.exit_code == ExitCode.OK, result.output
+    assert result.stdout.startswith("Posted the comment")
+    assert planted["body"].endswith("planted by a commenter")
+    [ours] = [c for c in fake.comments[7] if c is not planted]
+    assert ours["user"]["login"] == "github-actions[bot]"
+    assert comment(actions_env(fake, tmp_path), body=PLAN).stdout.startswith("Updated")
+    assert len(fake.comments[7]) == 2
+
+
+def test_with_a_user_token_only_that_user_s_comment_is_ours(tmp_path: Path) -> None:
+    with FakeGitHub(login="ann") as fake:
+        bot = fake.add_comment(7, "<!-- reconciler plan -->\nthe Actions bot's", bot=True)
+        result = comment(actions_env(fake, tmp_path), body=PLAN)
+        assert result.exit_code == ExitCode.OK and result.stdout.startswith("Posted")
+        assert bot["body"].endswith("the Actions bot's")
+        again = comment(actions_env(fake, tmp_path), body=PLAN.replace("1 to", "3 to"))
+        assert again.stdout.startswith("Updated")
+        [ann] = [c for c in fake.comments[7] if c["user"]["login"] == "ann"]
+        assert "3 to create" in ann["body"]
+
+
+def test_a_body_of_astral_characters_is_cut_by_code_points() -> None:
+    body = "<!-- m -->\n" + "\U0001f308\n" * 40_000  # 80,011 code points, 200,011 bytes
+    cut = github.fit(body, pointer="(cut)\n")
+    assert len(cut) <= github.BODY_LIMIT and len(cut.encode()) <= 4 * github.BODY_LIMIT
+    assert len(cut) > github.BODY_LIMIT - 100 and cut.endswith("(cut)\n")
 
 
 def test_each_environment_and_marker_has_its_own_comment(fake: FakeGitHub,
@@ -381,7 +428,8 @@ def test_busy_answers_are_retried_and_a_lost_create_is_not_repeated(
     result = comment(actions_env(fake, tmp_path), body=PLAN)
     assert result.exit_code == ExitCode.OK, result.output
     assert len(fake.comments[7]) == 1
-    assert [m for m, _ in fake.sent] == ["GET", "GET", "GET", "GET", "POST", "GET"]
+    assert [m for m, _ in fake.sent] == ["GET", "GET", "GET", "GET", "POST", "GET", "GET"]
+    assert fake.sent[-1] == ("GET", "/user")  # the comment found is the token's own
     fake.faults += [Fault(500)] * github.MAX_ATTEMPTS
     failed = comment(actions_env(fake, tmp_path), body=PLAN)
     assert failed.exit_code == ExitCode.ERROR
