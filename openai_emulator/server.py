@@ -11,6 +11,7 @@ registry, and the infrastructure below never imports a resource.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import socket
 import sqlite3
 from pathlib import Path
@@ -43,6 +44,7 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
 
     plan = _fault_plan(faults) if faults else FaultPlan()
     seed_models = _models(models) if models else None
+    sock = _bound(host, port)  # before the state is made: a failed bind leaves no file
     try:
         state = State.open(db, models=seed_models,
                            settings=Settings(index_delay=index_delay, api_key=api_key,
@@ -54,7 +56,26 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
                               hint="give --db a new file name, or an emulator's SQLite "
                                    "file") from exc
     app = build_app(state, routes.api(), FaultInjector(plan))
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"{READY_PREFIX}http://{shown}:{bound}/v1 (state: {db})", flush=True)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            timeout_keep_alive=30, backlog=2048)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _bound(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port`, or an error that names which of the two is wrong."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, socket.gaierror) else "not a host name"
+        raise EmulatorError(f"cannot listen on {host}:{port}: --host {host!r} is no address "
+                            f"of this machine ({reason})",
+                            hint="give --host an address or name of this machine, e.g. "
+                                 "127.0.0.1 (the default) or ::1") from exc
+    sock = socket.socket(family)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit this: without it, a response written in two parts waits
     # for the client's delayed ACK (about 40 ms per request on a kept-alive connection).
@@ -62,14 +83,16 @@ def serve(*, host: str, port: int, db: Path, models: Path | None, faults: Path |
     try:
         sock.bind((host, port))
     except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            hint = "choose another --port, or --port 0 for a free one"
+        elif exc.errno == errno.EACCES:
+            hint = "ports below 1024 need privileges: choose --port 1024 or above, or 0"
+        else:
+            hint = "give --host an address of this machine, e.g. 127.0.0.1 (the default)"
         raise EmulatorError(f"cannot listen on {host}:{port}: {exc.strerror}",
-                              hint="choose another --port, or --port 0 for a free one") from exc
-    bound = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    print(f"{READY_PREFIX}http://{shown}:{bound}/v1 (state: {db})", flush=True)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            timeout_keep_alive=30, backlog=2048)
-    uvicorn.Server(config).run(sockets=[sock])
+                            hint=hint) from exc
+    return sock
 
 
 def _fault_plan(path: Path) -> FaultPlan:

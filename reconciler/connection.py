@@ -230,10 +230,18 @@ def _check_key(key: str | None, name: str) -> None:
 def _check_trusted_host(url: str, env: dict[str, str]) -> None:
     """A base URL from `reconciler.yaml` (which a pull request can change) receives the key
     only if it is OpenAI's, on this machine, or a host the environment trusts."""
-    host = (urlsplit(url).hostname or "").lower()
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
     trusted = {h.strip().lower() for h in env.get(TRUSTED_HOSTS_VARIABLE, "").split(",")
                if h.strip()}
-    if host in OPENAI_HOSTS or host in trusted or is_loopback(host):
+    if is_loopback(host):
+        return
+    if parts.scheme != "https":
+        raise ConfigError(f"connection.base_url in reconciler.yaml sends the key to {host} "
+                          f"over {parts.scheme}://, unencrypted: refused",
+                          hint="use https:// (only this machine may be reached over http), "
+                               "or pass --base-url / OPENAI_BASE_URL")
+    if host in OPENAI_HOSTS or host in trusted:
         return
     raise ConfigError(f"connection.base_url in reconciler.yaml points at {host}, which is "
                       "not OpenAI's API, this machine, or a trusted host: the key is not "

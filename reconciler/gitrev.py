@@ -57,5 +57,24 @@ def checkout(folder: Path, ref: str) -> Iterator[Path]:
     archive = _git(top, "archive", "--format=tar", commit)
     with tempfile.TemporaryDirectory(prefix="reconciler-base-") as temp:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(temp, filter="data")  # no links or paths out of the folder
+            try:
+                tar.extractall(temp, filter="data")  # no links or paths out of the folder
+            except tarfile.FilterError as exc:
+                member = exc.tarinfo
+                target = f" -> {member.linkname}" if member.linkname else ""
+                raise ReconcilerError(
+                    f"{ref} holds {member.name}{target}, which points outside the "
+                    f"repository: the revision is not read ({_why(exc)}); nothing was "
+                    "compared", hint="a link in the repository must stay inside it: "
+                                     "remove or fix it in that revision") from None
         yield Path(temp) / below
+
+
+def _why(error: tarfile.FilterError) -> str:
+    if isinstance(error, tarfile.AbsoluteLinkError):
+        return "an absolute link"
+    if isinstance(error, tarfile.LinkOutsideDestinationError):
+        return "a link that leaves the repository"
+    if isinstance(error, tarfile.AbsolutePathError | tarfile.OutsideDestinationError):
+        return "a path that leaves the repository"
+    return str(error)

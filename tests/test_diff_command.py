@@ -113,3 +113,17 @@ def test_fields_added_removed_and_changed(write_tree: WriteTree) -> None:
     assert difference.change is Change.CHANGE
     assert [(f.path, f.op) for f in difference.fields] == [("metadata", "remove"),
                                                           ("temperature", "add")]
+
+
+def test_a_revision_with_a_link_out_of_the_repository_is_one_clear_error(
+        write_tree: WriteTree) -> None:
+    root = write_tree({"reconciler.yaml": CONFIG, "manifests/a.yaml": HELPER})
+    (root / "manifests" / "secrets").symlink_to("/etc/passwd")
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "base")
+    result = run("diff", "--base", "main")
+    assert result.exit_code == ExitCode.ERROR
+    assert "Traceback" not in result.output
+    assert "main holds manifests/secrets -> /etc/passwd, which points outside the " \
+           "repository: the revision is not read (an absolute link)" in result.stderr

@@ -71,6 +71,19 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
                                           str(tmp_path / "db.sqlite")])
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "choose another --port" in result.stderr
+    assert not (tmp_path / "db.sqlite").exists(), "no state made for a server that never ran"
+
+
+def test_a_bogus_host_is_a_clear_error_about_the_host(tmp_path: Path) -> None:
+    for host in ("no-such-host.invalid", "203.0.113.7"):  # unresolvable; not this machine's
+        result = CliRunner().invoke(cli, ["emulator", "serve", "--host", host, "--port", "0",
+                                          "--db", str(tmp_path / "db.sqlite")])
+        assert result.exit_code == 1, result.output
+        assert f"cannot listen on {host}:0" in result.stderr
+        assert "--host" in result.stderr and "--port" not in result.stderr
+        assert "Traceback" not in result.output
+        assert not (tmp_path / "db.sqlite").exists()
 
 
 def test_packaged_subset_matches_the_spec() -> None:

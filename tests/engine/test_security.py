@@ -313,7 +313,11 @@ def test_live_names_cannot_inject_workflow_commands(project: Project) -> None:
 @pytest.mark.parametrize(("config", "env", "says"), [
     ("connection: {base_url: 'https://collector.example/v1'}", {},
      "points at collector.example, which is not OpenAI's API"),
-    ("connection: {base_url: 'http://10.1.2.3/v1'}", {}, "points at 10.1.2.3"),
+    ("connection: {base_url: 'https://10.1.2.3/v1'}", {}, "points at 10.1.2.3"),
+    ("connection: {base_url: 'http://api.openai.com/v1'}", {},
+     "sends the key to api.openai.com over http://, unencrypted: refused"),
+    ("connection: {base_url: 'http://proxy.invalid/v1'}",
+     {"RECONCILER_TRUSTED_HOSTS": "proxy.invalid"}, "over http://, unencrypted"),
     ("connection: {api_key_env: GITHUB_TOKEN}", {"GITHUB_TOKEN": "ghp_x"},
      "'GITHUB_TOKEN' does not name an OpenAI key variable"),
     ("connection: {}", {"OPENAI_API_KEY": "sk-abcdef0123456789\n"},
@@ -333,11 +337,12 @@ def test_the_configuration_cannot_send_a_key_elsewhere(project: Project, config:
 
 def test_a_host_the_environment_trusts_may_be_configured(project: Project) -> None:
     (project.root / "reconciler.yaml").write_text(
-        "manifests: [manifests]\nconnection: {base_url: 'http://proxy.invalid:9/v1'}\n")
+        "manifests: [manifests]\nconnection: {base_url: 'https://proxy.invalid:9/v1'}\n")
     project.write({"kb.yaml": STORE.format(pattern="'*.md'")})
     result = project.run_env({"OPENAI_BASE_URL": "", "RECONCILER_TRUSTED_HOSTS": "proxy.invalid"},
                              "plan")
     assert result.exit_code == ExitCode.ERROR and "not OpenAI's API" not in result.stderr
+    assert "unencrypted" not in result.stderr and "proxy.invalid" in result.stderr
 
 
 @pytest.mark.parametrize(("path", "code"), [
