@@ -132,7 +132,8 @@ class FakeGitHub:
         assert method == "POST" and body is not None
         number = next(self._numbers)
         issue = {"number": number, "title": body["title"], "body": body["body"],
-                 "state": "open", "user": self.writer, "labels": [{"name": n} for n in body.get("labels", [])],
+                 "state": "open", "user": self.writer,
+                 "labels": [{"name": n} for n in body.get("labels", [])],
                  "html_url": f"https://github.example/{REPOSITORY}/issues/{number}"}
         self.issues.append(issue)
         return 201, issue, {}

@@ -7,6 +7,11 @@ score is the share of the query's distinct terms it contains, each term weighted
 document frequency over the store's chunks: 1.0 when it holds every term, 0 when none (not
 returned). Ties go to the chunk with more occurrences, then to the older file, then to the
 earlier chunk. Only `completed` files are searched, and `filters` apply to their attributes.
+
+Bounded as a service must be: a query of at most `MAX_QUERY_CHARS` characters in all (at
+most `MAX_QUERIES` strings), filters of at most `MAX_FILTERS` comparisons nested at most
+`MAX_FILTER_DEPTH` deep; ranking runs in a worker thread, so one large store never stalls
+the event loop the other requests share.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from openai_emulator.domain.vector_records import FILE, STORE, TEXT, file_status
+from openai_emulator.infra.errors import invalid
 from openai_emulator.infra.http import json_body, ok, state_of, stored
 from openai_emulator.infra.state import State
 from openai_emulator.infra.validation import validate_body
@@ -31,6 +38,41 @@ from openai_emulator.infra.validation import validate_body
 WORD = re.compile(r"\S+")
 TERM = re.compile(r"\w+")
 DEFAULT_RESULTS = 10
+MAX_QUERY_CHARS = 4096
+MAX_QUERIES = 10
+MAX_FILTERS = 100
+MAX_FILTER_DEPTH = 8
+
+
+def check_bounds(body: dict[str, Any]) -> None:
+    """Refuse a query or filter over the bounds (before any work; what is not even of the
+    right shape is left to the schema check)."""
+    if not isinstance(body, dict):
+        return
+    query = body.get("query")
+    queries = [query] if isinstance(query, str) else (query if isinstance(query, list) else [])
+    if len(queries) > MAX_QUERIES:
+        raise invalid(f"Invalid 'query': at most {MAX_QUERIES} queries, got {len(queries)}.",
+                      param="query")
+    if sum(len(q) for q in queries if isinstance(q, str)) > MAX_QUERY_CHARS:
+        raise invalid(f"Invalid 'query': at most {MAX_QUERY_CHARS} characters in all.",
+                      param="query")
+    count, stack = 0, [(body.get("filters"), 1)]
+    while stack:
+        flt, depth = stack.pop()
+        if not isinstance(flt, dict):
+            continue
+        if depth > MAX_FILTER_DEPTH:
+            raise invalid(f"Invalid 'filters': nested more than {MAX_FILTER_DEPTH} deep.",
+                          param="filters")
+        if flt.get("type") in ("and", "or"):
+            inner = flt.get("filters")
+            stack.extend((f, depth + 1) for f in (inner if isinstance(inner, list) else []))
+        else:
+            count += 1
+            if count > MAX_FILTERS:
+                raise invalid(f"Invalid 'filters': at most {MAX_FILTERS} comparisons.",
+                              param="filters")
 
 
 @dataclass(frozen=True)
@@ -120,20 +162,27 @@ def rank(chunks: list[Chunk], queries: list[str]) -> list[tuple[float, Chunk]]:
 async def search_store(request: Request) -> JSONResponse:
     state = state_of(request)
     body = await json_body(request)
+    check_bounds(body)  # before the schema is checked: that alone would take seconds
     validate_body("VectorStoreSearchRequest", body)
     store_id = request.path_params["store_id"]
     stored(state, STORE, store_id, "vector store")
     queries = [body["query"]] if isinstance(body["query"], str) else list(body["query"])
     if body.get("rewrite_query"):
         queries = [" ".join(TERM.findall(" ".join(queries).lower()))]
-    candidates = [c for c in _chunks(state, store_id) if matches(body.get("filters"),
-                                                                 c.attributes)]
+    chunks = list(_chunks(state, store_id))
     threshold = (body.get("ranking_options") or {}).get("score_threshold", 0)
-    ranked = [(s, c) for s, c in rank(candidates, queries) if s >= threshold]
+    ranked = await run_in_threadpool(_ranked, chunks, body.get("filters"), queries, threshold)
     limit = body.get("max_num_results", DEFAULT_RESULTS)
     return ok({"object": "vector_store.search_results.page", "search_query": queries,
                "data": [_result(score, chunk) for score, chunk in ranked[:limit]],
                "has_more": False, "next_page": None})
+
+
+def _ranked(chunks: list[Chunk], filters: dict[str, Any] | None, queries: list[str],
+            threshold: float) -> list[tuple[float, Chunk]]:
+    """The chunks the filters pass, ranked, over the threshold (pure: run off the loop)."""
+    candidates = [c for c in chunks if matches(filters, c.attributes)]
+    return [(s, c) for s, c in rank(candidates, queries) if s >= threshold]
 
 
 def _result(score: float, chunk: Chunk) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from reconciler.provider.retry import RetryPolicy
 from reconciler.render import diagnostics as render_diagnostics
 from reconciler.render import plan as render_plan
 
-
 HEAL = "reconciler apply --refresh=full"
 """What sets drift back: the same full refresh that found it."""
 

@@ -357,3 +357,41 @@ def test_a_foreign_host_name_is_refused(emulator: Emulator) -> None:
     for host in ("localhost:1", "127.0.0.1", "[::1]:80"):
         headers = {**api("/v1/models"), "Host": host}
         assert send(emulator, "GET", "/v1/models", b"", headers=headers)[0] == 200
+
+
+def test_a_search_is_bounded_and_never_stalls_the_others(emulator: Emulator) -> None:
+    """100,000 filters or a 9 MB query are refused at once, without echoing the query; a
+    search never keeps the event loop from answering other requests."""
+    import threading
+
+    client = sdk_client(emulator.url)
+    store = client.vector_stores.create(name="bounded")
+    leaf = {"type": "eq", "key": "k", "value": "v"}
+    too_many = {"type": "or", "filters": [leaf] * 100_000}
+    deep: dict[str, Any] = leaf
+    for _ in range(20):
+        deep = {"type": "and", "filters": [deep]}
+    path = f"/v1/vector_stores/{store.id}/search"
+    cases = [({"query": "x", "filters": too_many}, "filters", "at most 100 comparisons"),
+             ({"query": "x", "filters": deep}, "filters", "nested more than 8 deep"),
+             ({"query": "q" * 9_000_000}, "query", "at most 4096 characters"),
+             ({"query": ["a"] * 11}, "query", "at most 10 queries")]
+    for body, param, says in cases:
+        started = time.monotonic()
+        status, answer = send(emulator, "POST", path, json.dumps(body).encode(), headers={
+            "Authorization": "Bearer k", "Content-Type": "application/json"})
+        assert status == 400 and answer["error"]["param"] == param, answer
+        assert says in answer["error"]["message"] and len(json.dumps(answer)) < 500
+        assert time.monotonic() - started < 5
+    seen: list[float] = []
+
+    def ping() -> None:
+        started = time.monotonic()
+        client.models.list()
+        seen.append(time.monotonic() - started)
+
+    pinger = threading.Thread(target=ping)
+    pinger.start()
+    client.vector_stores.search(store.id, query="ordinary")
+    pinger.join(10)
+    assert seen and seen[0] < 5
