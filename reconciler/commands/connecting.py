@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.commands.context import AppContext
+from reconciler.commands.types import FiniteFloat
 from reconciler.connection import Connection
 from reconciler.console import echo
 from reconciler.settings import SCOPE_VARIABLE, check_pinned_scope, connection_of
@@ -37,7 +38,7 @@ def connection_options(function: F) -> F:
 def retry_option(function: F) -> F:
     """--retry-timeout."""
     return click.option(
-        "--retry-timeout", type=click.FloatRange(0), default=120.0, show_default=True,
+        "--retry-timeout", type=FiniteFloat(0), default=120.0, show_default=True,
         help="Seconds during which failed calls (429, 5xx, dropped) are retried.")(function)
 
 

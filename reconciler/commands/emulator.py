@@ -19,6 +19,7 @@ import click
 from reconciler import clock
 from reconciler import localemulator as server
 from reconciler.commands.context import AppContext
+from reconciler.commands.types import FiniteFloat
 from reconciler.console import echo
 from reconciler.errors import ReconcilerError
 
@@ -85,7 +86,7 @@ def shown(path: str | Path) -> str:
               help="JSON list of model objects to serve instead of the built-in list.")
 @click.option("--faults", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSON fault plan to start with (see README, 'Fault injection').")
-@click.option("--index-delay", type=click.FloatRange(0), default=0.5, show_default=True,
+@click.option("--index-delay", type=FiniteFloat(0), default=0.5, show_default=True,
               help="Seconds a vector store file stays in_progress before it is indexed.")
 @click.option("--api-key", envvar="RECONCILER_EMULATOR_API_KEY",
               help="Accept only this bearer key (default: any non-empty key).")
@@ -117,7 +118,7 @@ def serve(host: str, port: int, db: Path | None, models: Path | None, faults: Pa
 @emulator.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True)
 @DB_OPTION
-@click.option("--index-delay", type=click.FloatRange(0), default=0.5, show_default=True)
+@click.option("--index-delay", type=FiniteFloat(0), default=0.5, show_default=True)
 @TODAY_OPTION
 @DIR_OPTION
 def start(port: int, db: Path | None, index_delay: float, today: dt.datetime | None,
@@ -161,7 +162,7 @@ def url(folder: Path | None) -> None:
               help="Sessions per day, over all the agents.")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="The same seed makes the same sessions (seeding again with it adds none).")
-@click.option("--failure-share", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+@click.option("--failure-share", type=FiniteFloat(0, 1), default=0.05, show_default=True,
               help="The share of sessions that fail.")
 @click.option("--agent", "agent_ids", multiple=True, metavar="ID",
               help="Seed this agent's sessions (repeatable) [default: every agent in the "

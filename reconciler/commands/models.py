@@ -16,6 +16,7 @@ from reconciler.commands.connecting import (
     connection_options,
 )
 from reconciler.commands.context import AppContext
+from reconciler.commands.types import FiniteFloat
 from reconciler.console import echo
 from reconciler.diagnostics import Diagnostics
 from reconciler.errors import ReconcilerError
@@ -49,7 +50,7 @@ def models() -> None:
 @click.option("--check", is_flag=True,
               help="Change nothing; exit 2 if the catalog is out of date, 0 if current.")
 @click.option("--refresh", is_flag=True, help="Ignore the cached model list.")
-@click.option("--ttl", type=click.FloatRange(0), default=3600.0, show_default=True,
+@click.option("--ttl", type=FiniteFloat(0), default=3600.0, show_default=True,
               help="Seconds a cached model list is used.")
 @click.option("--include", multiple=True, metavar="GLOB",
               help="Add the listed models matching this glob (repeatable), e.g. 'gpt-5*'; "

@@ -14,6 +14,7 @@ from reconciler import engine
 from reconciler.apply.executor import Outcome
 from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
+from reconciler.commands.types import FiniteFloat
 from reconciler.connection import Connection
 from reconciler.console import echo
 from reconciler.errors import ManifestError, ReconcilerError
@@ -168,10 +169,10 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
 @click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Changes applied at once.")
 @retry_option
-@click.option("--index-timeout", type=click.FloatRange(0), default=900.0, show_default=True,
+@click.option("--index-timeout", type=FiniteFloat(0), default=900.0, show_default=True,
               help="Seconds to wait for vector store files to finish indexing; files still "
                    "in progress after it make apply fail (exit 1).")
-@click.option("--lock-timeout", type=click.FloatRange(0), default=0.0, show_default=True,
+@click.option("--lock-timeout", type=FiniteFloat(0), default=0.0, show_default=True,
               help="Seconds to wait for another apply of this scope to finish (0: fail at "
                    "once when one holds the lock).")
 @connection_options

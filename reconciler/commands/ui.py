@@ -11,6 +11,7 @@ import click
 
 from reconciler.commands.connecting import check_endpoint_flags, connection_options
 from reconciler.commands.context import AppContext
+from reconciler.commands.types import FiniteFloat
 from reconciler.console import echo
 from reconciler.errors import ReconcilerError
 
@@ -26,7 +27,7 @@ HOST = "127.0.0.1"
               callback=lambda _c, _p, value: _port(value),
               help="Port, 1024 or above; 0 picks a free one (the URL printed says which).")
 @click.option("--no-open", is_flag=True, help="Print the URL; do not open a browser.")
-@click.option("--retry-timeout", type=click.FloatRange(0), default=10.0, show_default=True,
+@click.option("--retry-timeout", type=FiniteFloat(0), default=10.0, show_default=True,
               help="Seconds during which failed reads (429, 5xx, dropped) are retried.")
 @connection_options
 @click.pass_obj

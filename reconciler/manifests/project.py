@@ -128,6 +128,11 @@ def load_manifest_set(
                 _remember_invalid(doc, invalid)
             else:
                 loaded.append(item)
+    if files and not result.documents and not diagnostics.has_errors and not allow_empty:
+        diagnostics.error(Code.NO_MANIFESTS, "no manifest in " + ", ".join(paths) + ": the "
+                          "YAML files found hold no document",
+                          hint="check the paths; with nothing declared, a plan would delete "
+                               "every managed object")
     unique = _without_duplicates(loaded, diagnostics)
     for item in unique:
         if registry().get(item.kind).index is not None:

@@ -280,6 +280,61 @@ BAD_INPUT: list[tuple[list[str], str]] = [
     (["apply", "--auto-approve", "/dev/null"], "error[not-a-regular-file]"),
     (["apply", "afile.json"], "afile.json is not a plan saved by `reconciler plan --out`"),
     (["validate", "--bogus"], "No such option"),
+    # PATHS that declare nothing are the empty folder's error, for every command
+    (["validate", "blank.yaml"], "error[no-manifests] no manifest in blank.yaml"),
+    (["plan", "blank.yaml"], "error[no-manifests]"),
+    (["apply", "--auto-approve", "blank.yaml"], "error[no-manifests]"),
+    (["render", "blank.yaml"], "error[no-manifests]"),
+    (["validate", "missing.yaml"], "missing.yaml"),
+    (["plan", "../outside"], "outside"),
+    # numbers
+    (["apply", "--parallelism", "0"], "Invalid value for '--parallelism'"),
+    (["apply", "--parallelism", "many"], "Invalid value for '--parallelism'"),
+    (["apply", "--lock-timeout", "-1"], "Invalid value for '--lock-timeout'"),
+    (["apply", "--index-timeout", "nan"], "'nan' is not a finite number"),
+    (["plan", "--retry-timeout", "-5"], "Invalid value for '--retry-timeout'"),
+    (["plan", "--retry-timeout", "inf"], "'inf' is not a finite number"),
+    (["emulator", "seed-usage", "--failure-share", "nan"], "'nan' is not a finite number"),
+    (["usage", "--since", "forever"], "--since"),
+    (["usage", "--since", "0d"], "--since"),
+    (["usage", "--unused", "-3d"], "--unused"),
+    (["usage", "--parallelism", "0"], "Invalid value for '--parallelism'"),
+    (["ui", "--port", "80"], "Invalid value for '--port'"),
+    (["ui", "--port", "70000"], "Invalid value for '--port'"),
+    (["emulator", "serve", "--port", "70000"], "--port"),
+    (["emulator", "start", "--port", "-1"], "--port"),
+    (["emulator", "serve", "--index-delay", "-1"], "--index-delay"),
+    # names and addresses
+    (["plan", "--target", "Assistant/nobody"], "no resource Assistant/nobody"),
+    (["plan", "--target", "nonsense"], "nonsense"),
+    (["plan", "--replace", "Agent/nobody"], "no resource Agent/nobody"),
+    (["--env", "nosuch", "plan"], "nosuch"),
+    (["import", "Assistant", "asst_nobody"], "no unmanaged Assistant has the id asst_nobody"),
+    (["import", "Assistant", "asst_x", "--name", "../escape"], "is not a manifest name"),
+    (["import", "Bogus", "x"], "'Bogus' is not one of 'Assistant', 'Agent'"),
+    (["force-unlock", "vs_nobody", "--yes"], "there is no lock vs_nobody"),
+    (["force-unlock", "--yes", "../../etc"], "there is no lock"),
+    (["schema", "show", "bogus"], "bogus"),
+    (["render", "--kind", "bogus"], "Invalid value for '--kind'"),
+    (["lock", "status", "--format", "xml"], "Invalid value for '--format'"),
+    (["diff", "--base", "no-such-ref"], "no-such-ref"),
+    (["diff", "--env", "only-one"], "or --env twice to compare two environments"),
+    (["init", "--manifests", "../up"], "--manifests ../up: must be a folder inside this one"),
+    (["init", "--manifests", "/abs"], "--manifests /abs: must be a folder inside this one"),
+    # files and URLs
+    (["migrate", "assistants-to-agents", "--from-export", "afile.json"],
+     "is not a list of assistant objects"),
+    (["migrate", "assistants-to-agents", "--from-export", "binary.dat"], "is not JSON"),
+    (["migrate", "assistants-to-agents", "--from-export", "missing.json"], "missing.json"),
+    (["migrate", "assistants-to-agents", "--from-base-url", "ftp://x"], "is not a valid URL"),
+    (["comment", "github", "--file", "missing.md"], "missing.md"),
+    (["comment", "github", "--file", "binary.dat", "--dry-run", "--pr", "1", "--repo", "o/r"],
+     "binary.dat"),
+    (["comment", "github", "--file", "afile", "--pr", "0", "--repo", "o/r", "--dry-run"],
+     "--pr"),
+    (["comment", "github", "--file", "afile", "--pr", "1", "--repo", "not a repo",
+      "--dry-run"], "--repo"),
+    (["apply", "--emulator", "--base-url", "https://api.openai.com/v1"], "--emulator"),
 ]
 
 
@@ -290,6 +345,7 @@ def test_bad_input_is_one_clear_error(project: Project, args: list[str], says: s
     (project.root / "afile").write_text("x")
     (project.root / "afile.json").write_text('{"endpoint": 1}')
     (project.root / "empty").mkdir()
+    (project.root / "blank.yaml").write_text("# nothing declared yet\n")
     before = sorted(p for p in project.root.rglob("*"))
     project.clear_stats()
     result = project.run(*args)
