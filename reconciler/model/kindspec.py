@@ -111,6 +111,10 @@ class KindSpec:
     """`module:Class` of its provider over the SDK (None: no live objects)."""
     listing: Listing | None = None
     """What reading its live objects costs (every kind with a provider declares it)."""
+    hides: str | None = None
+    """`module:function(metadata) -> bool`: objects its API lists that are not of this kind
+    (the apply lock's vector stores): its provider never reads them, so no plan, inventory
+    or import sees them."""
     checks_model: bool = False
     """Whether its `model` must be one the account lists."""
     shown_on_delete: tuple[str, ...] = ("name", "model")
@@ -178,6 +182,7 @@ HOOK_PARAMETERS: Mapping[str, tuple[str, ...]] = {
     "indexed": ("result", "diagnostics"),
     "refresh": ("providers", "desired", "live", "replace", "full"),
     "replan": ("providers", "plan", "live"),
+    "hides": ("metadata",),
     "importer": ("raw", "name", "tool_ref"),
 }
 """The parameters each `module:attribute` hook takes, by name (a class: its constructor's).

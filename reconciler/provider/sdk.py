@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import httpx2
 import openai
 
+from reconciler.model.kindspec import load, registry
 from reconciler.neterrors import explain
 from reconciler.provider import (
     LiveObject,
@@ -192,10 +193,16 @@ class SdkProvider:
                           raw=raw)
 
     def _pages(self, order: str) -> Iterator[list[LiveObject]]:
+        """Pages of the kind's objects; what its `hides` hook names (objects of the same API
+        that are not of this kind) left out."""
+        reference = registry().get(self.kind).hides
+        hidden = load(reference) if reference is not None else None
         try:
             for page in pages(functools.partial(self._resource().list, limit=PAGE_SIZE,
                                                 order=order)):
-                yield [self._wrap(item) for item in page]
+                wrapped = [self._wrap(item) for item in page]
+                yield [o for o in wrapped if hidden is None
+                       or not hidden(o.raw.get("metadata"))]
         except (NotFoundError, UnsupportedError) as exc:
             raise UnsupportedError(f"the server does not serve the {self.kind} API "
                                    f"({exc.message})", status=exc.status,

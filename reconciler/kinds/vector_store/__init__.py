@@ -20,6 +20,7 @@ KIND = KindSpec(
     files=FileUse.STORE, shown_on_delete=("name",),
     refresh="reconciler.kinds.vector_store.reading:list_store_files",
     replan="reconciler.kinds.vector_store.reading:list_shared_files",
+    hides="reconciler.lock:is_lock",  # the apply lock is a vector store no plan sees
     plural="vector stores",
 )
 """Vector stores are not imported: their files cannot be downloaded back into a repository

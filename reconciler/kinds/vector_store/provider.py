@@ -8,8 +8,7 @@ from typing import Any, cast
 # imported eagerly, see kinds/assistant/provider.py
 import openai.resources.vector_stores  # noqa: F401
 
-from reconciler.lock import is_lock
-from reconciler.provider import LiveObject, LiveStoreFile
+from reconciler.provider import LiveStoreFile
 from reconciler.provider.sdk import PAGE_SIZE, SdkProvider, as_dict, call, pages
 
 BATCH_LIMIT = 2_000
@@ -21,14 +20,6 @@ class VectorStoreProvider(SdkProvider):
 
     kind = "VectorStore"
     path = "vector_stores"
-
-    def read_all(self) -> list[LiveObject]:
-        """Every store but apply lock objects (`reconciler.lock`): no plan, inventory or
-        import sees them."""
-        return [o for o in super().read_all() if not is_lock(o.raw.get("metadata"))]
-
-    def find_recent(self, since: int) -> list[LiveObject]:
-        return [o for o in super().find_recent(since) if not is_lock(o.raw.get("metadata"))]
 
     def get(self, store_id: str) -> dict[str, Any]:
         """One store, with its file counts as of now."""
