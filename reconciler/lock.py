@@ -48,7 +48,11 @@ the batch already in flight (at most `--parallelism` writes): the API offers no 
 token. `force_unlock` refuses a lock renewed within the last ttl/3 unless forced, and says
 how to tell whether its holder is alive.
 
-The rest of the tool never sees lock objects (`is_lock`: the vector store provider skips them).
+The algorithm talks to the lock objects only through a `LockStore` (list pages, create,
+retrieve, update, delete, and the API's clock its answers tell), so it runs over an
+in-memory store and fake clocks in tests; `VectorStoreLocks` is the one over the SDK. The
+rest of the tool never sees lock objects: the VectorStore kind's `hides` hook names
+`is_lock`, and the provider layer leaves them out.
 """
 
 from __future__ import annotations
@@ -56,7 +60,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import email.utils
-import functools
 import getpass
 import math
 import os
@@ -65,10 +68,10 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from types import TracebackType
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import openai
 
@@ -146,6 +149,71 @@ def _parsed(response: Any, server: ServerTime | None) -> Any:
     if server is not None:
         server.observe(response.headers)
     return response.parse()
+
+
+Raw = dict[str, Any]
+
+
+class LockStore(Protocol):
+    """Where lock objects live: the five operations the algorithm needs, and the API's clock
+    as its answers tell it. Errors are the provider's (`NotFoundError` for an object that
+    is gone, `TransientError`, `RejectedError`)."""
+
+    server: ServerTime
+
+    def pages(self, order: str) -> Iterator[list[Raw]]:
+        """Every object (lock or not), a page at a time, by creation (`asc` or `desc`)."""
+
+    def create(self, metadata: dict[str, str]) -> Raw:
+        """A new lock object with this metadata."""
+
+    def retrieve(self, object_id: str) -> Raw:
+        """One object as it is now."""
+
+    def update(self, object_id: str, metadata: dict[str, str]) -> Raw:
+        """Replace an object's metadata."""
+
+    def delete(self, object_id: str) -> None:
+        """Delete an object."""
+
+
+class VectorStoreLocks:
+    """Lock objects as vector stores named `reconciler-lock` over the SDK (see the module's
+    docstring for why a vector store); every answer's `Date` tells `server` the API's time."""
+
+    def __init__(self, client: openai.OpenAI, server: ServerTime | None = None) -> None:
+        self.client = client
+        self.server = server or ServerTime()
+
+    def pages(self, order: str) -> Iterator[list[Raw]]:
+        def first() -> Any:
+            return _parsed(self.client.vector_stores.with_raw_response.list(
+                limit=PAGE_SIZE, order=cast(Any, order)), self.server)
+        for page in pages(first):
+            yield [as_dict(item) for item in page]
+
+    def create(self, metadata: dict[str, str]) -> Raw:
+        return as_dict(call(lambda: _parsed(self.client.vector_stores.with_raw_response.create(
+            name=LOCK_NAME, expires_after=cast(Any, EXPIRES_AFTER), metadata=metadata),
+            self.server)))
+
+    def retrieve(self, object_id: str) -> Raw:
+        return as_dict(call(lambda: _parsed(
+            self.client.vector_stores.with_raw_response.retrieve(object_id), self.server)))
+
+    def update(self, object_id: str, metadata: dict[str, str]) -> Raw:
+        return as_dict(call(lambda: _parsed(self.client.vector_stores.with_raw_response.update(
+            object_id, metadata=metadata), self.server)))
+
+    def delete(self, object_id: str) -> None:
+        call(lambda: self.client.vector_stores.delete(object_id))
+
+
+def store_of(where: openai.OpenAI | LockStore, server: ServerTime | None = None) -> LockStore:
+    """The lock store of a client (its vector stores), or `where` itself."""
+    if isinstance(where, openai.OpenAI):
+        return VectorStoreLocks(where, server)
+    return where
 
 
 def is_lock(metadata: dict[str, Any] | None) -> bool:
@@ -252,24 +320,18 @@ def holder_name() -> str:
     return f"{user}@{socket.gethostname()} pid {os.getpid()}"
 
 
-def _lock_objects(client: openai.OpenAI, scope: str | None,
-                  server: ServerTime | None = None) -> list[LockInfo]:
-    """Every lock object of a scope, oldest first, read through every page (the first
-    page's `Date` told to `server`).
+def _lock_objects(store: LockStore, scope: str | None) -> list[LockInfo]:
+    """Every lock object of a scope, oldest first, read through every page.
 
     A page whose cursor was deleted meanwhile (a withdrawal) is met by reading again."""
     wanted = NO_SCOPE if scope is None else scope
-
-    def listing() -> Any:
-        return _parsed(client.vector_stores.with_raw_response.list(
-            limit=PAGE_SIZE, order="asc"), server)
     for attempt in range(LISTING_TRIES):
         found: list[LockInfo] = []
         read = 0
         try:
-            for page in pages(listing):
+            for page in store.pages("asc"):
                 read += 1
-                locks = (LockInfo.from_store(as_dict(item)) for item in page)
+                locks = (LockInfo.from_store(item) for item in page)
                 found += [lock for lock in locks
                           if lock is not None and (lock.scope or NO_SCOPE) == wanted]
         except (RejectedError, NotFoundError):
@@ -280,12 +342,12 @@ def _lock_objects(client: openai.OpenAI, scope: str | None,
     raise AssertionError("unreachable")
 
 
-def _delete(client: openai.OpenAI, lock_id: str, *, tries: int = WRITE_TRIES,
+def _delete(store: LockStore, lock_id: str, *, tries: int = WRITE_TRIES,
             pause: Callable[[float], None] = time.sleep) -> None:
     """Delete a lock object; one already gone is fine; transient failures are retried."""
     for attempt in range(tries):
         try:
-            call(lambda: client.vector_stores.delete(lock_id))
+            store.delete(lock_id)
             return
         except NotFoundError:
             return
@@ -295,19 +357,18 @@ def _delete(client: openai.OpenAI, lock_id: str, *, tries: int = WRITE_TRIES,
             pause(0.2 * (attempt + 1))
 
 
-def status(client: openai.OpenAI, scope: str | None,
+def status(where: openai.OpenAI | LockStore, scope: str | None,
            server: ServerTime | None = None) -> list[LockInfo]:
     """The lock objects of a scope, oldest first (expired ones too: see `expired`, judged
     by `server`, which the listing sets)."""
-    return _lock_objects(client, scope, server)
+    return _lock_objects(store_of(where, server), scope)
 
 
-def lock_info(client: openai.OpenAI, lock_id: str,
+def lock_info(where: openai.OpenAI | LockStore, lock_id: str,
               server: ServerTime | None = None) -> LockInfo:
     """The lock object `lock_id`; a ReconcilerError if there is none or it is no lock."""
     try:
-        raw = as_dict(call(lambda: _parsed(
-            client.vector_stores.with_raw_response.retrieve(lock_id), server)))
+        raw = store_of(where, server).retrieve(lock_id)
     except NotFoundError:
         raise ReconcilerError(f"there is no lock {lock_id}: nothing to unlock",
                               hint="see the locks with `reconciler lock status`") from None
@@ -344,14 +405,15 @@ def refuse_if_alive(lock: LockInfo, now: float) -> None:
              f"Only for a holder you know is gone: reconciler force-unlock {lock.id} --force")
 
 
-def force_unlock(client: openai.OpenAI, lock_id: str, *, force: bool = False) -> LockInfo:
+def force_unlock(where: openai.OpenAI | LockStore, lock_id: str, *,
+                 force: bool = False) -> LockInfo:
     """Delete exactly the lock object `lock_id` (refused if it is no lock object, and,
     without `force`, if it was renewed within the last ttl/3: its holder is alive)."""
-    server = ServerTime()
-    lock = lock_info(client, lock_id, server)
+    store = store_of(where)
+    lock = lock_info(store, lock_id)
     if not force:
-        refuse_if_alive(lock, server.now())
-    _delete(client, lock.id)
+        refuse_if_alive(lock, store.server.now())
+    _delete(store, lock.id)
     return lock
 
 
@@ -365,12 +427,12 @@ class ApplyLock:
     While held, call `check()` before starting each write: it raises `LockLostError` once
     renewals have failed for too long or the lock object was deleted."""
 
-    def __init__(self, client: openai.OpenAI, scope: str | None, *, timeout: float = 0.0,
+    def __init__(self, where: openai.OpenAI | LockStore, scope: str | None, *,
+                 timeout: float = 0.0,
                  ttl: float = DEFAULT_TTL, poll: float = 2.0, command: str = "apply",
                  on_wait: Callable[[LockInfo], None] | None = None,
                  on_lost: Callable[[], None] | None = None, clock: Clock = time.time,
                  sleep: Callable[[float], None] = time.sleep) -> None:
-        self.client = client
         self.scope = scope
         self.timeout = timeout
         self.ttl = ttl
@@ -381,7 +443,8 @@ class ApplyLock:
         """Called (from the renewing thread) when the held lock is lost: stop writing."""
         self.clock = clock
         """This machine's clock: for how long to wait (expiry is the API's, `server`)."""
-        self.server = ServerTime(clock)
+        self.store = store_of(where, ServerTime(clock))
+        self.server = self.store.server
         self.sleep = sleep
         self.run = secrets.token_hex(8)
         self.holder = holder_name()
@@ -461,7 +524,7 @@ class ApplyLock:
         """The live locks of the scope, oldest first; expired ones, and our own earlier
         attempts other than `keep`, are deleted on the way (best effort)."""
         live = []
-        found = _lock_objects(self.client, self.scope, self.server)
+        found = _lock_objects(self.store, self.scope)
         now = self.server.now()
         for lock in found:
             stale = lock.run == self.run and lock.id != keep
@@ -473,7 +536,7 @@ class ApplyLock:
 
     def _forget(self, lock_id: str) -> None:
         with contextlib.suppress(ProviderError):  # clean-up only: the next listing retries
-            _delete(self.client, lock_id, tries=1)
+            _delete(self.store, lock_id, tries=1)
 
     def _create(self) -> LockInfo:
         """Create this attempt's lock object; a create whose answer was lost is looked for
@@ -482,10 +545,7 @@ class ApplyLock:
         metadata = self._metadata(self._expiry(), held=False)
         for attempt in range(WRITE_TRIES):
             try:
-                created = call(lambda: _parsed(self.client.vector_stores.with_raw_response.create(
-                    name=LOCK_NAME, expires_after=cast(Any, EXPIRES_AFTER), metadata=metadata),
-                    self.server))
-                lock = LockInfo.from_store(as_dict(created))
+                lock = LockInfo.from_store(self.store.create(metadata))
                 assert lock is not None
                 return lock
             except TransientError:
@@ -498,20 +558,18 @@ class ApplyLock:
         raise AssertionError("unreachable")
 
     def _find_attempt(self) -> LockInfo | None:
-        listing = functools.partial(self.client.vector_stores.list, limit=PAGE_SIZE,
-                                    order="desc")
-        for page in pages(listing):
+        for page in self.store.pages("desc"):
             for item in page:
-                metadata = item.metadata or {}
+                metadata = item.get("metadata") or {}
                 if (metadata.get(RUN_KEY) == self.run
                         and metadata.get(ATTEMPT_KEY) == str(self._attempt)):
-                    return LockInfo.from_store(as_dict(item))
+                    return LockInfo.from_store(item)
         return None
 
     def _withdraw(self, mine: LockInfo) -> None:
         # one left behind is deleted as a stale attempt by our next listing, or expires
         with contextlib.suppress(TransientError):
-            _delete(self.client, mine.id, pause=self.sleep)
+            _delete(self.store, mine.id, pause=self.sleep)
 
     def _metadata(self, expires: int, *, held: bool = True) -> dict[str, str]:
         values = {
@@ -577,8 +635,7 @@ class ApplyLock:
     def _renew(self, info: LockInfo) -> None:
         expires = self._expiry()
         metadata = self._metadata(expires)
-        call(lambda: _parsed(self.client.vector_stores.with_raw_response.update(
-            info.id, metadata=metadata), self.server))
+        self.store.update(info.id, metadata)
         with self._mutex:
             if self.info is info:  # not released meanwhile
                 self.info = replace(info, expires=expires, held=True)
@@ -615,8 +672,7 @@ class ApplyLock:
         if self.lost:
             return f"the apply lock {info.id} was lost: {self._lost or 'renewal failed'}"
         try:
-            raw = as_dict(call(lambda: _parsed(
-                self.client.vector_stores.with_raw_response.retrieve(info.id), self.server)))
+            raw = self.store.retrieve(info.id)
         except NotFoundError:
             return self._lose(info, "its object was deleted (force-unlock, or judged expired "
                                     "by another run)")
@@ -642,7 +698,7 @@ class ApplyLock:
             return
         self._stop.set()
         try:
-            _delete(self.client, info.id, tries=RELEASE_TRIES, pause=self.sleep)
+            _delete(self.store, info.id, tries=RELEASE_TRIES, pause=self.sleep)
         except ProviderError as exc:
             raise ReconcilerError(
                 f"could not release the apply lock {info.id}: {exc.message}",
