@@ -22,7 +22,8 @@ from reconciler.connection import Connection
 from reconciler.diagnostics import Code, Diagnostic, Diagnostics
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.kinds.model_catalog.index import catalog as catalog_of
-from reconciler.manifests.project import ManifestSet
+from reconciler.manifests.loader import discover
+from reconciler.manifests.project import ManifestSet, no_manifests
 from reconciler.model.config import ModelWindows
 from reconciler.model.desired import DesiredResource
 from reconciler.plan.diff import diff
@@ -79,6 +80,21 @@ def valid(manifests: ManifestSet) -> ManifestSet:
     if manifests.diagnostics.has_errors:
         raise ManifestError(manifests.diagnostics)
     return manifests
+
+
+def declares_something(settings: Settings, selection: Selection) -> None:
+    """Before any API is reached: PATHS that do not exist or hold no YAML file are the error
+    a plan of them ends in, said first (not "no API to talk to" in a project that has no
+    manifests yet). Nothing is parsed here: the plan reads the files."""
+    if selection.allow_mass_delete or selection.no_delete:
+        return
+    paths = list(selection.paths) or settings.manifest_paths()
+    diagnostics = Diagnostics()
+    files = discover(paths, exclude=settings.config.exclude, diagnostics=diagnostics)
+    if not files and not diagnostics.has_errors:
+        no_manifests(diagnostics, paths)
+    if diagnostics.has_errors:
+        raise ManifestError(diagnostics)
 
 
 def present_manifests(settings: Settings, *, strict: bool = True) -> ManifestSet:

@@ -36,6 +36,39 @@ def test_init_writes_a_commented_config_that_loads(here: Path) -> None:
     assert settings.config.manifests == ["manifests"]
     assert settings.config.connection.base_url is None, "the connection stays commented out"
     assert (here / ".gitignore").read_text().endswith("\n.reconciler/\n")
+    assert "wrote manifests/agents/example.yaml" in result.stdout
+    assert "reconciler emulator start" in result.stdout, "a way in without an account"
+    for documented in ("# scope:", "# prune:", "# environments:",
+                       "differing values are an error"):
+        assert documented in text
+    checked = run("validate")
+    assert checked.exit_code == ExitCode.OK, checked.output
+    assert "0 errors, 0 warnings in 2 documents (2 files)" in checked.stdout
+
+
+def test_init_keeps_examples_that_exist(here: Path) -> None:
+    (here / "manifests" / "agents").mkdir(parents=True)
+    (here / "manifests" / "agents" / "example.yaml").write_text("# mine\n")
+    result = run("init")
+    assert result.exit_code == ExitCode.OK, result.output
+    assert "kept manifests/agents/example.yaml (it exists)" in result.stdout
+    assert (here / "manifests" / "agents" / "example.yaml").read_text() == "# mine\n"
+
+
+def test_a_plan_of_a_project_without_manifests_says_so_before_the_api(
+        here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    (here / "reconciler.yaml").write_text("manifests: [manifests]\n")
+    for command in (["plan"], ["apply", "--auto-approve"]):
+        missing = CliRunner().invoke(cli, command)
+        assert missing.exit_code == ExitCode.ERROR
+        assert "no such file or folder: manifests" in missing.output
+        assert "no API to talk to" not in missing.output
+    (here / "manifests").mkdir()
+    empty = CliRunner().invoke(cli, ["plan"])
+    assert "error[no-manifests] no YAML files found in manifests" in empty.output
+    assert "no API to talk to" not in empty.output
 
 
 def test_init_refuses_to_overwrite_without_force(here: Path) -> None:

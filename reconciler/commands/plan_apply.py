@@ -20,7 +20,7 @@ from reconciler.console import echo
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
 from reconciler.outputs import check_file
-from reconciler.pipeline import Planned, Selection, Sources, make_plan
+from reconciler.pipeline import Planned, Selection, Sources, declares_something, make_plan
 from reconciler.plan import saved
 from reconciler.plan.model import Action, Plan
 from reconciler.provider.retry import RetryPolicy
@@ -140,10 +140,11 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
     """
     if out is not None:
         check_file(out, "--out")
-    connection = connect(app, base_url, organization, project, emulator=emulator)
-    retry = RetryPolicy(total=retry_timeout)
     selection = _selection(paths, targets, replace, no_delete, prune, allow_mass_delete,
                            refresh)
+    declares_something(app.settings(), selection)
+    connection = connect(app, base_url, organization, project, emulator=emulator)
+    retry = RetryPolicy(total=retry_timeout)
     try:
         planned = make_plan(app.settings(), connection,
                             Sources.over(connection.client(retry=retry)), selection)
@@ -204,7 +205,6 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
       reconciler apply plan.json
       reconciler apply --refresh=full     # heals what `reconciler drift` found
     """
-    connection = connect(app, base_url, organization, project, emulator=emulator)
     selection = _selection(paths, targets, replace, no_delete, prune, allow_mass_delete,
                            refresh)
     saved_plan = Path(paths[0]) if len(paths) == 1 and paths[0].endswith(".json") else None
@@ -216,6 +216,9 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
         if given:
             raise click.UsageError(f"{', '.join(given)} cannot be given with a saved plan: it "
                                    "records the options it was made with")
+    if saved_plan is None:
+        declares_something(app.settings(), selection)
+    connection = connect(app, base_url, organization, project, emulator=emulator)
     options = engine.ApplyOptions(
         paths=paths, saved_plan=saved_plan, selection=selection,
         allow_mass_delete=allow_mass_delete, auto_approve=auto_approve,

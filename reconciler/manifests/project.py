@@ -90,6 +90,13 @@ class ResolveContext:
         return self.result.diagnostics
 
 
+def no_manifests(diagnostics: Diagnostics, paths: Sequence[str]) -> None:
+    """The error of PATHS that hold no YAML file."""
+    diagnostics.error(Code.NO_MANIFESTS, "no YAML files found in " + ", ".join(paths),
+                      hint="check the paths; with nothing declared, a plan would delete "
+                           "every managed object")
+
+
 def load_manifest_set(
     paths: Iterable[str], *, exclude: Sequence[str] = (), today: dt.date | None = None,
     root: Path | None = None, allow_empty: bool = False, overlay: Overlay | None = None,
@@ -115,9 +122,7 @@ def load_manifest_set(
                     diagnostics)
     result.files = [str(f) for f in files]
     if not files and not diagnostics.has_errors and not allow_empty:
-        diagnostics.error(Code.NO_MANIFESTS, "no YAML files found in " + ", ".join(paths),
-                          hint="check the paths; with nothing declared, a plan would delete "
-                               "every managed object")
+        no_manifests(diagnostics, paths)
     loaded: list[Loaded] = []
     invalid: dict[str, set[str]] = defaultdict(set)
     for file in files:
