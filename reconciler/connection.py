@@ -158,7 +158,7 @@ def resolve(config: ConnectionConfig, *, base_url: str | None = None, emulator: 
     if running:
         return Connection(running, "emulator", org, proj, "emulator",
                           "started by reconciler emulator start")
-    raise ConfigError(
+    raise NoConnectionError(
         f"no API to talk to: {key_name} is not set and no local emulator is running",
         hint=f"set {key_name} (and OPENAI_BASE_URL for another server), or start the "
              "local emulator: reconciler emulator start")
@@ -225,6 +225,11 @@ def _check_key(key: str | None, name: str) -> None:
     if key is not None and any(ord(c) < 32 or ord(c) == 127 for c in key):
         raise ConfigError(f"{name} holds a control character (a trailing newline?)",
                           hint=f"export {name} without it")
+
+
+class NoConnectionError(ConfigError):
+    """Nothing says where the API is: no key, no base URL, no emulator running (a new
+    project's first command, typically)."""
 
 
 def _check_trusted_host(url: str, env: dict[str, str]) -> None:

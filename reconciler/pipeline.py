@@ -354,6 +354,7 @@ def make_plan(settings: Settings, connection: Connection, sources: Sources,
         plan = compare()  # e.g. an upload an unmanaged store holds is now only detached
     plan = priced(plan, manifests)
     plan = plan.model_copy(update={"paths": tuple(paths), "prune": selection.prune,
+                                   "environment": settings.environment,
                                    "allow_mass_delete": selection.allow_mass_delete,
                                    "refresh_full": selection.refresh_full})
     plan = retirement_gate(plan, manifests, facts, settings.config.models)

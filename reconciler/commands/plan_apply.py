@@ -15,7 +15,7 @@ from reconciler.apply.executor import Outcome
 from reconciler.commands.connecting import connect, connection_options, retry_option
 from reconciler.commands.context import AppContext
 from reconciler.commands.types import FiniteFloat
-from reconciler.connection import Connection
+from reconciler.connection import Connection, NoConnectionError
 from reconciler.console import echo
 from reconciler.errors import ManifestError, ReconcilerError
 from reconciler.exitcodes import ExitCode
@@ -83,6 +83,18 @@ def selection_options(function: F) -> F:
     return function
 
 
+def _connect(app: AppContext, selection: Selection | None, base_url: str | None,
+             organization: str | None, project: str | None, emulator: bool) -> Connection:
+    """The connection; when none is set up at all (no key, no emulator), a project that has
+    no manifests yet hears that first: it is the first thing to fix."""
+    try:
+        return connect(app, base_url, organization, project, emulator=emulator)
+    except NoConnectionError:
+        if selection is not None:
+            declares_something(app.settings(), selection)
+        raise
+
+
 def _selection(paths: Sequence[str], targets: Sequence[str], replace: Sequence[str],
                no_delete: bool, prune: bool, allow_mass_delete: bool,
                refresh: str = "auto") -> Selection:
@@ -142,8 +154,7 @@ def plan(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
         check_file(out, "--out")
     selection = _selection(paths, targets, replace, no_delete, prune, allow_mass_delete,
                            refresh)
-    declares_something(app.settings(), selection)
-    connection = connect(app, base_url, organization, project, emulator=emulator)
+    connection = _connect(app, selection, base_url, organization, project, emulator)
     retry = RetryPolicy(total=retry_timeout)
     try:
         planned = make_plan(app.settings(), connection,
@@ -216,9 +227,12 @@ def apply(app: AppContext, paths: tuple[str, ...], targets: tuple[str, ...],
         if given:
             raise click.UsageError(f"{', '.join(given)} cannot be given with a saved plan: it "
                                    "records the options it was made with")
-    if saved_plan is None:
-        declares_something(app.settings(), selection)
-    connection = connect(app, base_url, organization, project, emulator=emulator)
+    if saved_plan is not None and not app.envs:  # a saved plan knows its environment
+        made_in = saved.environment_of(saved_plan)
+        if made_in is not None:
+            app.envs = (made_in,)
+    connection = _connect(app, None if saved_plan else selection, base_url, organization,
+                          project, emulator)
     options = engine.ApplyOptions(
         paths=paths, saved_plan=saved_plan, selection=selection,
         allow_mass_delete=allow_mass_delete, auto_approve=auto_approve,

@@ -227,6 +227,15 @@ def load_saved(settings: Settings, path: Path) -> Plan:
                                                           "reconciler plan --out FILE")
     check_local_files(chosen, root)
     saved.verify_digest(chosen, path)
+    if chosen.environment != settings.environment:
+        made = f"environment {chosen.environment}" if chosen.environment else "no environment"
+        asked = (f"environment {settings.environment}" if settings.environment
+                 else "no environment")
+        raise ReconcilerError(f"{path} was made for {made} (at {chosen.endpoint}); you asked "
+                              f"for {asked}; nothing was changed",
+                              hint="apply it without --env (it takes the plan's), or make a "
+                                   "plan in that environment: reconciler --env NAME plan "
+                                   "--out FILE")
     if chosen.scope != settings.config.scope:
         raise saved.StalePlanError([f"the plan was made for scope {chosen.scope or '(none)'}, "
                                     f"reconciler.yaml now says {settings.config.scope}"])

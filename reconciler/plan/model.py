@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.model.desired import ResourceKind
 
-FORMAT_VERSION = "1.3"
+FORMAT_VERSION = "1.4"
 """1.1 added `action_reason`, `required_replace` and `unknowns` to each change (1.0 plans
 load unless they hold values known only after apply). 1.2 added `scope`, `foreign`, `kept`,
 the selection the plan was made with (`paths`, `replace`, `prune`, `allow_mass_delete`),
@@ -325,6 +325,8 @@ class Plan(_Frozen):
     desired_digests: dict[str, str] = Field(
         default_factory=dict, description="Per address, a hash of the declared state.")
     scope: str | None = Field(None, description="The scope whose objects the plan manages.")
+    environment: str | None = Field(
+        None, description="The environment of reconciler.yaml it was made in (--env).")
     foreign: tuple[ForeignObject, ...] = Field(
         (), description="Objects of other scopes: never touched.")
     kept: tuple[str, ...] = Field(
@@ -356,7 +358,8 @@ class Plan(_Frozen):
                         "scope": self.scope, "paths": self.paths, "targets": self.targets,
                         "replace": self.replace, "no_delete": self.no_delete,
                         "prune": self.prune, "allow_mass_delete": self.allow_mass_delete,
-                        "refresh_full": self.refresh_full})
+                        "refresh_full": self.refresh_full,
+                        **({"environment": self.environment} if self.environment else {})})
 
     def summary(self) -> Summary:
         count = {action: 0 for action in Action}

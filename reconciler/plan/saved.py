@@ -6,10 +6,12 @@ changed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from reconciler import __version__
 from reconciler.errors import ReconcilerError
 from reconciler.model.desired import DesiredResource
 from reconciler.outputs import write_text
@@ -27,10 +29,30 @@ class StalePlanError(ReconcilerError):
         self.reasons = reasons
 
 
+SHOWN_ONLY = ("summary", "reconciler_version")
+"""What a saved plan holds for people and tools, as `plan --format json` prints it, but is
+derived, never read back."""
+
+
 def save(plan: Plan, path: Path) -> None:
-    """Write `plan` with the digest of its changes."""
+    """Write `plan` with the digest of its changes, its summary and the version that made
+    it (as `plan --format json` prints it)."""
     signed = plan.model_copy(update={"digest": plan.saved_digest()})
-    write_text(path, signed.model_dump_json(indent=2) + "\n")
+    data = signed.model_dump(mode="json")
+    data["summary"] = signed.summary().model_dump()
+    data["reconciler_version"] = __version__
+    write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def environment_of(path: Path) -> str | None:
+    """The environment a saved plan was made in, read before anything else is (`apply
+    FILE` without --env takes it); None when the file says none or cannot say."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # `load` says what is wrong with it
+    value = data.get("environment") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def load(path: Path, *, check_digest: bool = True) -> Plan:
@@ -41,7 +63,15 @@ def load(path: Path, *, check_digest: bool = True) -> Plan:
     except OSError as exc:
         raise ReconcilerError(f"cannot read the plan {path}: {exc.strerror}") from exc
     try:
-        plan = Plan.model_validate_json(text)
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ReconcilerError(f"{path} is not a plan saved by `reconciler plan --out` "
+                              f"(not JSON: {exc})") from exc
+    if isinstance(data, dict):
+        for key in SHOWN_ONLY:
+            data.pop(key, None)
+    try:
+        plan = Plan.model_validate_json(json.dumps(data))
     except ValidationError as exc:
         raise ReconcilerError(f"{path} is not a plan saved by `reconciler plan --out` "
                               f"({exc.error_count()} problem(s), first: "

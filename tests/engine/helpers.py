@@ -12,7 +12,7 @@ from reconciler import ownership
 from reconciler.apply.executor import Executor, Outcome
 from reconciler.connection import Connection
 from reconciler.model.config import ProjectConfig
-from reconciler.pipeline import Sources, make_plan, providers_for
+from reconciler.pipeline import Selection, Sources, make_plan, providers_for
 from reconciler.plan.model import Plan
 from reconciler.provider.retry import RetryPolicy
 from reconciler.settings import Settings
@@ -27,10 +27,13 @@ def write_manifests(folder: Path, documents: list[dict[str, Any]]) -> None:
     (folder / "all.yaml").write_text(text + "\n", encoding="utf-8")
 
 
-def plan_for(url: str, folder: Path) -> Plan:
+def plan_for(url: str, folder: Path, *, allow_empty: bool = False) -> Plan:
+    """The plan of the manifests in `folder`; `allow_empty`: a folder that declares nothing
+    plans the delete of everything managed (as `--allow-mass-delete` allows)."""
     connection = Connection(url, "test-key", source="flag")
     settings = Settings(root=folder, config=ProjectConfig(manifests=[str(folder)]))
-    return make_plan(settings, connection, Sources.over(connection.client())).plan
+    return make_plan(settings, connection, Sources.over(connection.client()),
+                     Selection(allow_mass_delete=allow_empty)).plan
 
 
 def apply_plan(url: str, plan: Plan, *, retry: RetryPolicy = FAST_RETRY,

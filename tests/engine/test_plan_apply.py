@@ -287,6 +287,24 @@ def test_saved_plan_applies_exactly(project: Project) -> None:
     _plan_is_empty(project)
 
 
+def test_a_saved_plan_carries_its_environment_and_summary(project: Project) -> None:
+    (project.root / "reconciler.yaml").write_text(
+        "manifests: [manifests]\nenvironments:\n  dev: {scope: s-dev}\n  prod: {scope: s-prod}\n")
+    project.write({"a.yaml": ASSISTANT})
+    assert project.run("--env", "dev", "plan", "--out", "plan.json").exit_code == 0
+    data = json.loads((project.root / "plan.json").read_text())
+    assert data["environment"] == "dev" and data["summary"]["create"] == 1
+    assert data["reconciler_version"] and data["format_version"] == "1.4"
+    wrong = project.run("--env", "prod", "apply", "plan.json")
+    assert wrong.exit_code == ExitCode.ERROR
+    assert "plan.json was made for environment dev (at http" in wrong.stderr
+    assert "you asked for environment prod; nothing was changed" in wrong.stderr
+    project.clear_stats()
+    applied = project.run("apply", "plan.json")  # no --env: the plan's own
+    assert applied.exit_code == 0, applied.output
+    assert "scope s-dev" in applied.output and project.writes() == 1 + LOCK_WRITES
+
+
 def test_stale_plan_is_refused_naming_what_changed(project: Project) -> None:
     project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
     _apply(project)
@@ -308,7 +326,9 @@ def test_a_plan_for_another_endpoint_is_refused(project: Project) -> None:
     project.run("plan", "--out", "plan.json")
     from reconciler.plan.model import Plan
 
-    plan = Plan.model_validate_json((project.root / "plan.json").read_text())
+    data = json.loads((project.root / "plan.json").read_text())
+    plan = Plan.model_validate({k: v for k, v in data.items()
+                                if k not in ("summary", "reconciler_version")})
     elsewhere = plan.model_copy(update={"endpoint": "https://api.openai.com/v1"})
     (project.root / "plan.json").write_text(elsewhere.model_copy(
         update={"digest": elsewhere.saved_digest()}).model_dump_json())
@@ -339,7 +359,7 @@ def test_apply_asks_for_yes(project: Project, monkeypatch: pytest.MonkeyPatch, a
 def test_formats(project: Project) -> None:
     project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
     as_json = json.loads(project.run("plan", "--format", "json").stdout)
-    assert as_json["format_version"] == "1.3"
+    assert as_json["format_version"] == "1.4"
     assert as_json["summary"]["create"] == 2
     assert {c["address"] for c in as_json["changes"]} == {"Assistant/helper", "Agent/researcher"}
     markdown = project.run("plan", "--format", "markdown").stdout

@@ -153,8 +153,8 @@ def test_a_saved_plan_is_applied_only_if_planning_again_gives_it(project: Projec
     assert refused.exit_code == ExitCode.ERROR
     assert "was changed after `reconciler plan --out` wrote it" in refused.stderr
     # ... and so is one whose digest was recomputed: planning again does not give it
-    from reconciler.plan.model import Plan
-    forged = Plan.model_validate(edited)
+    from reconciler.plan import saved as saved_plans
+    forged = saved_plans.load(tampered, check_digest=False)
     tampered.write_text(forged.model_copy(update={"digest": forged.saved_digest()})
                         .model_dump_json())
     refused = project.run("apply", str(tampered))
@@ -207,7 +207,7 @@ def test_concurrent_applies_make_every_object_once(project: Project) -> None:
 
 
 def test_a_saved_plan_cannot_widen_what_apply_may_do(project: Project) -> None:
-    from reconciler.plan.model import Plan
+    from reconciler.plan import saved as saved_plans
 
     project.write({f"{n}.yaml": _assistant(n) for n in ("a", "b", "c")})
     _apply(project)
@@ -220,7 +220,7 @@ def test_a_saved_plan_cannot_widen_what_apply_may_do(project: Project) -> None:
     assert flagged.exit_code == ExitCode.ERROR
     assert "--target cannot be given with a saved plan" in flagged.output
     # a forged allow_mass_delete (digest recomputed: it is no signature) is not enough
-    forged = Plan.model_validate_json(saved.read_text())
+    forged = saved_plans.load(saved)
     forged = forged.model_copy(update={"allow_mass_delete": True})
     saved.write_text(forged.model_copy(update={"digest": forged.saved_digest()})
                      .model_dump_json())
