@@ -277,7 +277,7 @@ def _emulator_url(root: Path | None) -> str | None:
     """The URL of the emulator `reconciler emulator start` runs for the project at `root`."""
     from reconciler import localemulator as server
 
-    folder = server.state_folder(root or server.project_root(Path.cwd()))
+    folder = server.project_emulator(root or server.project_root(Path.cwd()))
     record = server.running(folder)
     return record.url if record else None
 

@@ -64,6 +64,17 @@ def state_folder(root: Path) -> Path:
     return root / DEFAULT_DIR
 
 
+def project_emulator(root: Path) -> Path:
+    """The folder holding the project's running emulator: `.reconciler` in the project root,
+    or the root itself when it was started there (`emulator start --dir .` in a folder
+    without reconciler.yaml); `.reconciler` when neither runs one. Any other `--dir` keeps
+    an emulator apart, found only by naming it."""
+    default = state_folder(root)
+    if running(default) is None and running(root) is not None:
+        return root
+    return default
+
+
 def record_path(folder: Path) -> Path:
     return folder / "emulator.json"
 

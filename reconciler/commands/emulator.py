@@ -66,7 +66,8 @@ def emulator_folder(folder: Path | None = None) -> Path:
         return folder
     app = click.get_current_context().find_object(AppContext)
     config = app.config if app is not None else None
-    return server.state_folder(config.parent if config else server.project_root(Path.cwd()))
+    return server.project_emulator(config.parent if config else
+                                   server.project_root(Path.cwd()))
 
 
 def shown(path: str | Path) -> str:

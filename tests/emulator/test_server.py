@@ -62,6 +62,27 @@ def test_background_start_status_url_stop(tmp_path: Path,
     assert (tmp_path / ".reconciler" / "emulator.sqlite").is_file()
 
 
+def test_an_emulator_started_in_the_project_folder_is_found_there(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`emulator start --dir .` where there is no reconciler.yaml: the next commands in that
+    folder find it (another --dir keeps one apart)."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    started = runner.invoke(cli, ["emulator", "start", "--dir", ".", "--index-delay", "0"])
+    assert started.exit_code == 0, started.output
+    try:
+        assert (tmp_path / "emulator.json").is_file()
+        url = runner.invoke(cli, ["emulator", "url"])
+        assert url.exit_code == 0 and url.stdout.strip().startswith("http://127.0.0.1:")
+        found = runner.invoke(cli, ["inventory", "--emulator"], env={"OPENAI_API_KEY": None})
+        assert found.exit_code == 0, found.output
+        apart = runner.invoke(cli, ["emulator", "status", "--dir", "elsewhere"])
+        assert apart.exit_code == 1
+    finally:
+        stopped = runner.invoke(cli, ["emulator", "stop"])
+    assert "stopped" in stopped.stdout, stopped.output
+
+
 def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
