@@ -72,6 +72,7 @@ class Code(StrEnum):
     MISSING_FILE = "missing-file"
     FILE_TOO_LARGE = "file-too-large"
     UNKNOWN_VECTOR_STORE = "unknown-vector-store"
+    UNUSED_VECTOR_STORE = "unused-vector-store"
     UNSUPPORTED_FILE_TYPE = "unsupported-file-type"
     EMPTY_FILE = "empty-file"
     # planning against the live account

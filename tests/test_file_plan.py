@@ -211,7 +211,7 @@ def test_a_glob_matching_nothing_warns_and_a_missing_path_is_an_error(tmp_path: 
         "spec:\n  files: [docs/handbook.pdf]\n")
     loaded = load_manifest_set([str(tmp_path)])
     found = [(d.severity, d.code.value, d.location.line if d.location else None)
-             for d in loaded.diagnostics]
+             for d in loaded.diagnostics if d.code.value != "unused-vector-store"]
     assert found == [(Severity.WARNING, "missing-file", 5), (Severity.ERROR, "missing-file", 11)]
     assert [(r.name, r.files) for r in loaded.resources] == [("kb", ())]
 
@@ -268,8 +268,30 @@ def test_an_empty_file_is_a_warning(tmp_path: Any) -> None:
         "spec:\n  files: ['docs/*.md']\n")
     loaded = load_manifest_set([str(tmp_path)])
     assert [(d.severity, d.code.value, d.path) for d in loaded.diagnostics] == [
-        (Severity.WARNING, "empty-file", "spec.files[0]")]
+        (Severity.WARNING, "empty-file", "spec.files[0]"),
+        (Severity.WARNING, "unused-vector-store", "metadata.name")]
     assert [f.path for f in loaded.resources[0].files] == ["docs/empty.md"]
+
+
+def test_a_store_no_resource_uses_is_a_warning(tmp_path: Any) -> None:
+    from reconciler.manifests.project import load_manifest_set
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.md").write_text("# A\n")
+    store = ("apiVersion: reconciler/v1\nkind: VectorStore\nmetadata: {name: kb}\n"
+             "spec:\n  files: ['docs/*.md']\n")
+    (tmp_path / "kb.yaml").write_text(store)
+    alone = load_manifest_set([str(tmp_path)])
+    [warning] = list(alone.diagnostics)
+    assert warning.code.value == "unused-vector-store" and warning.path == "metadata.name"
+    assert "VectorStore/kb is used by no resource" in warning.message
+    assert "the Agents API has none" in (warning.hint or "")
+    (tmp_path / "helper.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: Assistant\nmetadata: {name: helper}\n"
+        "spec:\n  model: gpt-6-luna\n  tools: [{type: file_search}]\n"
+        "  tool_resources: {file_search: {vector_stores: [kb]}}\n")
+    used = load_manifest_set([str(tmp_path)])
+    assert list(used.diagnostics) == []
 
 
 def test_a_pull_request_comment_shows_the_first_50_files_of_a_store() -> None:

@@ -27,7 +27,7 @@ from reconciler.manifests.overlay import Overlay
 from reconciler.manifests.structure import did_you_mean
 from reconciler.model.config import ModelWindows
 from reconciler.model.desired import DesiredResource
-from reconciler.model.kindspec import registry
+from reconciler.model.kindspec import FileUse, registry
 
 T = TypeVar("T")
 
@@ -159,7 +159,22 @@ def load_manifest_set(
             desired = spec.hook("resolve")(context, item)
             if desired is not None:
                 result.resources.append(desired)
+    _unused_stores(result.resources, diagnostics)
     return result
+
+
+def _unused_stores(resources: list[DesiredResource], diagnostics: Diagnostics) -> None:
+    """A store no resource of the set uses is a warning: it is paid for and searched by
+    nobody (only an Assistant's file_search uses one; the Agents API has no file_search)."""
+    used = {name for resource in resources for name in resource.store_refs}
+    for store in resources:
+        if registry().get(store.kind).files is FileUse.STORE and store.name not in used:
+            diagnostics.warning(
+                Code.UNUSED_VECTOR_STORE, f"{store.address} is used by no resource of these "
+                "manifests", store.source, path="metadata.name",
+                hint="only an Assistant's file_search reads a vector store (the Agents API "
+                     "has none): reference it in tool_resources.file_search.vector_stores, "
+                     "or remove it")
 
 
 def _inside(root: ProjectRoot, files: list[Path], diagnostics: Diagnostics) -> list[Path]:

@@ -57,7 +57,10 @@ def test_every_kind_s_example_validates(spec: KindSpec, project: Project) -> Non
     project.write({"example.yaml": example(spec)})
     result = project.run("validate")
     assert result.exit_code == ExitCode.OK, result.output
-    assert "0 errors, 0 warnings" in result.output
+    warnings = [line for line in result.output.splitlines() if ": warning[" in line]
+    # alone, a store is used by nothing: the one warning an example may give
+    assert all("warning[unused-vector-store]" in line for line in warnings), warnings
+    assert "valid: 0 errors" in result.output
 
 
 RESOURCES = [spec for spec in kinds.RESOURCES if spec.declared]
