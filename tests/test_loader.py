@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from reconciler.diagnostics import Code, Diagnostics
 from reconciler.manifests.loader import discover, load_text
 from reconciler.manifests.project import load_manifest_set
@@ -93,3 +95,19 @@ def test_an_empty_value_is_named_once(write_tree: WriteTree) -> None:
     [problem] = list(load_manifest_set(["t.yaml"]).diagnostics)
     assert (problem.code, problem.message) == (Code.INVALID_TYPE,
                                                "expected object, got null")
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("apiVersion: reconciler/v1\nkind: Agent\nspec:\n\tname: A\n",
+     "line 4 is indented with a tab: YAML indents with spaces only"),
+    ("apiVersion: reconciler/v1\nkind: Agent\nspec:\n  name: A\n    model: m\n",
+     "line 5 is indented deeper than the key before it (line 4)"),
+])
+def test_yaml_syntax_errors_say_what_usually_causes_them(text: str, hint: str) -> None:
+    from reconciler.diagnostics import Diagnostics
+    from reconciler.manifests.yamltext import load_text
+
+    diagnostics = Diagnostics()
+    load_text(text, "a.yaml", diagnostics)
+    [problem] = list(diagnostics)
+    assert problem.code.value == "yaml-syntax" and hint in (problem.hint or "")

@@ -108,7 +108,8 @@ def load_text(text: str, shown: str, diagnostics: Diagnostics) -> list[SourceDoc
     except _OverBudget as refused:  # the budget is the file's: reading it stops
         _report(refused, shown, diagnostics)
     except yaml.MarkedYAMLError as exc:
-        diagnostics.error(Code.YAML_SYNTAX, _syntax_message(exc), _mark(exc, shown))
+        diagnostics.error(Code.YAML_SYNTAX, _syntax_message(exc), _mark(exc, shown),
+                          hint=_syntax_hint(exc, text))
     except (yaml.reader.ReaderError, UnicodeEncodeError):
         _bad_character(text, shown, diagnostics)
     except _TooManyNodes:
@@ -480,6 +481,31 @@ def _syntax_message(exc: yaml.MarkedYAMLError) -> str:
         context += f" that starts at line {exc.context_mark.line + 1}"
     context += ")" if context else ""
     return f"YAML syntax error: {problem}{context}"
+
+
+def _syntax_hint(exc: yaml.MarkedYAMLError, text: str) -> str | None:
+    """What usually causes it, where it is easy to see: a tab in the indentation, or a key
+    indented deeper than the one before it."""
+    mark = exc.problem_mark
+    if mark is None:
+        return None
+    lines = text.splitlines()
+    start = max(0, mark.line - 1)
+    for offset, line in enumerate(lines[start:mark.line + 1]):
+        indent = line[:len(line) - len(line.lstrip())]
+        if "\t" in indent:
+            number = start + offset + 1
+            return (f"line {number} is indented with a tab: YAML indents with spaces only "
+                    "(replace the tab with spaces)")
+    if exc.problem == "mapping values are not allowed in this context" and 0 < mark.line \
+            < len(lines):
+        line, before = lines[mark.line], lines[mark.line - 1]
+        depth = len(line) - len(line.lstrip(" "))
+        previous = len(before) - len(before.lstrip(" "))
+        if depth > previous and not before.rstrip().endswith(":"):
+            return (f"line {mark.line + 1} is indented deeper than the key before it "
+                    f"(line {mark.line}): keys of one mapping start in the same column")
+    return None
 
 
 def _mark(exc: yaml.MarkedYAMLError, shown: str) -> Location:
