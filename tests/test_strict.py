@@ -57,3 +57,25 @@ def test_parameters_must_describe_an_object() -> None:
     assert parameters_problems({"type": "object"}) == []
     assert parameters_problems({"properties": {}}) == []
     assert parameters_problems({"type": "array"})[0][0] == ("type",)
+
+
+def test_unknown_keywords_null_keywords_and_schemaless_properties_fail_in_strict_mode() -> None:
+    from reconciler.manifests.jsonschema_rules import strict_problems
+
+    # `{type: string, description: The id, e.g. ACC-1234.}` parsed as a flow mapping
+    slipped = {"type": "object", "additionalProperties": False, "required": ["id", "n"],
+               "properties": {"id": {"type": "string", "description": "The id",
+                                     "e.g. ACC-1234.": None},
+                              "n": None}}
+    found = strict_problems(slipped)
+    assert ((("properties", "id", "e.g. ACC-1234."),
+             "'e.g. ACC-1234.' is not a JSON Schema keyword: in strict mode every key of a "
+             "schema must be one (a `{...}` flow mapping splits an unquoted value at ', ': "
+             "quote such a value)") in found)
+    assert any(path == ("properties", "n") and "has no schema (it is null)" in message
+               for path, message in found)
+    nulled = {"type": "object", "additionalProperties": False, "required": ["a"],
+              "properties": {"a": {"type": "string", "description": None}}}
+    assert strict_problems(nulled) == [
+        (("properties", "a", "description"), "'description' has no value (null): give it one "
+                                             "or remove it")]

@@ -20,6 +20,17 @@ UNSUPPORTED_IN_STRICT = (
     "allOf", "not", "if", "then", "else", "dependentRequired", "dependentSchemas",
     "patternProperties",
 )
+KEYWORDS = frozenset({
+    "$schema", "$id", "$ref", "$defs", "$comment", "$anchor", "definitions", "title",
+    "description", "type", "enum", "const", "default", "examples", "deprecated",
+    "properties", "required", "additionalProperties", "propertyNames", "minProperties",
+    "maxProperties", "items", "prefixItems", "contains", "minContains", "maxContains",
+    "minItems", "maxItems", "uniqueItems", "unevaluatedItems", "unevaluatedProperties",
+    "anyOf", "oneOf", "pattern", "format", "minLength", "maxLength", "contentEncoding",
+    "contentMediaType", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+    "multipleOf", "readOnly", "writeOnly", "nullable", *UNSUPPORTED_IN_STRICT})
+"""The JSON Schema keywords (draft 2020-12, and OpenAPI's `nullable`): in strict mode a key
+that is none of them is an error, never a silent extra."""
 _SUBSCHEMA_MAPS = ("properties", "$defs", "definitions")
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "prefixItems")
 
@@ -51,6 +62,18 @@ def strict_problems(schema: Any) -> list[tuple[FieldPath, str]]:
 
 def _node_problems(path: FieldPath, node: dict[str, Any], depth: int) -> Iterator[
         tuple[FieldPath, str]]:
+    for key, value in node.items():
+        if key not in KEYWORDS:
+            yield (path + (key,), f"'{key}' is not a JSON Schema keyword: in strict mode every "
+                                  "key of a schema must be one (a `{...}` flow mapping splits "
+                                  "an unquoted value at ', ': quote such a value)")
+        elif value is None:
+            yield (path + (key,), f"'{key}' has no value (null): give it one or remove it")
+    for name, child in (node.get("properties") or {}).items():
+        if not isinstance(child, dict):
+            yield (path + ("properties", name),
+                   f"property '{name}' has no schema (it is {_shown(child)}): each property "
+                   "must be a schema such as {type: string}")
     for keyword in UNSUPPORTED_IN_STRICT:
         if keyword in node:
             yield (path + (keyword,), f"'{keyword}' is not supported in strict mode")
@@ -68,6 +91,10 @@ def _node_problems(path: FieldPath, node: dict[str, Any], depth: int) -> Iterato
                "strict mode requires every property to be required; not required: "
                + ", ".join(missing) + " (make optional fields nullable instead, e.g. "
                "type: [string, 'null'])")
+
+
+def _shown(value: Any) -> str:
+    return "null" if value is None else type(value).__name__
 
 
 def _is_object(node: dict[str, Any]) -> bool:
