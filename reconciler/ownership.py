@@ -38,6 +38,8 @@ PREVENT_DESTROY_MARK = "+prevent_destroy"
 FILES_MARK = "+files:"
 """In a vector store's digest: a hash of the file set last applied in full."""
 ADOPT_ANNOTATION = "reconciler/adopt-id"
+MOVED_ANNOTATION = "reconciler/moved-from"
+"""A manifest's former name: its live object is renamed in place (Terraform's `moved`)."""
 """A manifest annotation naming an unmanaged live object to take over (written by import)."""
 
 

@@ -43,7 +43,7 @@ from typing import Any
 from reconciler import kinds, ownership
 from reconciler.apply.filesync import FileOutcome, FileSync
 from reconciler.jsontree import copy_tree
-from reconciler.model.kindspec import FileUse
+from reconciler.model.kindspec import Address, FileUse
 from reconciler.plan.model import (
     Action,
     ActionReason,
@@ -312,9 +312,11 @@ def refusal(change: ResourceChange, live: LiveObject, scope: str | None) -> str 
         return None if name is None else (
             f"{live.id} was unmanaged when the plan was made, and is now managed as "
             f"{change.kind}/{name}")
-    if name != change.name:
+    expected = Address.parse(change.moved_from).name if change.moved_from else change.name
+    if name != expected:
         now = f"as {change.kind}/{name}" if name is not None else "by nothing (no marks)"
-        return f"{live.id} is no longer marked as {change.address}, but {now}"
+        was = change.moved_from or change.address
+        return f"{live.id} is no longer marked as {was}, but {now}"
     marked = ownership.owner_scope(metadata)
     if not ownership.ours(marked, scope):
         return f"{live.id} is now marked for scope '{marked}', not {_scope(scope)}"

@@ -83,6 +83,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
     context.managed = managed
     notes: list[str] = []
     adopted = _adoptions(wanted, managed, unmanaged, live, problems, notes)
+    moved = _moves(wanted, managed, problems, notes)
     _check_addresses(list(targets) + list(replace), wanted, managed, problems)
     chosen = set(targets) if targets else None
     changes: list[ResourceChange] = []
@@ -96,6 +97,8 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
         if address in adopted:
             change: ResourceChange | None = _adopt(resource, after, obj, files, depends_on,
                                                    scope)
+        elif address in moved:
+            change = _move(resource, after, obj, files, depends_on, scope, moved[address])
         else:
             change = _compare(resource, after, obj, forced=address in replace, scope=scope,
                               problems=problems, files=files, depends_on=depends_on)
@@ -124,6 +127,7 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
             changes += orphans(context)
     if problems.has_errors:
         raise PlanError(problems)
+    notes += _renames(changes)
     adopted_ids = {obj.id for obj in adopted.values()}
     kept_duplicates = [] if deleting else [
         f"{a}: {len(c)} duplicate(s) kept ({', '.join(o.id for o in c)}): "
@@ -210,6 +214,89 @@ def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | N
         address=resource.address, kind=resource.kind, name=resource.name,
         action=Action.UPDATE, live_id=obj.id, before=before, after=effective,
         fields=tuple(fields), **because(ActionReason.ADOPT),
+        body=to_request(resource.kind, effective, marks, only=_update_fields(resource, fields)),
+        fingerprint=fingerprint(obj), source=str(resource.source), files=tuple(files),
+        depends_on=depends_on, chunking_strategy=resource.chunking_strategy)
+
+
+def _renames(changes: Sequence[ResourceChange]) -> list[str]:
+    """A create and a delete of one kind whose objects are alike but for their names: it
+    looks like a renamed manifest, which a `reconciler/moved-from` annotation keeps."""
+    def alike(form: dict[str, Any] | None) -> Any:
+        kept = {k: v for k, v in (form or {}).items() if k != "metadata"}
+        metadata = (form or {}).get("metadata") or {}
+        kept["metadata"] = {k: v for k, v in metadata.items()
+                            if k not in ownership.RESERVED_KEYS}
+        return kept
+    deletes = [c for c in changes if c.action is Action.DELETE
+               and c.action_reason is ActionReason.DELETE_BECAUSE_NO_MANIFEST]
+    notes = []
+    for create in (c for c in changes if c.action is Action.CREATE):
+        for delete in deletes:
+            if delete.kind == create.kind and alike(delete.before) == alike(create.after):
+                notes.append(f"{create.address} (created) and {delete.address} (deleted) "
+                             f"are alike: renamed? To keep {delete.live_id} and its id, add "
+                             f"metadata.annotations: {{{ownership.MOVED_ANNOTATION}: "
+                             f"{delete.name}}} to {create.address}")
+                break
+    return notes
+
+
+def _moves(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject],
+           problems: Diagnostics, notes: list[str]) -> dict[str, str]:
+    """Manifests renamed with `reconciler/moved-from: OLD`: the object managed as KIND/OLD
+    becomes theirs (moved in `managed`), renamed in place rather than deleted and made
+    again. Returns the new address -> the old one."""
+    moved: dict[str, str] = {}
+    where = f"metadata.annotations.{ownership.MOVED_ANNOTATION}"
+    for address, resource in wanted.items():
+        old_name = resource.annotations.get(ownership.MOVED_ANNOTATION)
+        if old_name is None:
+            continue
+        old = str(Address(resource.kind, old_name))
+        if old in wanted:
+            problems.error(Code.INVALID_VALUE, f"{address} has moved from {old}, which a "
+                           "manifest still declares", resource.source, path=where,
+                           hint=f"remove the manifest of {old}, or the annotation")
+        elif address in managed:
+            if old in managed:
+                problems.error(Code.INVALID_VALUE, f"{address} has moved from {old}, but both "
+                               f"are live ({managed[old].id} and {managed[address].id})",
+                               resource.source, path=where,
+                               hint="remove the annotation: the plan then deletes the old one")
+            else:
+                notes.append(f"{resource.source}: {address} has moved from {old} already: "
+                             f"remove the {ownership.MOVED_ANNOTATION} annotation")
+        elif old in managed:
+            managed[address] = managed.pop(old)
+            moved[address] = old
+        else:
+            notes.append(f"{resource.source}: {address} moves from {old} "
+                         f"({ownership.MOVED_ANNOTATION}), which is not live here: planned "
+                         "as a create")
+    return moved
+
+
+def _move(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | None,
+          files: list[FileChange], depends_on: tuple[str, ...], scope: str | None,
+          old: str) -> ResourceChange:
+    """A renamed manifest's object, updated in place: its name mark re-written (and any field
+    that differs made to match); its id stays."""
+    assert obj is not None
+    before, unknown = live_comparable(obj)
+    spec = registry().get(resource.kind)
+    stored_files = files_digest(resource) if spec.files is FileUse.STORE else None
+    marks = ownership.marks(resource.name, ownership.digest_value(
+        content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy,
+        files=stored_files), scope)
+    effective = _ignoring(resource, after, before)
+    fields = [FieldChange(path=f"metadata.{ownership.NAME_KEY}", op="change",
+                          before=Address.parse(old).name, after=resource.name)]
+    fields += field_changes(before, effective, unknown)
+    return ResourceChange(
+        address=resource.address, kind=resource.kind, name=resource.name,
+        action=Action.UPDATE, live_id=obj.id, before=before, after=effective,
+        fields=tuple(fields), **because(ActionReason.MOVED, moved_from=old),
         body=to_request(resource.kind, effective, marks, only=_update_fields(resource, fields)),
         fingerprint=fingerprint(obj), source=str(resource.source), files=tuple(files),
         depends_on=depends_on, chunking_strategy=resource.chunking_strategy)

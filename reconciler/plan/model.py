@@ -46,6 +46,7 @@ class ActionReason(StrEnum):
     DELETE_BECAUSE_NO_MANIFEST = "delete_because_no_manifest"
     DELETE_BECAUSE_UNUSED_UPLOAD = "delete_because_unused_upload"
     DELETE_BECAUSE_DUPLICATE = "delete_because_duplicate"
+    MOVED = "moved"
 
 
 REASON_TEXT = {
@@ -60,17 +61,21 @@ REASON_TEXT = {
     ActionReason.DELETE_BECAUSE_UNUSED_UPLOAD: "an upload of ours that no store or assistant "
                                                "uses (left by an interrupted apply)",
     ActionReason.DELETE_BECAUSE_DUPLICATE: "duplicate of {of}, the oldest copy, which is kept",
+    ActionReason.MOVED: "{of} has moved here (reconciler/moved-from): the same object, its id "
+                        "and history kept",
 }
 """What a plan says for each reason."""
 
 
 def because(reason: ActionReason, required_replace: tuple[str, ...] = (), *,
-            duplicate_of: str | None = None) -> dict[str, Any]:
+            duplicate_of: str | None = None, moved_from: str | None = None) -> dict[str, Any]:
     """The fields of a `ResourceChange` that say why: the reason, its text, the fields that
-    force a replacement, and the copy a duplicate duplicates."""
-    text = REASON_TEXT[reason].format(fields=", ".join(required_replace), of=duplicate_of)
+    force a replacement, the copy a duplicate duplicates, and the address a move leaves."""
+    text = REASON_TEXT[reason].format(fields=", ".join(required_replace),
+                                      of=duplicate_of if moved_from is None else moved_from)
     found = {"action_reason": reason, "reason": text, "required_replace": required_replace}
-    return found | ({"duplicate_of": duplicate_of} if duplicate_of is not None else {})
+    return (found | ({"duplicate_of": duplicate_of} if duplicate_of is not None else {})
+            | ({"moved_from": moved_from} if moved_from is not None else {}))
 
 
 class _Frozen(BaseModel):
@@ -225,6 +230,8 @@ class ResourceChange(_Frozen):
         (), description="Values of body known only during apply, by their position.")
     duplicate_of: str | None = Field(
         None, description="A duplicate to delete: the live id of the copy that is kept.")
+    moved_from: str | None = Field(
+        None, description="A move: the address the object had (reconciler/moved-from).")
     cost: ModelCost | None = Field(
         None, description="When the change sets another model: both models' catalog prices.")
 
@@ -246,8 +253,10 @@ class ResourceChange(_Frozen):
             raise ValueError("each unknown value's position in body holds its text")
         if self.action_reason is not None and self.reason != because(
                 self.action_reason, self.required_replace,
-                duplicate_of=self.duplicate_of)["reason"]:
+                duplicate_of=self.duplicate_of, moved_from=self.moved_from)["reason"]:
             raise ValueError("reason is the text of action_reason")
+        if (self.moved_from is None) == (self.action_reason is ActionReason.MOVED):
+            raise ValueError("moved_from is set exactly on a move")
         if (self.duplicate_of is None) == (
                 self.action_reason is ActionReason.DELETE_BECAUSE_DUPLICATE):
             raise ValueError("duplicate_of is set exactly on the delete of a duplicate")

@@ -493,3 +493,34 @@ def test_a_model_change_shows_the_catalog_prices(project: Project) -> None:
     unpriced = project.run("plan").stdout
     assert ("# (price per 1M tokens: input $2.50 -> ?, output $10.00 -> ?; no price is known "
             "for gpt-5.2-pro)") in unpriced
+
+
+def test_a_renamed_manifest_moves_its_object_in_place(project: Project) -> None:
+    """`reconciler/moved-from: OLD` renames the live object (Terraform's `moved`): an update
+    that keeps the id, never a delete and a create."""
+    project.write({"b.yaml": AGENT})
+    _apply(project)
+    before = project.managed("Agent")["researcher"]
+    moved = AGENT.replace("metadata: {name: researcher}", "metadata:\n  name: analyst\n"
+                          "  annotations: {reconciler/moved-from: researcher}")
+    renamed = AGENT.replace("metadata: {name: researcher}", "metadata: {name: analyst}")
+    project.write({"b.yaml": renamed})
+    hinted = project.run("plan").output
+    assert ("Agent/analyst (created) and Agent/researcher (deleted) are alike: renamed? To keep "
+            f"{before['id']} and its id, add metadata.annotations: "
+            "{reconciler/moved-from: researcher} to Agent/analyst") in hinted
+    project.write({"b.yaml": moved})
+    text = project.run("plan").stdout
+    assert "# (Agent/researcher has moved here (reconciler/moved-from): the same object, its " \
+           "id and history kept)" in text
+    assert '~ metadata.reconciler-name: "researcher" -> "analyst"' in text
+    assert "Plan: 0 to create, 1 to update, 0 to delete." in text
+    project.clear_stats()
+    _apply(project)
+    assert project.writes() == 1 + LOCK_WRITES
+    after = project.managed("Agent")
+    assert list(after) == ["analyst"] and after["analyst"]["id"] == before["id"]
+    again = project.run("plan")
+    assert "No changes." in again.stdout
+    assert "has moved from Agent/researcher already: remove the reconciler/moved-from" in (
+        again.output)
