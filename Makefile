@@ -7,12 +7,12 @@ PY     := $(VENV)/bin/python
 RECON  := $(VENV)/bin/reconciler
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint typecheck schemas cel-tables models-data bench-emulator bench-plan bench-files bench-startup bench-chaos bench-usage clean
+.PHONY: install demo test docs lint typecheck schemas cel-tables models-data bench-emulator bench-plan bench-files bench-startup bench-chaos bench-usage clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[emulator,ui,test,dev]'
+	$(PY) -m pip install --quiet -e '.[emulator,ui,test,dev,docs]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -50,10 +50,16 @@ demo: install
 
 ## test: the whole suite (lint and strict type checks included), from a fresh clone.
 test: install
-	$(VENV)/bin/ruff check reconciler openai_emulator tests bench
+	$(VENV)/bin/ruff check reconciler openai_emulator tests bench docs
 	$(VENV)/bin/mypy reconciler openai_emulator
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mkdocs build --strict --quiet
 	$(PY) -m pytest -q -n auto --durations=15
+
+## docs: build the documentation site (docs/, mkdocs.yml) into .reconciler/site, strictly:
+## a broken link or anchor fails.
+docs: install
+	$(VENV)/bin/mkdocs build --strict
 
 lint: install
 	$(VENV)/bin/ruff check reconciler openai_emulator tests

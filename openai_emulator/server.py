@@ -106,7 +106,7 @@ def _fault_plan(path: Path) -> FaultPlan:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the plan"
         raise EmulatorError(f"{path} is not a valid fault plan: {where}: {first['msg']}",
-                              hint="see the README, 'Fault injection'") from exc
+                              hint="see docs/emulator.md, 'Fault injection'") from exc
 
 
 def _read_json(path: Path) -> Any:

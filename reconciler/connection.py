@@ -215,7 +215,7 @@ def _check_key_variable(name: str) -> None:
         raise ConfigError(f"connection.api_key_env '{name}' does not name an OpenAI key "
                           "variable: its name must contain OPENAI (e.g. OPENAI_PROD_KEY)",
                           hint="a configuration file cannot choose which of the runner's "
-                               "secrets is sent; see README, 'Security model'")
+                               "secrets is sent; see docs/security.md")
 
 
 def _check_key(key: str | None, name: str) -> None:

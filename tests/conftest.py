@@ -12,6 +12,13 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "manifests"
+DOC_PAGES = (REPO / "README.md", *sorted((REPO / "docs").glob("*.md")))
+"""The README and the documentation's pages: what the docs tests read."""
+
+
+def docs_text() -> str:
+    """The README and every documentation page, one after the other."""
+    return "\n".join(page.read_text(encoding="utf-8") for page in DOC_PAGES)
 SCHEMAS = REPO / "schemas"
 CASES = Path(__file__).resolve().parent / "cases"
 

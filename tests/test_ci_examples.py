@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from reconciler.cli import cli, hoist_global_options
-from tests.conftest import REPO
+from tests.conftest import REPO, docs_text
 
 RECIPES = sorted([REPO / "action.yml", REPO / ".pre-commit-hooks.yaml",
                   *(REPO / "examples").rglob("*.yml")])
@@ -88,7 +88,7 @@ INCLUDE = re.compile(r"^<!-- include: (?P<path>\S+) -->\n```yaml\n(?P<body>.*?)^
 
 
 def test_the_readme_s_copies_of_recipes_are_the_files() -> None:
-    copies = list(INCLUDE.finditer((REPO / "README.md").read_text(encoding="utf-8")))
-    assert copies, "README shows the pull-request workflow inline"
+    copies = list(INCLUDE.finditer(docs_text()))
+    assert copies, "the docs show the pull-request workflow inline"
     for copy in copies:
         assert copy["body"] == (REPO / copy["path"]).read_text(encoding="utf-8"), copy["path"]

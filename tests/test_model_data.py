@@ -14,7 +14,7 @@ import yaml
 
 from reconciler import modelcalendar
 from reconciler.manifests.project import load_manifest_set
-from tests.conftest import EXAMPLES, REPO
+from tests.conftest import EXAMPLES, REPO, docs_text
 
 EMULATOR_DATA = REPO / "openai_emulator/data"
 CALENDAR = modelcalendar.builtin()
@@ -58,7 +58,7 @@ def _quoted_catalogs() -> list[tuple[str, dict[str, Any]]]:
     found = []
     example = yaml.safe_load((EXAMPLES / "models/catalog.yaml").read_text(encoding="utf-8"))
     found += [("manifests/models/catalog.yaml", e) for e in _catalog_entries(example)]
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     for block in re.findall(r"^```yaml\n(.*?)^```$", readme, re.MULTILINE | re.DOTALL):
         if "kind: ModelCatalog" in block:
             for document in yaml.safe_load_all(block):
@@ -90,7 +90,7 @@ SHUTDOWN_SENTENCE = re.compile(r"'?\b([a-z][a-z0-9.-]+)'? (?:shuts|shut|was shut
 
 
 def test_the_readme_s_shutdown_dates_are_the_calendar_s() -> None:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     checked = 0
     for model, date in SHUTDOWN_SENTENCE.findall(readme):
         known = CALENDAR.get(model)
@@ -107,7 +107,7 @@ def test_the_shipped_manifests_use_no_model_with_an_announced_shutdown() -> None
     for model in used:
         known = CALENDAR.get(model)
         assert known is not None and known.shutdown_date is None, model
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = docs_text()
     for block in re.findall(r"^```yaml\n(.*?)^```$", readme, re.MULTILINE | re.DOTALL):
         for document in yaml.safe_load_all(block):
             if isinstance(document, dict) and document.get("kind") in ("Agent", "Assistant",

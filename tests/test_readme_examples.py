@@ -1,6 +1,7 @@
-"""The README's console examples are run, and their output compared with what it shows.
+"""The console examples of the README and of every page of docs/ are run, and their output
+compared with what they show.
 
-Convention (in README.md): every ```console block is preceded by a marker line:
+Convention (in README.md and docs/*.md): every ```console block is preceded by a marker line:
 
     <!-- example: NAME -->          run it: SCENARIOS[NAME] prepares a folder (and an
                                     emulator if needed), then each `$ reconciler ...` line
@@ -11,7 +12,8 @@ Convention (in README.md): every ```console block is preceded by a marker line:
 In the expected output a line `...` stands for any number of lines. Before comparing, both
 sides are normalised only where a value must vary between runs: object ids, loopback ports,
 pids, durations, and runs of spaces inside a line (table columns follow id widths).
-A block without a marker, a marker without a block, and a scenario no block uses all fail.
+A block without a marker, a marker without a block, and a scenario no block uses all fail;
+each scenario is used by one block.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from reconciler import localemulator as server
 from reconciler.cli import cli
 from tests.conftest import EXAMPLES, REPO
 
-README = REPO / "README.md"
+PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+"""Where console examples are: the README and the documentation's pages."""
 MARKER = re.compile(r"^<!-- example: (?P<name>[a-z0-9-]+|unchecked: [^>]+) -->$")
 NORMALISE = [
     (re.compile(r"\b(asst|agent|vs|vsfb|batch)_[A-Za-z0-9]+"), r"\1_<id>"),
@@ -50,32 +53,33 @@ NORMALISE = [
 class Example:
     name: str
     line: int
+    file: str = "README.md"
     commands: list[tuple[str, list[str]]] = field(default_factory=list)
     """Each command line, and the output lines shown after it."""
 
 
-def examples(text: str) -> tuple[list[Example], list[str]]:
-    """The marked console blocks of the README (unchecked ones left out), and the problems
-    with markers: a block without one, or one without a block."""
+def examples(text: str, file: str = "README.md") -> tuple[list[Example], list[str]]:
+    """The marked console blocks of a page (unchecked ones left out), and the problems with
+    markers: a block without one, or one without a block."""
     lines = text.splitlines()
     found: list[Example] = []
     problems: list[str] = []
     for index, line in enumerate(lines):
         marker = MARKER.match(line)
         if line.startswith("<!-- example") and not marker:
-            problems.append(f"README.md:{index + 1}: malformed marker: {line}")
+            problems.append(f"{file}:{index + 1}: malformed marker: {line}")
         if marker and not (index + 1 < len(lines) and lines[index + 1] == "```console"):
-            problems.append(f"README.md:{index + 1}: the marker is not followed by ```console")
+            problems.append(f"{file}:{index + 1}: the marker is not followed by ```console")
         if line != "```console":
             continue
         above = MARKER.match(lines[index - 1]) if index else None
         if above is None:
-            problems.append(f"README.md:{index + 1}: a console example without a marker "
+            problems.append(f"{file}:{index + 1}: a console example without a marker "
                             "(<!-- example: NAME --> or <!-- example: unchecked: WHY -->)")
             continue
         if above["name"].startswith("unchecked"):
             continue
-        example = Example(above["name"], index + 1)
+        example = Example(above["name"], index + 1, file)
         for body in lines[index + 1:]:
             if body.startswith("```"):
                 break
@@ -138,6 +142,19 @@ def _project(root: Path) -> None:
 @scenario("init")
 def _init(root: Path) -> None:
     """An empty repository."""
+
+
+@scenario("readme-first-plan")
+def _first_plan(root: Path) -> None:
+    """The README's first agent, with the Tool it uses, on a fresh emulator."""
+    (root / "reconciler.yaml").write_text("manifests: [manifests]\n")
+    _emulator(root)
+    _write(root, "agent.yaml", "apiVersion: reconciler/v1\nkind: Agent\n"
+                               "metadata: {name: support-agent}\nspec:\n"
+                               "  model: gpt-6.1-terra\n  name: Support\n"
+                               "  instructions: You answer questions about orders.\n"
+                               "  tools: [lookup-order, {type: web_search}]\n")
+    _write(root, "tool.yaml", (REPO / "reconciler/kinds/tool/example.yaml").read_text())
 
 
 @scenario("validate-permission-denied")
@@ -335,7 +352,18 @@ def _env(root: Path) -> dict[str, str | None]:
 
 # --- the tests -----------------------------------------------------------------------------
 
-FOUND, PROBLEMS = examples(README.read_text(encoding="utf-8"))
+def _every_page() -> tuple[list[Example], list[str]]:
+    found: list[Example] = []
+    problems: list[str] = []
+    for page in PAGES:
+        more, wrong = examples(page.read_text(encoding="utf-8"),
+                               str(page.relative_to(REPO)))
+        found += more
+        problems += wrong
+    return found, problems
+
+
+FOUND, PROBLEMS = _every_page()
 
 
 def test_every_console_example_is_marked_and_every_scenario_used() -> None:
@@ -371,8 +399,9 @@ def test_readme_example(example: Example, folder: Path) -> None:
     SCENARIOS[example.name](folder)
     for command, shown in example.commands:
         variables, argv = assignments(shlex.split(command, comments=True))
-        assert argv[0] == "reconciler", f"README.md:{example.line}: only reconciler runs"
+        where = f"{example.file}:{example.line}"
+        assert argv[0] == "reconciler", f"{where}: only reconciler runs"
         actual = normalise(_run(folder, *argv[1:], env=variables), folder)
         expected = normalise("\n".join(shown), folder)
         assert matches(expected, actual), (
-            f"README.md:{example.line}: `{command}` printed:\n" + "\n".join(actual))
+            f"{where}: `{command}` printed:\n" + "\n".join(actual))

@@ -86,7 +86,7 @@ def shown(path: str | Path) -> str:
 @click.option("--models", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSON list of model objects to serve instead of the built-in list.")
 @click.option("--faults", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSON fault plan to start with (see README, 'Fault injection').")
+              help="JSON fault plan to start with (see docs/emulator.md, 'Fault injection').")
 @click.option("--index-delay", type=FiniteFloat(0), default=0.5, show_default=True,
               help="Seconds a vector store file stays in_progress before it is indexed.")
 @click.option("--api-key", envvar="RECONCILER_EMULATOR_API_KEY",

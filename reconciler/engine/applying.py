@@ -181,7 +181,7 @@ def check_scope(settings: Settings, connection: Connection) -> None:
             f"no scope: {where} must set `scope:` before applying to {connection.base_url}",
             hint="add e.g. `scope: support-prod` (lower-case letters, digits, dashes): it "
                  "marks every object this project owns, so other repositories sharing the "
-                 "OpenAI project never touch them; see README, 'Working as a team'")
+                 "OpenAI project never touch them; see docs/team.md")
 
 
 def refuse_mass_delete(planned: Planned, allowed: bool) -> None:

@@ -1,6 +1,6 @@
 """The registry of kinds: one line per kind, in the order manifests list them.
 
-Everything particular to a kind lives in its folder here (see README, "Adding a kind");
+Everything particular to a kind lives in its folder here (see docs/contributing.md, "Adding a kind");
 the rest of the reconciler loops over `REGISTRY`.
 """
 

@@ -228,5 +228,5 @@ class Registry(Protocol):
 def registry() -> Registry:
     """The registry of kinds, found by its name: the core (manifests, plan, model) looks
     kinds up through this contract and never imports a kind, so the kinds sit above it
-    (README, "Adding a kind"; the layers are checked by import-linter)."""
+    (docs/contributing.md, "Adding a kind"; the layers are checked by import-linter)."""
     return cast(Registry, importlib.import_module(REGISTRY_MODULE))

@@ -90,7 +90,7 @@ def _invalid(rule: Rule, field: str, problem: str, diagnostics: Diagnostics) -> 
             else f"placeholders are paths into {variables}, e.g. {{{{ {rule.spec.on}.name }}}}")
     diagnostics.error(Code.INVALID_POLICY_EXPRESSION, f"{rule.title}: {problem}",
                       rule.locate(field), path=format_path(rule.path(field)),
-                      hint=f"{hint}; see README, \"Policies\"")
+                      hint=f"{hint}; see docs/policies.md")
 
 
 def _check_kinds(rule: Rule, diagnostics: Diagnostics) -> None:
