@@ -71,6 +71,7 @@ typecheck: install
 ## schemas: regenerate the published JSON Schemas from the pydantic models.
 schemas: install
 	$(RECON) schema export --out schemas
+	$(PY) -m reconciler.manifests.makeschemas
 
 ## cel-tables: rebuild the CEL parser's tables shipped in the package (after a Lark or celpy upgrade).
 cel-tables: install

@@ -90,11 +90,19 @@ class ReconcilerCLI(click.Group):
         if cmd_name not in COMMANDS:
             return None
         module, _, name = COMMANDS[cmd_name][0].partition(":")
-        command: click.Command = getattr(importlib.import_module(module), name)
-        # What importing made (the SDK's many types, the manifest models) lives as long as
-        # the process: freezing it spares every later full collection from rescanning it,
-        # which halves the time to load 1,000 manifests (bench/plan_apply.py).
-        gc.freeze()
+        # What importing makes (the SDK's many types, the manifest models) lives as long as
+        # the process, and holds next to no garbage: no collection runs while it is made (each
+        # would scan all of it again, some 6 ms of `validate`), and freezing it after spares
+        # every later full collection from rescanning it, which halves the time to load
+        # 1,000 manifests (bench/plan_apply.py).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            command: click.Command = getattr(importlib.import_module(module), name)
+        finally:
+            gc.freeze()
+            if collecting:
+                gc.enable()
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

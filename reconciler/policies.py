@@ -61,8 +61,9 @@ def check_resources(manifests: ManifestSet, environment: str | None = None, *,
                          "model": model_variables(resource.body, facts),
                          "environment": environment or ""}
             where = manifest_files.where(resource.source, _resource_field)
+            subject = expressions.Subject(variables)
             for rule in applicable:
-                _judge(rule, variables, resource.address, where, problems)
+                _judge(rule, subject, resource.address, where, problems)
     return problems
 
 
@@ -89,8 +90,9 @@ def check_plan(plan: Plan, manifests: ManifestSet, environment: str | None = Non
                          "model": model_variables(change.after or change.before or {}, facts),
                          "environment": environment or ""}
             where = manifest_files.where(_location(change.source), _change_field)
+            subject = expressions.Subject(variables)
             for rule in applicable:
-                _judge(rule, variables, change.address, where, problems)
+                _judge(rule, subject, change.address, where, problems)
     return problems
 
 
@@ -149,15 +151,15 @@ def _applies(rule: Rule, kind: str, labels: Mapping[str, str], environment: str 
             and (match.labels is None or match.labels.matches(labels)))
 
 
-def _judge(rule: Rule, variables: Mapping[str, Any], address: str, where: Where,
+def _judge(rule: Rule, subject: expressions.Subject, address: str, where: Where,
            problems: Diagnostics) -> None:
     """Evaluate one rule on one subject; report it when it is false or fails."""
     assert rule.compiled is not None
     try:
-        if expressions.evaluate(rule.compiled, variables):
+        if expressions.evaluate(rule.compiled, subject):
             return
-        text = (messages.render_message(rule.spec.message, variables) if rule.spec.message
-                else f"does not meet {rule.title}")
+        text = (messages.render_message(rule.spec.message, subject.variables)
+                if rule.spec.message else f"does not meet {rule.title}")
         code, message, hint = Code.POLICY_VIOLATION, f"{address}: {text}", _rule_hint(rule)
     except expressions.EvaluationError as exc:
         code = Code.POLICY_EVALUATION_ERROR

@@ -87,4 +87,6 @@ def test_the_project_root_is_the_nearest_reconciler_yaml_s_folder_else_the_start
     seen: list[Path | None] = []
     monkeypatch.setattr(server, "running", lambda folder: seen.append(folder))
     connection._emulator_url(None)
-    assert seen == [tmp_path / ".reconciler"]
+    # the project root's .reconciler first, then the root itself (`start --dir .`)
+    assert seen[0] == tmp_path / ".reconciler" and set(seen) == {tmp_path / ".reconciler",
+                                                                  tmp_path}

@@ -1,7 +1,7 @@
 """The registry of kinds: one line per kind, in the order manifests list them.
 
-Everything particular to a kind lives in its folder here (see docs/contributing.md, "Adding a kind");
-the rest of the reconciler loops over `REGISTRY`.
+Everything particular to a kind lives in its folder here (docs/contributing.md, "Adding a
+kind"); the rest of the reconciler loops over `REGISTRY`.
 """
 
 from __future__ import annotations

@@ -3,6 +3,11 @@
 jsonschema reports failures in its own vocabulary; `explain` turns each into one precise issue
 (unknown field with a suggestion, missing field, wrong type, out of range, ...), choosing the
 right branch of a union (by the `type` discriminator, or by which branch fits the value).
+
+jsonschema is imported when a schema is first checked (most modules come here for
+`did_you_mean` alone). The schemas of the models checked on every run (`checked_models`) ship
+in the package (`shipped_schemas`, written by `makeschemas`), so that no run generates them: a
+test keeps them exactly what the models generate.
 """
 
 from __future__ import annotations
@@ -13,16 +18,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError, best_match
-from pydantic import BaseModel
+from pydantic import VERSION, BaseModel
 
 from reconciler.diagnostics import Code
 from reconciler.jsontypes import json_type
 from reconciler.model.common import LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN, NAME_PATTERN
+from reconciler.model.config import ProjectConfig
 from reconciler.model.kindspec import registry
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 FieldPath = tuple[str | int, ...]
 
@@ -75,10 +83,36 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean '{options[close[0]]}'?" if close else None
 
 
+def checked_models() -> tuple[type[BaseModel], ...]:
+    """The models whose schema checks instances on every run, valid or not: reconciler.yaml's,
+    and each kind's spec once templates and variables are applied (their schemas ship)."""
+    return (ProjectConfig, *(spec.spec_model for spec in registry().REGISTRY
+                             if spec.spec_model is not None))
+
+
+def model_name(model: type[BaseModel]) -> str:
+    """Where a model is defined, e.g. `reconciler.model.config.ProjectConfig`."""
+    return f"{model.__module__}.{model.__qualname__}"
+
+
+def checked_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The schema instances of `model` are checked against: `model_schema(model)`, shipped in
+    the package for the `checked_models` when the pydantic that generated it runs, else made
+    now."""
+    from reconciler.manifests import shipped_schemas
+
+    shipped = shipped_schemas.SCHEMAS.get(model_name(model))
+    if shipped is None or shipped_schemas.PYDANTIC != VERSION:
+        return model_schema(model)
+    return shipped
+
+
 @cache
 def validator_for(model: type[BaseModel]) -> Draft202012Validator:
     """Return a validator of the published schema of `model` (built once)."""
-    return Draft202012Validator(model_schema(model), format_checker=FormatChecker())
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    return Draft202012Validator(checked_schema(model), format_checker=FormatChecker())
 
 
 def check(model: type[BaseModel], instance: Any, prefix: FieldPath = ()) -> list[Issue]:
@@ -129,6 +163,8 @@ def _explain_union(error: ValidationError, path: FieldPath) -> Iterator[Issue]:
                     f"expected {_words(expected)}, got {json_type(error.instance)}"
                     f"{_show(error.instance)}", _type_hint(expected, error.instance))
         return
+    from jsonschema.exceptions import best_match
+
     candidates = [e for i in viable for e in branches[i]]
     best = best_match(candidates) if candidates else None
     if best is None:

@@ -88,8 +88,11 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
     chosen = set(targets) if targets else None
     changes: list[ResourceChange] = []
     unchanged: list[str] = []
+    left_out = 0
     for address, resource in wanted.items():
         if chosen is not None and address not in chosen:
+            left_out += _pending(resource, adopted.get(address) or managed.get(address),
+                                 context, scope)
             continue
         obj = adopted.get(address) or managed.get(address)
         after, files, depends_on, unknowns = resolved(resource, obj, context, problems,
@@ -110,6 +113,12 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
         else:
             changes.append(change)
     undeclared = [a for a in managed if a not in wanted and (chosen is None or a in chosen)]
+    if chosen is not None:
+        left_out += sum(1 for a in managed if a not in wanted and a not in chosen) if prune \
+            and not no_delete else 0
+        notes.append(f"resource targeting is in effect (--target): {left_out} other pending "
+                     f"change{'s' if left_out != 1 else ''} not in this plan; it is not the "
+                     "whole picture: plan without --target before relying on it")
     # marks without a scope in a scoped plan: adopted only when a manifest declares them
     # (another repository may have made them before scopes existed); never deleted
     unscoped = [a for a in undeclared if scope is not None and ownership.owner_scope(
@@ -217,6 +226,19 @@ def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | N
         body=to_request(resource.kind, effective, marks, only=_update_fields(resource, fields)),
         fingerprint=fingerprint(obj), source=str(resource.source), files=tuple(files),
         depends_on=depends_on, chunking_strategy=resource.chunking_strategy)
+
+
+def _pending(resource: DesiredResource, obj: LiveObject | None, context: Context,
+             scope: str | None) -> int:
+    """1 when a resource left out by --target has a change pending (planned apart, its
+    problems not counted: only the count is said)."""
+    scratch = Diagnostics()
+    after, files, depends_on, _ = resolved(resource, obj, context, scratch, replacing=False)
+    if scratch.has_errors:
+        return 0
+    change = _compare(resource, after, obj, forced=False, scope=scope, problems=scratch,
+                      files=files, depends_on=depends_on)
+    return int(change is not None)
 
 
 def _renames(changes: Sequence[ResourceChange]) -> list[str]:

@@ -262,8 +262,13 @@ def test_targets_limit_the_plan(project: Project) -> None:
     project.write({"a.yaml": ASSISTANT, "b.yaml": AGENT})
     planned = project.run("plan", "--target", "Agent/researcher")
     assert "Agent/researcher" in planned.stdout and "Assistant/helper" not in planned.stdout
+    assert "resource targeting is in effect (--target): 1 other pending change not in this " \
+           "plan" in planned.stdout
     _apply(project, "--target", "Agent/researcher")
     assert project.live("Assistant") == []
+    _apply(project)
+    assert "--target): 0 other pending changes" in project.run(
+        "plan", "--target", "Agent/researcher").stdout
     unknown = project.run("plan", "--target", "Agent/nobody")
     assert unknown.exit_code == ExitCode.ERROR and "no resource Agent/nobody" in unknown.stderr
     # kinds in any case; a misspelt name or kind says what was meant

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from reconciler.kinds.assistant.model import (
     MAX_INSTRUCTIONS,
@@ -81,6 +81,10 @@ AgentToolItem = Annotated[
 
 class AgentSettings(Strict):
     """The fields of an agent sent to the API (every one optional here)."""
+
+    # Built only within the manifests that hold it (Agent, Template): never validated
+    # alone, its own validator would be built for nothing (its subclasses inherit this).
+    model_config = ConfigDict(defer_build=True)
 
     model: str | None = Field(None, min_length=1, description="The model ID, e.g. `gpt-5`.")
     name: str | None = Field(

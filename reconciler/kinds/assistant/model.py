@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from reconciler.kinds.tool.model import AssistantBuiltin, FunctionName, JsonSchemaObject, ToolRef
 from reconciler.model.common import V1, Lifecycle, Metadata, Name, ObjectMeta, Strict
@@ -105,6 +105,10 @@ AssistantToolItem = Annotated[
 
 class AssistantSettings(Strict):
     """The fields of an assistant sent to the API (every one optional here)."""
+
+    # Built only within the manifests that hold it (Assistant, Template): never validated
+    # alone, its own validator would be built for nothing (its subclasses inherit this).
+    model_config = ConfigDict(defer_build=True)
 
     model: str | None = Field(None, min_length=1, description="The model ID, e.g. `gpt-4o`.")
     name: str | None = Field(

@@ -105,12 +105,40 @@ def compile_rule(source: str, variables: frozenset[str]) -> Compiled | str:
                     shape.concatenations, tuple(shape.sorted_reads()))
 
 
-def evaluate(compiled: Compiled, variables: Mapping[str, Any]) -> bool:
-    """Whether the expression holds for `variables` (plain JSON values).
+class Subject:
+    """The variables of one resource or change, as each rule evaluated on it sees them: the
+    largest list or map among them, and their CEL values, are found once for all its rules
+    (CEL changes no value it is given)."""
+
+    def __init__(self, variables: Mapping[str, Any]) -> None:
+        self.variables = variables
+        self._widest: int | None = None
+        self._activation: dict[str, Any] | None = None
+
+    @property
+    def widest(self) -> int:
+        """`widest(variables)`."""
+        if self._widest is None:
+            self._widest = widest(self.variables)
+        return self._widest
+
+    def activation(self) -> dict[str, Any]:
+        """The variables as CEL values."""
+        if self._activation is None:
+            cel = _celpy()
+            self._activation = {name: cel.json_to_cel(value)
+                                for name, value in self.variables.items()}
+        return self._activation
+
+
+def evaluate(compiled: Compiled, variables: Mapping[str, Any] | Subject) -> bool:
+    """Whether the expression holds for `variables` (plain JSON values, or a `Subject` that
+    several rules are evaluated on).
 
     Raises `EvaluationError` when it fails on them, is over the iteration limit, or is not a
     boolean."""
-    largest = widest(variables)
+    subject = variables if isinstance(variables, Subject) else Subject(variables)
+    largest = subject.widest
     iterations = compiled.iterations(largest)
     if iterations > MAX_ITERATIONS:
         raise EvaluationError(
@@ -118,7 +146,7 @@ def evaluate(compiled: Compiled, variables: Mapping[str, Any]) -> bool:
             f"map has {largest:,} items); the limit is {MAX_ITERATIONS:,}: nest fewer "
             "comprehensions")
     cel = _celpy()
-    activation = {name: cel.json_to_cel(value) for name, value in variables.items()}
+    activation = subject.activation()
     with _deep_enough():
         try:
             result = compiled.runner.evaluate(activation)

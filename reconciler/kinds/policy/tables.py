@@ -9,7 +9,8 @@ tables decides how every policy expression parses (a rule's alias swapped turns 
 pickle, which runs code when loaded.
 
 The file holds Lark's serialisation (`memo_serialize`) as JSON (integer keys and tuples
-tagged), with the digest of the Lark version, grammar and options it was built from. It is
+tagged; the parse table's thousands of actions in lists, `STATES`, as they decode fastest),
+with the digest of the Lark version, grammar and options it was built from. It is
 used only when that digest is the one of the running Lark, celpy grammar and options (else
 the tables are built, as without it), and every option that Lark lets a loaded parser take
 from its caller (callbacks, the tree class, `regex`, `use_bytes`, `postlex`...) is given by
@@ -26,10 +27,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import lark
 
-FORMAT = 1
+FORMAT = 2
 SHIPPED = Path(__file__).with_name("cel-tables.json")
 INT_KEYS = "\x00int-keys"
 TUPLE = "\x00tuple"
+STATES = "\x00lalr-states"
+"""The LALR states, `[[state, [[token, action, argument], ...]], ...]`: Lark's `{state:
+{token: (action, argument)}}`, where a reduction's argument is `{"@": rule}` (its memo id)."""
 
 
 def parser(grammar: str, options: dict[str, Any], shipped: Path = SHIPPED) -> lark.Lark:
@@ -44,18 +48,46 @@ def parser(grammar: str, options: dict[str, Any], shipped: Path = SHIPPED) -> la
 def write(grammar: str, options: dict[str, Any], shipped: Path = SHIPPED) -> Path:
     """Build the tables and write them where `parser` looks for them."""
     import lark
+
+    shipped.write_text(json.dumps(
+        {"format": FORMAT, "lark": lark.__version__, "digest": _digest(grammar, options),
+         "tables": encoded(*serialised(grammar, options))}, separators=(",", ":")) + "\n")
+    return shipped
+
+
+def serialised(grammar: str, options: dict[str, Any]) -> tuple[dict[str, Any], dict[int, Any]]:
+    """The tables built, as Lark serialises them (`memo_serialize`), without the options that
+    a loaded parser takes from its caller."""
+    import lark
     from lark.grammar import Rule
     from lark.lark import _LOAD_ALLOWED_OPTIONS
     from lark.lexer import TerminalDef
 
-    built = lark.Lark(grammar, **options)
-    data, memo = built.memo_serialize([TerminalDef, Rule])
+    data, memo = lark.Lark(grammar, **options).memo_serialize([TerminalDef, Rule])
     data["options"] = {name: value for name, value in data["options"].items()
                        if name not in _LOAD_ALLOWED_OPTIONS}
-    shipped.write_text(json.dumps(
-        {"format": FORMAT, "lark": lark.__version__, "digest": _digest(grammar, options),
-         "tables": _encoded({"data": data, "memo": memo})}, separators=(",", ":")) + "\n")
-    return shipped
+    return data, memo
+
+
+def encoded(data: dict[str, Any], memo: dict[int, Any]) -> dict[str, Any]:
+    """Lark's serialisation as the file holds it: JSON, the parse table's states in
+    `STATES`."""
+    tagged: dict[str, Any] = _encoded({"data": data, "memo": memo})
+    tagged["data"]["parser"]["parser"]["states"] = {STATES: [
+        [state, [[token, action, _argument(action, argument)]
+                 for token, (action, argument) in actions.items()]]
+        for state, actions in data["parser"]["parser"]["states"].items()]}
+    return tagged
+
+
+def _argument(action: int, argument: Any) -> int:
+    """An action's argument in `STATES`: the state a shift goes to, the rule a reduction
+    reduces by (its memo id)."""
+    if action == 1 and isinstance(argument, dict) and list(argument) == ["@"]:
+        argument = argument["@"]
+    if action not in (0, 1) or not isinstance(argument, int):
+        raise TypeError(f"an action {action} by {argument!r} in the parse table")
+    return argument
 
 
 def _digest(grammar: str, options: dict[str, Any]) -> str:
@@ -75,7 +107,7 @@ def _load(path: Path, digest: str, options: dict[str, Any]) -> lark.Lark | None:
 
     try:
         saved = json.loads(path.read_bytes(), object_hook=_decoded)
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError, TypeError, RecursionError):  # TypeError: a shape decoded wrong
         return None
     if not isinstance(saved, dict) or saved.get("format") != FORMAT or (
             saved.get("digest") != digest):
@@ -104,6 +136,10 @@ def _encoded(value: Any) -> Any:
 
 
 def _decoded(value: dict[str, Any]) -> Any:
+    if len(value) == 1 and STATES in value:
+        return {state: {token: (action, {"@": argument} if action == 1 else argument)
+                        for token, action, argument in actions}
+                for state, actions in value[STATES]}
     if len(value) == 1 and INT_KEYS in value:
         return {int(key): item for key, item in value[INT_KEYS]}
     if len(value) == 1 and TUPLE in value:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
 
 from reconciler.model.common import (
     V1,
@@ -248,6 +248,10 @@ class ToolPermissions(Strict):
 
 
 class _Permissioned(Strict):
+    # Built only within the Tool manifest: never validated alone, its own validator would be
+    # built for nothing (the tool specs inherit this).
+    model_config = ConfigDict(defer_build=True)
+
     permissions: ToolPermissions | None = Field(
         None, description="A label selector naming the assistants and agents that may use it."
     )

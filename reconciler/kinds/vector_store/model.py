@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from reconciler.model.common import V1, Lifecycle, Metadata, ObjectMeta, Strict
 
@@ -54,6 +54,10 @@ FilePattern = Annotated[
 
 class VectorStoreSettings(Strict):
     """The fields of a vector store sent to the API."""
+
+    # Built only within the VectorStore manifest: never validated alone, its own validator
+    # would be built for nothing (its subclasses inherit this).
+    model_config = ConfigDict(defer_build=True)
 
     name: str | None = Field(
         None, max_length=256,
