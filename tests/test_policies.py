@@ -593,3 +593,28 @@ def test_a_failed_plan_in_markdown_shows_what_authors_wrote_only_as_text() -> No
     assert text.startswith("### The plan failed: 1 error\n\n````text\n")
     assert text.endswith("\n````\n")  # a fence longer than any run of backticks inside
     assert "\n\\::add-mask::y\n" in text  # never a runner's command either
+
+
+def test_an_invalid_regex_never_reaches_stderr_raw(tmp_path: Path) -> None:
+    """RE2's C++ logger writes an invalid pattern to fd 2, around every escape: a pull
+    request's rule could print `::error` annotations or `::stop-commands::` to the runner.
+    A literal pattern is checked at load (a located error); one built from input fails as
+    an evaluation, silently. Run as a process, so fd 2 itself is captured."""
+    (tmp_path / "reconciler.yaml").write_text("manifests: [m]\n")
+    (tmp_path / "m").mkdir()
+    rule = ("apiVersion: reconciler/v1\nkind: Policy\nmetadata: {{name: p}}\nspec:\n  rules:\n"
+            "    - name: r\n      on: resource\n      match: {{kinds: [Agent]}}\n"
+            "      expression: '{expression}'\n      message: m\n      severity: warning\n"
+            "---\napiVersion: reconciler/v1\nkind: Agent\nmetadata: {{name: a}}\n"
+            "spec: {{model: gpt-6.1-sol, name: '(\\n::error title=x::y'}}\n")
+    for expression, code in (
+            ('resource.spec.model.matches("(\\n::error title=pwned::x")', 1),
+            ("resource.spec.model.matches(resource.spec.name)", 0)):
+        (tmp_path / "m" / "p.yaml").write_text(rule.format(expression=expression))
+        done = subprocess.run([sys.executable, "-m", "reconciler", "validate"], cwd=tmp_path,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == code, done.stdout + done.stderr
+        assert "Error parsing" not in done.stderr and "re2.cc" not in done.stderr
+        every = (done.stdout + done.stderr).splitlines()
+        assert [line for line in every if line.lstrip().startswith("::")] == []
+    assert "policy-evaluation-error" in done.stdout

@@ -100,7 +100,7 @@ def compile_rule(source: str, variables: frozenset[str]) -> Compiled | str:
             problem = shape.too_costly()
         if problem is not None:
             return problem
-        runner = _environment().program(tree)
+        runner = _environment().program(tree, functions={"matches": _matches})
     return Compiled(source, runner, shape.nesting, shape.widest_literal,
                     shape.concatenations, tuple(shape.sorted_reads()))
 
@@ -339,6 +339,10 @@ class _Shape:
         if str(name) not in MACROS:
             if not _known_function(str(name)):
                 return _unknown_function(name)
+            if str(name) == "matches" and len(arguments) == 1:
+                problem = _pattern_problem(arguments[0], name)
+                if problem is not None:
+                    return problem
             stack.extend((child, bound, depth, False, level + 1)
                          for child in [member, *arguments])
             return None
@@ -369,6 +373,55 @@ class _Shape:
             return (f"it could make {width**self.nesting:,} iterations over its own lists; "
                     f"the limit is {MAX_ITERATIONS:,}")
         return None
+
+
+def _literal(node: Any) -> str | None:
+    """The value of a string literal argument (None: the argument is no plain literal)."""
+    while hasattr(node, "children") and len(node.children) == 1:
+        node = node.children[0]
+    if getattr(node, "type", None) not in ("STRING_LIT", "MLSTRING_LIT"):
+        return None
+    cel = _celpy()
+    value = _environment().program(_environment().compile(str(node))).evaluate({})
+    return str(value) if isinstance(value, cel.celtypes.StringType) else None
+
+
+def _pattern_problem(argument: Any, name: Any) -> str | None:
+    """Why a literal `matches()` pattern is no RE2 pattern, checked here with RE2's own
+    logging off: its C++ logger would print the pattern, a pull request's text, raw on
+    standard error, around every escape (None: it compiles, or is no literal)."""
+    pattern = _literal(argument)
+    if pattern is None:
+        return None
+    try:
+        _re2(pattern)
+    except Exception as exc:  # re2.error
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(
+            exc.args[0], bytes) else str(exc)
+        quoted = shown(json.dumps(reason, ensure_ascii=False))  # one line, escapes shown
+        return f"the pattern of matches() is not a valid RE2 expression ({quoted})" \
+               f"{_at(*_where(name))}"
+    return None
+
+
+def _re2(pattern: str) -> Any:
+    """`pattern` compiled by RE2 with its logging off (an invalid one raises `re2.error`)."""
+    import re2  # type: ignore[import-untyped]
+
+    options = re2.Options()
+    options.log_errors = False
+    return re2.compile(pattern, options)
+
+
+def _matches(text: Any, pattern: Any) -> Any:
+    """CEL's `matches()`, as celpy's but with RE2's logging off (a pattern built from input
+    and invalid is an evaluation error, and nothing is written to standard error)."""
+    cel = _celpy()
+    try:
+        compiled = _re2(str(pattern))
+    except Exception as exc:  # re2.error
+        return cel.CELEvalError("match error", exc.__class__, exc.args)
+    return cel.celtypes.BoolType(compiled.search(str(text)) is not None)
 
 
 def _where(node: Any) -> tuple[int | None, int | None]:
