@@ -14,7 +14,7 @@ from reconciler.boundary import ProjectRoot, common_folder, literal_prefix
 if TYPE_CHECKING:
     from reconciler.connection import Connection
 
-from reconciler.diagnostics import Code, Diagnostics, format_path
+from reconciler.diagnostics import Code, Diagnostics, Location, Severity, format_path
 from reconciler.errors import ConfigError, ManifestError
 from reconciler.manifests import structure
 from reconciler.manifests.loader import SourceDocument, display_path, load_file
@@ -105,11 +105,47 @@ def load_manifests(settings: Settings, paths: Sequence[str], *, allow_empty: boo
     `offline_retirement`, models are judged by the catalog and the calendar (a plan, which
     reads the API's word, judges them itself)."""
     chosen = list(paths) or settings.manifest_paths()
-    return load_manifest_set(chosen, exclude=settings.config.exclude,
-                             root=settings.project_root(paths), allow_empty=allow_empty,
-                             overlay=settings.overlay(),
-                             models=settings.config.models if offline_retirement else None,
-                             texts=settings.texts)
+    manifests = load_manifest_set(chosen, exclude=settings.config.exclude,
+                                  root=settings.project_root(paths), allow_empty=allow_empty,
+                                  overlay=settings.overlay(),
+                                  models=settings.config.models if offline_retirement else None,
+                                  texts=settings.texts)
+    pinned = os.environ.get(POLICIES_VARIABLE, "").strip()
+    if pinned:
+        pin_policies(manifests, pinned)
+    return manifests
+
+
+POLICIES_VARIABLE = "RECONCILER_POLICIES"
+"""Set by a workflow to pin the policies: the Policy manifests under this path (a checkout of
+the base branch's policies, a folder of the workflow's own) gate the plan, and the pull
+request's own Policy manifests are not used, so a pull request cannot weaken what gates it."""
+
+
+def pin_policies(manifests: ManifestSet, path: str) -> None:
+    """Replace the Policy rules of `manifests` by those under `path`, read by the same loader
+    (its problems are the set's; a path with no Policy manifest is an error)."""
+    pinned = load_manifest_set([path], root=Path(path).resolve() if Path(path).is_dir()
+                               else Path(path).resolve().parent)
+    for diagnostic in pinned.diagnostics:
+        if diagnostic.severity is Severity.ERROR or diagnostic.code.value.startswith("policy"):
+            manifests.diagnostics.add(diagnostic)
+    own = manifests.indexes.pop("Policy", None)
+    rules = pinned.indexes.get("Policy")
+    if not rules and not pinned.diagnostics.has_errors:
+        manifests.diagnostics.error(
+            Code.NO_MANIFESTS, f"{POLICIES_VARIABLE} names {path}, which holds no Policy "
+            "manifest", Location(file=path),
+            hint="point it at the folder of the policies that gate this repository (e.g. a "
+                 "checkout of the base branch), or unset it")
+        return
+    if rules:
+        manifests.indexes["Policy"] = rules
+    ignored = f"; the pull request's own {len(own)} Policy manifest(s) are not used" if own \
+        else ""
+    manifests.diagnostics.warning(
+        Code.NO_EFFECT, f"policies pinned by {POLICIES_VARIABLE}: {len(rules or {})} Policy "
+        f"manifest(s) from {path}{ignored}", Location(file=path))
 
 
 def find_config(start: Path) -> Path | None:

@@ -618,3 +618,28 @@ def test_an_invalid_regex_never_reaches_stderr_raw(tmp_path: Path) -> None:
         every = (done.stdout + done.stderr).splitlines()
         assert [line for line in every if line.lstrip().startswith("::")] == []
     assert "policy-evaluation-error" in done.stdout
+
+
+def test_pinned_policies_gate_a_pull_request_that_weakens_its_own(
+        write_tree: WriteTree, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RECONCILER_POLICIES names the policies that gate (e.g. the base branch's): deleting
+    the project's policy, or editing a rule to `true`, in the same pull request does not
+    turn the gate green."""
+    strict = policy("{name: approved, expression: \"resource.spec.model == 'gpt-6.1-sol'\", "
+                    "message: approved models only}")
+    write_tree({"m/agent.yaml": AGENT, "m/policy.yaml": policy(
+        "{name: approved, expression: 'true', message: anything goes}"),
+        "base/policies/models.yaml": strict})
+    assert run("validate", "m").exit_code == ExitCode.OK  # the weakened policy passes
+    monkeypatch.setenv("RECONCILER_POLICIES", "base/policies")
+    code, found = validate_json("m")
+    assert code == ExitCode.ERROR
+    assert [d["message"] for d in only(found, Code.POLICY_VIOLATION)] == [
+        "Agent/writer: approved models only"]
+    [pinned] = [d for d in found if d["severity"] == "warning"]
+    assert pinned["message"] == ("policies pinned by RECONCILER_POLICIES: 1 Policy "
+                                 "manifest(s) from base/policies; the pull request's own 1 "
+                                 "Policy manifest(s) are not used")
+    monkeypatch.setenv("RECONCILER_POLICIES", "m/agent.yaml")
+    code, found = validate_json("m")
+    assert code == ExitCode.ERROR and only(found, Code.NO_MANIFESTS)
