@@ -4,6 +4,7 @@ choose an environment (`--env`): its connection, scope and overlay."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +21,7 @@ from reconciler.manifests import structure
 from reconciler.manifests.loader import SourceDocument, display_path, load_file
 from reconciler.manifests.overlay import Overlay
 from reconciler.manifests.project import ManifestSet, load_manifest_set
-from reconciler.model.config import EnvironmentConfig, ProjectConfig
+from reconciler.model.config import ENVIRONMENT_PATTERN, EnvironmentConfig, ProjectConfig
 
 CONFIG_NAME = "reconciler.yaml"
 
@@ -177,11 +178,35 @@ def load_settings(config: Path | None = None, *, start: Path | None = None,
             diagnostics.error(issue.code, issue.message, documents[0].locate(issue.path),
                               path=format_path(issue.path), hint=issue.hint)
     if documents and not diagnostics.has_errors:
+        _check_names(documents[0], diagnostics)
         _check_inside(documents[0], path, diagnostics)
     if diagnostics.has_errors:
         raise ManifestError(diagnostics)
-    return Settings(root=path.parent, config=ProjectConfig.model_validate(data), path=path,
+    from pydantic import ValidationError
+
+    try:
+        project = ProjectConfig.model_validate(data)
+    except ValidationError as exc:  # what the structural check let through: still located
+        for error in exc.errors():
+            where = tuple(part for part in error["loc"] if part != "[key]")
+            diagnostics.error(Code.INVALID_VALUE, f"{error['msg']}",
+                              documents[0].locate(where) if documents else None,
+                              path=format_path(where))
+        raise ManifestError(diagnostics) from None
+    return Settings(root=path.parent, config=project, path=path,
                     document=documents[0] if documents else None, texts=texts)
+
+
+def _check_names(document: SourceDocument, diagnostics: Diagnostics) -> None:
+    """Environment names: keys the structural check (a pattern on values) does not see."""
+    environments = document.data.get("environments")
+    for name in environments if isinstance(environments, dict) else ():
+        if not re.fullmatch(ENVIRONMENT_PATTERN, str(name)):
+            diagnostics.error(Code.INVALID_VALUE, f"environment name '{name}' is not valid: "
+                              "lowercase letters, digits and '-', starting with a letter, at "
+                              "most 31 characters", document.locate(("environments", name)),
+                              path=format_path(("environments", name)),
+                              hint="e.g. dev, staging, prod, eu-prod")
 
 
 def _check_inside(document: SourceDocument, config: Path, diagnostics: Diagnostics) -> None:

@@ -4,7 +4,9 @@ connection and overlay (labels, variables, overrides by selector); validate chec
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
@@ -95,3 +97,18 @@ def test_validate_checks_every_environment_and_says_where_a_problem_is(
     assert "2 errors, 0 warnings in 1 document (1 file)" in result.stdout
     only = run("--env", "dev", "validate")  # one environment: no need to say which
     assert only.exit_code == ExitCode.ERROR and "(in environment" not in only.stdout
+
+
+def test_an_invalid_environment_name_is_one_located_error(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from reconciler.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "reconciler.yaml").write_text("manifests: [m]\nenvironments: {Bad_Name: {}}\n")
+    (tmp_path / "m").mkdir()
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "reconciler.yaml:2:16: error[invalid-value] environments.Bad_Name: environment " \
+           "name 'Bad_Name' is not valid" in result.output
