@@ -127,3 +127,27 @@ def test_a_revision_with_a_link_out_of_the_repository_is_one_clear_error(
     assert "Traceback" not in result.output
     assert "main holds manifests/secrets -> /etc/passwd, which points outside the " \
            "repository: the revision is not read (an absolute link)" in result.stderr
+
+
+def test_a_change_to_the_policies_or_labels_is_said_first(write_tree: WriteTree) -> None:
+    rule = ("apiVersion: reconciler/v1\nkind: Policy\nmetadata: {name: models}\nspec:\n"
+            "  rules:\n    - {name: approved, expression: \"resource.spec.model == 'x'\", "
+            "message: m}\n")
+    root = write_tree({"reconciler.yaml": CONFIG, "manifests/a.yaml": HELPER,
+                       "manifests/p.yaml": rule})
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "base")
+    assert "policies changed" not in run("diff", "--base", "main").stdout
+    write_tree({"manifests/p.yaml": rule.replace("== 'x'", "!= ''"),
+                "reconciler.yaml": CONFIG.replace("staging: {scope: s-staging,",
+                                                  "staging: {scope: s-staging, "
+                                                  "labels: {allow-delete: 'yes'},")})
+    text = run("diff", "--base", "main").stdout
+    assert text.startswith("policies changed: Policy/models rules edited; environment "
+                           "staging labels edited (they gate this change: review them first)")
+    markdown = run("diff", "--base", "main", "--format", "markdown").stdout
+    assert markdown.startswith("> **Policies changed:** Policy/models rules edited")
+    (root / "manifests/p.yaml").unlink()
+    data = json.loads(run("diff", "--base", "main", "--format", "json").stdout)
+    assert data["policies_changed"][0] == "Policy/models removed"

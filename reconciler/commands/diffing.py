@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -54,15 +56,64 @@ def diff(app: AppContext, base: str | None, head: str | None, fmt: str,
                                _resolved(settings.for_environment(right)),
                                left_name=f"environment {left}",
                                right_name=f"environment {right}")]
+        changed: list[str] = []
     else:
-        comparisons = _revisions(app, settings, base, head)
-    echo(render_compare.render(comparisons, fmt, color=app.color), raw=fmt == "markdown")
+        comparisons, changed = _revisions(app, settings, base, head)
+    echo(_headed(render_compare.render(comparisons, fmt, color=app.color), changed, fmt),
+         raw=fmt == "markdown")
     if detailed_exitcode and any(c.differences for c in comparisons):
         click.get_current_context().exit(ExitCode.CHANGES)
 
 
+def _headed(text: str, changed: list[str], fmt: str) -> str:
+    """The comparison with what changed in the gates themselves said first."""
+    if not changed:
+        return text
+    if fmt == "json":
+        data = json.loads(text)
+        return json.dumps({"policies_changed": changed, **data} if isinstance(data, dict)
+                          else data, indent=2, ensure_ascii=False)
+    said = "; ".join(changed)
+    if fmt == "markdown":
+        return (f"> **Policies changed:** {said}. They gate this change: review them "
+                f"first.\n\n{text}")
+    return f"policies changed: {said} (they gate this change: review them first)\n\n{text}"
+
+
+def _gates(settings: Settings) -> dict[str, Any]:
+    """What gates a plan, as a revision declares it: each Policy's rules, and each
+    environment's labels (which rules match on)."""
+    from reconciler.kinds.policy.index import declared
+
+    try:
+        manifests = load_manifests(settings, (), allow_empty=True)
+    except ReconcilerError:
+        return {}
+    rules: dict[str, Any] = {}
+    for rule in declared(manifests):
+        rules.setdefault(f"Policy/{rule.policy}", []).append(
+            rule.spec.model_dump(mode="json", exclude_none=True))
+    labels = {f"environment {name}": dict(env.labels)
+              for name, env in settings.config.environments.items()}
+    return {**rules, **labels}
+
+
+def gates_changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What differs between two revisions' gates, one phrase each."""
+    said = []
+    for key in sorted(set(before) | set(after)):
+        what = "labels" if key.startswith("environment ") else "rules"
+        if key not in before:
+            said.append(f"{key} added")
+        elif key not in after:
+            said.append(f"{key} removed")
+        elif before[key] != after[key]:
+            said.append(f"{key} {what} edited")
+    return said
+
+
 def _revisions(app: AppContext, settings: Settings, base: str, head: str | None
-               ) -> list[Comparison]:
+               ) -> tuple[list[Comparison], list[str]]:
     from reconciler import gitrev
 
     if len(app.envs) > 1:
@@ -76,9 +127,10 @@ def _revisions(app: AppContext, settings: Settings, base: str, head: str | None
                  if head else settings)
         declared = dict.fromkeys([*after.config.environments, *before.config.environments])
         names: list[str | None] = [*(app.envs or declared)] or [None]
-        return [compare(_side(before, name, base), _side(after, name, head),
-                        left_name=left_name, right_name=right_name, environment=name)
-                for name in names]
+        comparisons = [compare(_side(before, name, base), _side(after, name, head),
+                               left_name=left_name, right_name=right_name, environment=name)
+                       for name in names]
+        return comparisons, gates_changed(_gates(before), _gates(after))
 
 
 def _project(folder: Path) -> Settings:
