@@ -453,9 +453,8 @@ class ApplyLock:
         self._lost: str | None = None
         self._attempt = 0
         self._started = ""
-        self._stop = threading.Event()
         self._mutex = threading.Lock()
-        self._renewer: threading.Thread | None = None
+        self._renewer: Renewer | None = None
         self._random = random.Random()
 
     # --- acquiring -----------------------------------------------------------------------
@@ -599,38 +598,16 @@ class ApplyLock:
             return None
         except TransientError:
             pass  # the first renewal says it again
-        self._stop = threading.Event()  # a renewer of an earlier hold keeps its own, set
-        self._renewer = threading.Thread(target=self._renew_loop, args=(self._stop,),
-                                         name="apply-lock-renewer", daemon=True)
+        self._renewer = Renewer(self)  # one of an earlier hold keeps its own, stopped
         self._renewer.start()
         assert self.info is not None
         return self.info
 
-    def _renew_loop(self, stop: threading.Event) -> None:
-        """Push the expiry forward every ttl/3; sooner again after a failure."""
-        first = self.info
-        pause = 0.0 if first is None else max(0.0, first.expires - 2 * self.ttl / 3
-                                              - self.server.now())
-        while not stop.wait(pause):
-            info = self.info
-            if info is None:
-                return
-            try:
-                self._renew(info)
-                pause = self.ttl / 3
-                continue
-            except NotFoundError:
-                lost = "its object was deleted (force-unlock, or expired for another run)"
-            except ProviderError as exc:
-                pause = self.ttl / 15
-                if not self._past_margin(info):
-                    continue
-                lost = f"renewing it failed until it nearly expired ({exc.message})"
-            if not stop.is_set():  # released meanwhile: nothing was lost
-                self._lost = lost
-                if self.on_lost is not None:
-                    self.on_lost()
-            return
+    def lose(self, why: str) -> None:
+        """The renewer says the lock is lost: no write starts any more."""
+        self._lost = why
+        if self.on_lost is not None:
+            self.on_lost()
 
     def _renew(self, info: LockInfo) -> None:
         expires = self._expiry()
@@ -696,7 +673,9 @@ class ApplyLock:
             info, self.info = self.info, None
         if info is None:
             return
-        self._stop.set()
+        renewer = self._renewer
+        if renewer is not None:
+            renewer.stop.set()
         try:
             _delete(self.store, info.id, tries=RELEASE_TRIES, pause=self.sleep)
         except ProviderError as exc:
@@ -705,8 +684,8 @@ class ApplyLock:
                 hint=f"it expires by itself within {self.ttl:.0f} s, or: "
                      f"reconciler force-unlock {info.id}") from exc
         finally:
-            if self._renewer is not None and self._renewer is not threading.current_thread():
-                self._renewer.join(timeout=1.0)
+            if renewer is not None:
+                renewer.join(timeout=1.0)
 
     def __enter__(self) -> ApplyLock:
         """Acquire; the block gets this lock (call `check()` before each write)."""
@@ -720,3 +699,46 @@ class ApplyLock:
         except ReconcilerError:
             if error is None:
                 raise  # else the original error matters more; the lock expires anyway
+
+
+class Renewer:
+    """What keeps a held lock alive, apart from the algorithm: a thread that pushes its
+    expiry forward every ttl/3 (sooner again after a failure), and tells the lock it is lost
+    when its object is gone or renewing failed until it nearly expired."""
+
+    def __init__(self, lock: ApplyLock) -> None:
+        self.lock = lock
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="apply-lock-renewer",
+                                       daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def join(self, timeout: float) -> None:
+        if self.thread is not threading.current_thread() and self.thread.is_alive():
+            self.thread.join(timeout=timeout)
+
+    def _run(self) -> None:
+        lock, ttl = self.lock, self.lock.ttl
+        first = lock.info
+        pause = 0.0 if first is None else max(0.0, first.expires - 2 * ttl / 3
+                                              - lock.server.now())
+        while not self.stop.wait(pause):
+            info = lock.info
+            if info is None:
+                return
+            try:
+                lock._renew(info)
+                pause = ttl / 3
+                continue
+            except NotFoundError:
+                lost = "its object was deleted (force-unlock, or expired for another run)"
+            except ProviderError as exc:
+                pause = ttl / 15
+                if not lock._past_margin(info):
+                    continue
+                lost = f"renewing it failed until it nearly expired ({exc.message})"
+            if not self.stop.is_set():  # released meanwhile: nothing was lost
+                lock.lose(lost)
+            return

@@ -135,7 +135,8 @@ def test_a_lock_renewed_long_ago_may_be_force_unlocked_without_force() -> None:
     shared: dict[str, dict[str, Any]] = {}
     holder = _lock(MemoryLocks(api, Clock(api.now), shared), Clock(api.now))
     held = holder.acquire()
-    holder._stop.set()  # its renewer stops, as a killed holder's would
+    assert holder._renewer is not None
+    holder._renewer.stop.set()  # its renewer stops, as a killed holder's would
     api.now += 60  # more than ttl/3 since the last renewal: not alive by this rule
     assert apply_lock.force_unlock(MemoryLocks(api, Clock(api.now), shared), held.id).id \
         == held.id
