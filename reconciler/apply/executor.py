@@ -87,10 +87,33 @@ class Outcome:
 class FilesFailed(ProviderError):
     """Some files of a change failed; the object itself exists (`live_id`)."""
 
-    def __init__(self, live_id: str, errors: list[str], outcome: FileOutcome) -> None:
-        super().__init__(f"{len(errors)} file problem(s):\n      " + "\n      ".join(errors))
+    def __init__(self, live_id: str, errors: list[str], outcome: FileOutcome,
+                 uploads: int = 0) -> None:
+        super().__init__(files_summary(errors, outcome, uploads))
         self.live_id = live_id
         self.outcome = outcome
+
+
+SHOWN_FILE_PROBLEMS = 10
+"""File problems an outcome lists one by one; the others are counted."""
+
+
+def files_summary(errors: Sequence[str], outcome: FileOutcome, uploads: int) -> str:
+    """What happened to a change's files, in a few lines however many there are: how many
+    were uploaded, not started (an interrupt: the next apply resumes) and failed, and the
+    first failures. A store of thousands of files no longer prints a line for each."""
+    waiting = [e for e in errors if "not started" in e]
+    failed = [e for e in errors if "not started" not in e]
+    parts = [f"{len(outcome.uploaded):,} of {uploads:,} files uploaded"] if uploads else []
+    if waiting:
+        parts.append(f"{len(waiting):,} not started ({waiting[0].rsplit('not started: ', 1)[-1]})")
+    if failed:
+        parts.append(f"{len(failed):,} file problem{'s' if len(failed) != 1 else ''}")
+    head = ", ".join(parts) + ("; run apply again to resume" if waiting else "")
+    shown = [f"\n      {problem}" for problem in failed[:SHOWN_FILE_PROBLEMS]]
+    more = len(failed) - SHOWN_FILE_PROBLEMS
+    return head + ":" * bool(shown) + "".join(shown) + (
+        f"\n      … and {more:,} more" if more > 0 else "")
 
 
 class Refused(ProviderError):
@@ -244,7 +267,8 @@ class Executor:
         if uploaded.errors:
             for file_id in uploaded.uploaded.values():
                 self._sync().delete_upload(file_id)
-            raise ProviderError("; ".join(uploaded.errors))
+            raise ProviderError(files_summary(uploaded.errors, uploaded,
+                                              sum(1 for f in change.files if f.uploads)))
         return _filled(body, change.unknowns, self._ids, uploaded.uploaded)
 
     def _store(self, provider: Provider, change: ResourceChange, body: dict[str, Any],
@@ -263,7 +287,8 @@ class Executor:
         outcome = self._sync().sync_store(live_id, change.files, change.chunking_strategy)
         sent.uploaded, sent.uploaded_bytes = outcome.uploaded, outcome.uploaded_bytes
         if outcome.errors:
-            raise FilesFailed(live_id, outcome.errors, outcome)
+            raise FilesFailed(live_id, outcome.errors, outcome,
+                              sum(1 for f in change.files if f.uploads))
         final = body if change.action is Action.UPDATE else {"metadata": body["metadata"]}
         retrying(lambda: provider.update(live_id, final), self.retry, Attempts())
         return live_id

@@ -350,3 +350,20 @@ def test_the_guard_is_asked_before_each_batch_and_a_no_starts_nothing_more() -> 
     for late in outcomes[4:]:
         assert late.skipped and late.attempts == 0
         assert late.error == "not started: the apply lock vs_1 was lost: its object was deleted"
+
+
+def test_thousands_of_file_problems_are_a_summary_not_a_line_each() -> None:
+    from reconciler.apply.executor import files_summary
+    from reconciler.apply.filesync import FileOutcome
+
+    outcome = FileOutcome(uploaded={f"docs/{i}.md": f"file-{i}" for i in range(342)})
+    errors = [f"docs/{i}.md: upload failed: not started: interrupted (Ctrl-C)"
+              for i in range(342, 2997)]
+    errors += [f"docs/{i}.md: upload failed: 400: bad file" for i in range(2997, 3000)]
+    text = files_summary(errors, outcome, 3000)
+    assert text.splitlines()[0] == ("342 of 3,000 files uploaded, 2,655 not started "
+                                    "(interrupted (Ctrl-C)), 3 file problems; run apply "
+                                    "again to resume:")
+    assert len(text.splitlines()) == 4
+    many = files_summary([f"f{i}: upload failed: 500" for i in range(50)], FileOutcome(), 50)
+    assert len(many.splitlines()) == 12 and many.endswith("… and 40 more")
