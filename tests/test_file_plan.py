@@ -294,9 +294,9 @@ def test_a_store_no_resource_uses_is_a_warning(tmp_path: Any) -> None:
     assert list(used.diagnostics) == []
 
 
-def test_a_pull_request_comment_shows_the_first_50_files_of_a_store() -> None:
+def test_a_comment_and_a_text_plan_show_the_first_50_files_of_a_store() -> None:
     from reconciler.plan.model import Action, Plan, ResourceChange
-    from reconciler.render.plan import render_markdown, render_text
+    from reconciler.render.plan import render_json, render_markdown, render_text
 
     files = tuple(FileChange(action=FileAction.UPLOAD, path=f"docs/{i:03}.md", size=1024,
                              sha256="0" * 64, local=f"docs/{i:03}.md") for i in range(120))
@@ -306,8 +306,12 @@ def test_a_pull_request_comment_shows_the_first_50_files_of_a_store() -> None:
     markdown = render_markdown(plan)
     assert "+ file docs/049.md (upload, 1.0 KiB)" in markdown
     assert "docs/050.md" not in markdown
-    assert "... and 70 more files (70.0 KiB to upload); the text and JSON plans list" in markdown
-    assert "+ file docs/119.md (upload, 1.0 KiB)" in render_text(plan)
+    assert "... and 70 more files (70.0 KiB to upload); `plan --format json` lists every " \
+           "one" in markdown
+    text = render_text(plan)
+    assert "+ file docs/049.md (upload, 1.0 KiB)" in text and "docs/050.md" not in text
+    assert "... and 70 more files (70.0 KiB to upload); `plan --format json` lists" in text
+    assert "docs/119.md" in render_json(plan)
 
 
 def test_repeated_double_stars_walk_each_folder_once(tmp_path: Any) -> None:

@@ -266,7 +266,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             symbol, colour, _ = STYLE[change.action]
             lines += [paint(f"  {line}", bold=True) for line in headline(change)]
             lines.append(paint(f"  {symbol} {change.address}", colour))
-            lines += [text_line(line, paint) for line in change_lines(change)]
+            lines += [text_line(line, paint) for line in capped_lines(change, TEXT_FILES)]
             lines.append("")
     for warning in plan.warnings:
         lines.append(paint("warning:", "yellow", bold=True) + " " + warning)
@@ -329,18 +329,27 @@ def render_markdown(plan: Plan) -> str:
 
 MARKDOWN_FILES = 50
 """File lines shown per resource in a pull-request comment (GitHub caps a comment at
-65,536 characters); the rest are counted, and the text and JSON plans list them all."""
+65,536 characters); the rest are counted, and the JSON plan lists them all."""
+TEXT_FILES = 50
+"""File lines a text plan shows per resource: a store of thousands of files stays readable;
+the JSON plan (`--format json`) lists every one."""
+
+
+def capped_lines(change: ResourceChange, shown: int) -> list[Line]:
+    """`change_lines`, with at most `shown` file lines and a count of the others."""
+    lines = change_lines(change)
+    hidden = max(0, len(change.files) - shown)
+    if hidden:
+        lines = lines[:len(lines) - hidden]
+        size = human_bytes(sum(f.size for f in change.files[shown:] if f.uploads))
+        lines.append(Line(" ", f"... and {hidden} more files ({size} to upload); "
+                               "`plan --format json` lists every one"))
+    return lines
 
 
 def _markdown_details(change: ResourceChange) -> list[str]:
     symbol, _, verb = STYLE[change.action]
-    lines = change_lines(change)
-    hidden = max(0, len(change.files) - MARKDOWN_FILES)
-    if hidden:
-        lines = lines[:len(lines) - hidden]
-        size = human_bytes(sum(f.size for f in change.files[MARKDOWN_FILES:] if f.uploads))
-        lines.append(Line(" ", f"... and {hidden} more files ({size} to upload); the text "
-                               "and JSON plans list every one"))
+    lines = capped_lines(change, MARKDOWN_FILES)
     body = [f"{md_marker(line)} {'    ' if line.body else ''}{line.text}"
             for line in lines]
     reason = [f"  ({change.reason})"] if change.reason else []
