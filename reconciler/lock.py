@@ -44,9 +44,10 @@ the lock as lost (`check` raises `LockLostError`) once its expiry is less than t
 Losing the lock while holding it. Before each batch of writes the executor calls `verify`:
 one GET of the lock object; once it is gone (`force-unlock`, an expiry judged by another
 run) or no longer this run's, no new write starts. What can still land after the loss is
-the batch already in flight (at most `--parallelism` writes): the API offers no fencing
-token. `force_unlock` refuses a lock renewed within the last ttl/3 unless forced, and says
-how to tell whether its holder is alive.
+the batch of changes already in flight (at most `--parallelism` changes, each of which may
+send several requests, a store's file sync many): the API offers no fencing token.
+`force_unlock` refuses a lock renewed within the last two thirds of its ttl unless forced,
+and says how to tell whether its holder is alive.
 
 The algorithm talks to the lock objects only through a `LockStore` (list pages, create,
 retrieve, update, delete, and the API's clock its answers tell), so it runs over an
@@ -105,9 +106,9 @@ RELEASE_TRIES = 6
 """Attempts of a release (0.2 s more between each): a lock left behind blocks every other
 run until it expires."""
 LISTING_TRIES = 3
+"""Listings restarted when a page's cursor vanished (an object deleted meanwhile)."""
 DEFAULT_TTL = 120.0
 """Seconds a lock lives without renewal (renewed every ttl/3)."""
-"""Listings restarted when a page's cursor vanished (an object deleted meanwhile)."""
 
 Clock = Callable[[], float]
 
@@ -381,24 +382,29 @@ def lock_info(where: openai.OpenAI | LockStore, lock_id: str,
 
 
 def recently_renewed(lock: LockInfo, now: float) -> bool:
-    """Whether the lock was renewed within the last third of its ttl by the API's clock
-    `now`: its holder is very likely alive (it renews every ttl/3)."""
+    """Whether the lock was renewed within the last two thirds of its ttl by the API's
+    clock `now`: its holder is very likely alive (it renews every ttl/3, measured from the
+    end of the previous renewal, and sooner again after a failure; two periods leave room
+    for a slow request and a late clock estimate)."""
     if lock.expired(now):
         return False
     renewed = lock.renewed if lock.renewed is not None else lock.expires - DEFAULT_TTL
-    return now - renewed < (lock.expires - renewed) / 3
+    return now - renewed < 2 * (lock.expires - renewed) / 3
 
 
 def refuse_if_alive(lock: LockInfo, now: float) -> None:
-    """A ReconcilerError when the lock was renewed within the last ttl/3 by the API's clock
-    `now`: its holder is alive, and deleting its lock lets a second apply write beside it."""
+    """A ReconcilerError when the lock was renewed within the last two thirds of its ttl by
+    the API's clock `now`: its holder is alive, and deleting its lock lets a second apply
+    write beside it."""
     if not recently_renewed(lock, now):
         return
     renewed = lock.renewed if lock.renewed is not None else lock.expires - DEFAULT_TTL
     every = f"{(lock.expires - renewed) / 3:.0f} s"
+    window = f"{2 * (lock.expires - renewed) / 3:.0f} s"
     raise ReconcilerError(
         f"the apply lock {lock.id} was renewed {max(0, int(now - renewed))} s ago by "
-        f"{lock.holder}: its holder is alive (it renews every {every}), and deleting its lock "
+        f"{lock.holder}: its holder is alive (it renews every {every}; a lock renewed within "
+        f"{window} counts as live), and deleting its lock "
         "lets a second apply write beside it; nothing was deleted",
         hint=f"wait for it (apply --lock-timeout SECONDS); to tell whether it is alive, run "
              f"`reconciler lock status` again after {every}: a live holder's expiry moves. "
@@ -408,7 +414,8 @@ def refuse_if_alive(lock: LockInfo, now: float) -> None:
 def force_unlock(where: openai.OpenAI | LockStore, lock_id: str, *,
                  force: bool = False) -> LockInfo:
     """Delete exactly the lock object `lock_id` (refused if it is no lock object, and,
-    without `force`, if it was renewed within the last ttl/3: its holder is alive)."""
+    without `force`, if it was renewed within the last two thirds of its ttl: its holder
+    is alive)."""
     store = store_of(where)
     lock = lock_info(store, lock_id)
     if not force:

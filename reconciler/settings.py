@@ -101,7 +101,7 @@ class Settings:
 
 
 def load_manifests(settings: Settings, paths: Sequence[str], *, allow_empty: bool = False,
-                   offline_retirement: bool = True) -> ManifestSet:
+                   offline_retirement: bool = True, pinned: bool = True) -> ManifestSet:
     """Load the manifests of `paths`, or of the configured paths when none is given; with
     `offline_retirement`, models are judged by the catalog and the calendar (a plan, which
     reads the API's word, judges them itself)."""
@@ -111,9 +111,10 @@ def load_manifests(settings: Settings, paths: Sequence[str], *, allow_empty: boo
                                   overlay=settings.overlay(),
                                   models=settings.config.models if offline_retirement else None,
                                   texts=settings.texts)
-    pinned = os.environ.get(POLICIES_VARIABLE, "").strip()
-    if pinned:
-        pin_policies(manifests, pinned)
+    pin = os.environ.get(POLICIES_VARIABLE, "").strip() if pinned else ""
+    if pin:  # relative to the project root, as every path of the project is
+        where = Path(pin) if Path(pin).is_absolute() else settings.root / pin
+        pin_policies(manifests, str(where), shown=pin)
     return manifests
 
 
@@ -123,9 +124,10 @@ the base branch's policies, a folder of the workflow's own) gate the plan, and t
 request's own Policy manifests are not used, so a pull request cannot weaken what gates it."""
 
 
-def pin_policies(manifests: ManifestSet, path: str) -> None:
+def pin_policies(manifests: ManifestSet, path: str, *, shown: str | None = None) -> None:
     """Replace the Policy rules of `manifests` by those under `path`, read by the same loader
     (its problems are the set's; a path with no Policy manifest is an error)."""
+    shown = shown or path
     pinned = load_manifest_set([path], root=Path(path).resolve() if Path(path).is_dir()
                                else Path(path).resolve().parent)
     for diagnostic in pinned.diagnostics:
@@ -135,8 +137,8 @@ def pin_policies(manifests: ManifestSet, path: str) -> None:
     rules = pinned.indexes.get("Policy")
     if not rules and not pinned.diagnostics.has_errors:
         manifests.diagnostics.error(
-            Code.NO_MANIFESTS, f"{POLICIES_VARIABLE} names {path}, which holds no Policy "
-            "manifest", Location(file=path),
+            Code.NO_MANIFESTS, f"{POLICIES_VARIABLE} names {shown}, which holds no Policy "
+            "manifest", Location(file=shown),
             hint="point it at the folder of the policies that gate this repository (e.g. a "
                  "checkout of the base branch), or unset it")
         return
@@ -146,7 +148,7 @@ def pin_policies(manifests: ManifestSet, path: str) -> None:
         else ""
     manifests.diagnostics.warning(
         Code.NO_EFFECT, f"policies pinned by {POLICIES_VARIABLE}: {len(rules or {})} Policy "
-        f"manifest(s) from {path}{ignored}", Location(file=path))
+        f"manifest(s) from {shown}{ignored}", Location(file=shown))
 
 
 def find_config(start: Path) -> Path | None:

@@ -9,9 +9,10 @@ returned). Ties go to the chunk with more occurrences, then to the older file, t
 earlier chunk. Only `completed` files are searched, and `filters` apply to their attributes.
 
 Bounded as a service must be: a query of at most `MAX_QUERY_CHARS` characters in all (at
-most `MAX_QUERIES` strings), filters of at most `MAX_FILTERS` comparisons nested at most
-`MAX_FILTER_DEPTH` deep; ranking runs in a worker thread, so one large store never stalls
-the event loop the other requests share.
+most `MAX_QUERIES` strings), filters of at most `MAX_FILTERS` filters nested at most
+`MAX_FILTER_DEPTH` deep (compound filters count as filters); cutting and ranking run in a
+worker thread, so one large store never stalls the event loop the other requests share (the
+files are read on it: the state belongs to its thread).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ DEFAULT_RESULTS = 10
 MAX_QUERY_CHARS = 4096
 MAX_QUERIES = 10
 MAX_FILTERS = 100
+"""Filters in all, compound ones included."""
 MAX_FILTER_DEPTH = 8
 
 
@@ -65,14 +67,13 @@ def check_bounds(body: dict[str, Any]) -> None:
         if depth > MAX_FILTER_DEPTH:
             raise invalid(f"Invalid 'filters': nested more than {MAX_FILTER_DEPTH} deep.",
                           param="filters")
+        count += 1  # compound filters count too: each costs a check and a match
+        if count > MAX_FILTERS:
+            raise invalid(f"Invalid 'filters': at most {MAX_FILTERS} filters in all.",
+                          param="filters")
         if flt.get("type") in ("and", "or"):
             inner = flt.get("filters")
             stack.extend((f, depth + 1) for f in (inner if isinstance(inner, list) else []))
-        else:
-            count += 1
-            if count > MAX_FILTERS:
-                raise invalid(f"Invalid 'filters': at most {MAX_FILTERS} comparisons.",
-                              param="filters")
 
 
 @dataclass(frozen=True)
@@ -107,17 +108,29 @@ def chunk_text(text: str, max_tokens: int, overlap: int) -> list[str]:
     return chunks
 
 
-def _chunks(state: State, store_id: str) -> Iterator[Chunk]:
+Entry = tuple[dict[str, Any], str, str]
+"""A completed store file: its row, its file name and its text."""
+
+
+def _completed(state: State, store_id: str) -> list[Entry]:
+    """The store's completed files, their names and texts, as the state holds them (read
+    on the event loop's thread, which owns the state)."""
+    found = []
     for entry in state.store.all(FILE, parent=store_id):
-        if file_status(entry) != "completed":
-            continue
-        record = state.store.get("file", entry["id"])
+        if file_status(entry) == "completed":
+            record = state.store.get("file", entry["id"])
+            found.append((entry, record["filename"] if record else entry["id"],
+                          file_text(state, entry["id"])))
+    return found
+
+
+def _pieces(entries: list[Entry]) -> Iterator[Chunk]:
+    for entry, filename, text in entries:
         static = entry["chunking_strategy"]["static"]
-        pieces = chunk_text(file_text(state, entry["id"]), static["max_chunk_size_tokens"],
+        pieces = chunk_text(text, static["max_chunk_size_tokens"],
                             static["chunk_overlap_tokens"])
         for order, piece in enumerate(pieces):
-            yield Chunk(entry["id"], record["filename"] if record else entry["id"],
-                        entry.get("attributes") or {}, order, piece)
+            yield Chunk(entry["id"], filename, entry.get("attributes") or {}, order, piece)
 
 
 def matches(flt: dict[str, Any] | None, attributes: dict[str, Any]) -> bool:
@@ -169,19 +182,21 @@ async def search_store(request: Request) -> JSONResponse:
     queries = [body["query"]] if isinstance(body["query"], str) else list(body["query"])
     if body.get("rewrite_query"):
         queries = [" ".join(TERM.findall(" ".join(queries).lower()))]
-    chunks = list(_chunks(state, store_id))
-    threshold = (body.get("ranking_options") or {}).get("score_threshold", 0)
-    ranked = await run_in_threadpool(_ranked, chunks, body.get("filters"), queries, threshold)
+    entries = _completed(state, store_id)  # the store's rows, read here; the files' text is
+    threshold = (body.get("ranking_options") or {}).get("score_threshold", 0)  # read, cut
+    ranked = await run_in_threadpool(_ranked, entries, body.get("filters"), queries,
+                                     threshold)  # and ranked off the event loop
     limit = body.get("max_num_results", DEFAULT_RESULTS)
     return ok({"object": "vector_store.search_results.page", "search_query": queries,
                "data": [_result(score, chunk) for score, chunk in ranked[:limit]],
                "has_more": False, "next_page": None})
 
 
-def _ranked(chunks: list[Chunk], filters: dict[str, Any] | None, queries: list[str],
+def _ranked(entries: list[Entry], filters: dict[str, Any] | None, queries: list[str],
             threshold: float) -> list[tuple[float, Chunk]]:
-    """The chunks the filters pass, ranked, over the threshold (pure: run off the loop)."""
-    candidates = [c for c in chunks if matches(filters, c.attributes)]
+    """The chunks the filters pass, ranked, over the threshold (pure: run off the loop, it
+    cuts every file and scores every chunk)."""
+    candidates = [c for c in _pieces(entries) if matches(filters, c.attributes)]
     return [(s, c) for s, c in rank(candidates, queries) if s >= threshold]
 
 

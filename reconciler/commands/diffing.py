@@ -85,10 +85,10 @@ def _gates(settings: Settings) -> dict[str, Any]:
     environment's labels (which rules match on)."""
     from reconciler.kinds.policy.index import declared
 
-    try:
-        manifests = load_manifests(settings, (), allow_empty=True)
+    try:  # each revision's own policies, not the ones a workflow pins
+        manifests = load_manifests(settings, (), allow_empty=True, pinned=False)
     except ReconcilerError:
-        return {}
+        return {"(the revision's policies)": "could not be read"}
     rules: dict[str, Any] = {}
     for rule in declared(manifests):
         rules.setdefault(f"Policy/{rule.policy}", []).append(

@@ -80,8 +80,9 @@ def status(app: AppContext, fmt: str, retry_timeout: float, base_url: str | None
 @click.argument("lock_id", metavar="LOCK_ID")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a "
                                           "terminal).")
-@click.option("--force", is_flag=True, help="Delete a lock renewed within the last third of "
-                                            "its ttl too (40 s: its holder looks alive).")
+@click.option("--force", is_flag=True, help="Delete a lock renewed within the last two "
+                                            "thirds of its ttl too (80 s: its holder looks "
+                                            "alive).")
 @retry_option
 @connection_options
 @click.pass_obj
@@ -92,7 +93,7 @@ def force_unlock(app: AppContext, lock_id: str, yes: bool, force: bool, retry_ti
 
     Deletes exactly the lock object LOCK_ID (as `reconciler lock status` or apply's
     error names it), and refuses any id that is not a lock object. A lock renewed within the
-    last 40 s (a third of its ttl, by the API's clock) has a live holder: it is refused
+    last 80 s (two renewal periods of 40 s, by the API's clock) has a live holder: refused
     unless --force, since two applies would then change the same objects at once. Asks for
     confirmation on a terminal; without one, only --yes deletes.
 

@@ -101,7 +101,10 @@ def diff(desired: Sequence[DesiredResource], live: Sequence[LiveObject], *, endp
             change: ResourceChange | None = _adopt(resource, after, obj, files, depends_on,
                                                    scope)
         elif address in moved:
-            change = _move(resource, after, obj, files, depends_on, scope, moved[address])
+            change = _move(_compare(resource, after, obj, forced=address in replace,
+                                    scope=scope, problems=problems, files=files,
+                                    depends_on=depends_on), resource, after, obj, scope,
+                           moved[address])
         else:
             change = _compare(resource, after, obj, forced=address in replace, scope=scope,
                               problems=problems, files=files, depends_on=depends_on)
@@ -276,7 +279,11 @@ def _moves(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject],
         if old_name is None:
             continue
         old = str(Address(resource.kind, old_name))
-        if old in wanted:
+        if ownership.ADOPT_ANNOTATION in resource.annotations:
+            problems.error(Code.INVALID_VALUE, f"{address} both adopts an object "
+                           f"({ownership.ADOPT_ANNOTATION}) and moves from {old}",
+                           resource.source, path=where, hint="keep one of the two annotations")
+        elif old in wanted:
             problems.error(Code.INVALID_VALUE, f"{address} has moved from {old}, which a "
                            "manifest still declares", resource.source, path=where,
                            hint=f"remove the manifest of {old}, or the annotation")
@@ -299,29 +306,34 @@ def _moves(wanted: dict[str, DesiredResource], managed: dict[str, LiveObject],
     return moved
 
 
-def _move(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | None,
-          files: list[FileChange], depends_on: tuple[str, ...], scope: str | None,
-          old: str) -> ResourceChange:
-    """A renamed manifest's object, updated in place: its name mark re-written (and any field
-    that differs made to match); its id stays."""
+def _move(change: ResourceChange | None, resource: DesiredResource, after: dict[str, Any],
+          obj: LiveObject | None, scope: str | None, old: str) -> ResourceChange | None:
+    """A renamed manifest's object, updated in place: the change `_compare` makes of it
+    (fields, files, a replacement a field or --replace forces), with its name mark
+    re-written; its id stays. A replacement stays one: the object is made anew."""
     assert obj is not None
-    before, unknown = live_comparable(obj)
+    if change is not None and change.action is Action.REPLACE:
+        return change
+    renamed = FieldChange(path=f"metadata.{ownership.NAME_KEY}", op="change",
+                          before=Address.parse(old).name, after=resource.name)
+    if change is not None:
+        return change.model_copy(update={"fields": (renamed, *change.fields),
+                                         **because(ActionReason.MOVED, moved_from=old)})
+    before, _ = live_comparable(obj)
     spec = registry().get(resource.kind)
     stored_files = files_digest(resource) if spec.files is FileUse.STORE else None
     marks = ownership.marks(resource.name, ownership.digest_value(
         content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy,
         files=stored_files), scope)
     effective = _ignoring(resource, after, before)
-    fields = [FieldChange(path=f"metadata.{ownership.NAME_KEY}", op="change",
-                          before=Address.parse(old).name, after=resource.name)]
-    fields += field_changes(before, effective, unknown)
     return ResourceChange(
         address=resource.address, kind=resource.kind, name=resource.name,
         action=Action.UPDATE, live_id=obj.id, before=before, after=effective,
-        fields=tuple(fields), **because(ActionReason.MOVED, moved_from=old),
-        body=to_request(resource.kind, effective, marks, only=_update_fields(resource, fields)),
-        fingerprint=fingerprint(obj), source=str(resource.source), files=tuple(files),
-        depends_on=depends_on, chunking_strategy=resource.chunking_strategy)
+        fields=(renamed,), **because(ActionReason.MOVED, moved_from=old),
+        body=to_request(resource.kind, effective, marks,
+                        only=_update_fields(resource, [renamed])),
+        fingerprint=fingerprint(obj), source=str(resource.source),
+        chunking_strategy=resource.chunking_strategy)
 
 
 def _index_live(live: Iterable[LiveObject]) -> tuple[

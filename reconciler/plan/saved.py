@@ -49,7 +49,7 @@ def environment_of(path: Path) -> str | None:
     FILE` without --env takes it); None when the file says none or cannot say."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None  # `load` says what is wrong with it
     value = data.get("environment") if isinstance(data, dict) else None
     return value if isinstance(value, str) else None
@@ -64,7 +64,7 @@ def load(path: Path, *, check_digest: bool = True) -> Plan:
         raise ReconcilerError(f"cannot read the plan {path}: {exc.strerror}") from exc
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ReconcilerError(f"{path} is not a plan saved by `reconciler plan --out` "
                               f"(not JSON: {exc})") from exc
     if isinstance(data, dict):

@@ -372,10 +372,13 @@ def test_a_search_is_bounded_and_never_stalls_the_others(emulator: Emulator) -> 
     for _ in range(20):
         deep = {"type": "and", "filters": [deep]}
     path = f"/v1/vector_stores/{store.id}/search"
-    cases = [({"query": "x", "filters": too_many}, "filters", "at most 100 comparisons"),
+    cases = [({"query": "x", "filters": too_many}, "filters", "at most 100 filters in all"),
              ({"query": "x", "filters": deep}, "filters", "nested more than 8 deep"),
              ({"query": "q" * 9_000_000}, "query", "at most 4096 characters"),
-             ({"query": ["a"] * 11}, "query", "at most 10 queries")]
+             ({"query": ["a"] * 11}, "query", "at most 10 queries"),
+             ({"query": "x", "filters": {"type": "or", "filters": [
+                 {"type": "and", "filters": []}] * 30_000}}, "filters",
+              "at most 100 filters in all")]
     for body, param, says in cases:
         started = time.monotonic()
         status, answer = send(emulator, "POST", path, json.dumps(body).encode(), headers={

@@ -529,3 +529,22 @@ def test_a_renamed_manifest_moves_its_object_in_place(project: Project) -> None:
     assert "No changes." in again.stdout
     assert "has moved from Agent/researcher already: remove the reconciler/moved-from" in (
         again.output)
+
+
+def test_a_move_with_other_changes_is_one_update_and_both_annotations_are_an_error(
+        project: Project) -> None:
+    project.write({"b.yaml": AGENT})
+    _apply(project)
+    moved = AGENT.replace("metadata: {name: researcher}", "metadata:\n  name: analyst\n"
+                          "  annotations: {reconciler/moved-from: researcher}").replace(
+        "name: Researcher", "name: Analyst")
+    project.write({"b.yaml": moved})
+    text = project.run("plan").stdout
+    assert '~ metadata.reconciler-name: "researcher" -> "analyst"' in text
+    assert '~ name: "Researcher" -> "Analyst"' in text
+    assert "Plan: 0 to create, 1 to update, 0 to delete." in text
+    both = moved.replace("annotations: {", "annotations: {reconciler/adopt-id: agent_x, ")
+    project.write({"b.yaml": both})
+    refused = project.run("plan")
+    assert refused.exit_code == ExitCode.ERROR
+    assert "both adopts an object (reconciler/adopt-id) and moves from" in refused.output

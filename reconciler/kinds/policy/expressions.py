@@ -417,6 +417,9 @@ def _matches(text: Any, pattern: Any) -> Any:
     """CEL's `matches()`, as celpy's but with RE2's logging off (a pattern built from input
     and invalid is an evaluation error, and nothing is written to standard error)."""
     cel = _celpy()
+    strings = cel.celtypes.StringType
+    if not (isinstance(text, strings) and isinstance(pattern, strings)):  # as celpy: no
+        return cel.CELEvalError("no such overload", TypeError, (text, pattern))  # coercion
     try:
         compiled = _re2(str(pattern))
     except Exception as exc:  # re2.error
