@@ -669,9 +669,7 @@ class ApplyLock:
 
     def _lose(self, info: LockInfo, why: str) -> str:
         if self.info is info and self._lost is None:
-            self._lost = why
-            if self.on_lost is not None:
-                self.on_lost()
+            self.lose(why)
         return f"the apply lock {info.id} was lost: {why}"
 
     def release(self) -> None:

@@ -216,8 +216,7 @@ def _adopt(resource: DesiredResource, after: dict[str, Any], obj: LiveObject | N
     field that differs match the manifest)."""
     assert obj is not None
     before, unknown = live_comparable(obj)
-    marks = ownership.marks(resource.name, ownership.digest_value(
-        content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy), scope)
+    marks = _marks(resource, after, scope)
     effective = _ignoring(resource, after, before)
     fields = [FieldChange(path=f"metadata.{key}", op="add", after=value)
               for key, value in marks.items() if key != ownership.DIGEST_KEY]
@@ -320,11 +319,7 @@ def _move(change: ResourceChange | None, resource: DesiredResource, after: dict[
         return change.model_copy(update={"fields": (renamed, *change.fields),
                                          **because(ActionReason.MOVED, moved_from=old)})
     before, _ = live_comparable(obj)
-    spec = registry().get(resource.kind)
-    stored_files = files_digest(resource) if spec.files is FileUse.STORE else None
-    marks = ownership.marks(resource.name, ownership.digest_value(
-        content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy,
-        files=stored_files), scope)
+    marks = _marks(resource, after, scope, _stored_files(resource))
     effective = _ignoring(resource, after, before)
     return ResourceChange(
         address=resource.address, kind=resource.kind, name=resource.name,
@@ -334,6 +329,20 @@ def _move(change: ResourceChange | None, resource: DesiredResource, after: dict[
                         only=_update_fields(resource, [renamed])),
         fingerprint=fingerprint(obj), source=str(resource.source),
         chunking_strategy=resource.chunking_strategy)
+
+
+def _stored_files(resource: DesiredResource) -> str | None:
+    """The digest of a store's declared files (None: the kind holds no store files)."""
+    return files_digest(resource) if registry().get(resource.kind).files is FileUse.STORE \
+        else None
+
+
+def _marks(resource: DesiredResource, after: dict[str, Any], scope: str | None,
+           stored_files: str | None = None) -> dict[str, str]:
+    """The ownership marks a write of `resource`, as `after`, records."""
+    return ownership.marks(resource.name, ownership.digest_value(
+        content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy,
+        files=stored_files), scope)
 
 
 def _index_live(live: Iterable[LiveObject]) -> tuple[
@@ -386,11 +395,8 @@ def _compare(resource: DesiredResource, after: dict[str, Any], obj: LiveObject |
              depends_on: tuple[str, ...]) -> ResourceChange | None:
     """The change that makes `obj` match `resource` (None: in sync): its field changes, its
     action and reason, and the request body."""
-    spec = registry().get(resource.kind)
-    stored_files = files_digest(resource) if spec.files is FileUse.STORE else None
-    marks = ownership.marks(resource.name, ownership.digest_value(
-        content_hash(after), prevent_destroy=resource.lifecycle.prevent_destroy,
-        files=stored_files), scope)
+    stored_files = _stored_files(resource)
+    marks = _marks(resource, after, scope, stored_files)
     common = {"address": resource.address, "kind": resource.kind, "name": resource.name,
               "source": str(resource.source), "depends_on": depends_on, "files": tuple(files),
               "chunking_strategy": resource.chunking_strategy}
